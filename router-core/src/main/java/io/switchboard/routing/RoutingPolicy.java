@@ -1,0 +1,28 @@
+package io.switchboard.routing;
+
+import io.switchboard.CborSerializable;
+import java.time.Duration;
+
+/**
+ * The part of a team's configuration a conversation needs while it is assigned: its clocks and
+ * where it goes when they run out. Travels with every offer, so the conversation never asks.
+ *
+ * @param replyWindow zero or null: no reply window
+ * @param escalation null: park the conversation as escalated with no target (still visible)
+ * @param idleAutoResolve zero or null: never auto-resolve
+ */
+public record RoutingPolicy(
+    Duration replyWindow,
+    int maxReroutes,
+    EscalationTarget escalation,
+    boolean rerouteAnsweredOnOffline,
+    Duration idleAutoResolve) implements CborSerializable {
+
+  public boolean hasReplyWindow() {
+    return replyWindow != null && !replyWindow.isZero() && !replyWindow.isNegative();
+  }
+
+  public boolean hasIdleAutoResolve() {
+    return idleAutoResolve != null && !idleAutoResolve.isZero() && !idleAutoResolve.isNegative();
+  }
+}
