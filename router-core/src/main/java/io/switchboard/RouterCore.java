@@ -1,0 +1,26 @@
+package io.switchboard;
+
+import io.switchboard.agent.Agent;
+import io.switchboard.conversation.Conversation;
+import io.switchboard.team.Team;
+import java.time.Clock;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/** Starts the three sharded entity types on this node; the journal is whatever the config names. */
+public final class RouterCore {
+  private RouterCore() {}
+
+  public static Directory init(ActorSystem<?> system) {
+    return init(system, Clock.systemUTC());
+  }
+
+  public static Directory init(ActorSystem<?> system, Clock clock) {
+    CoreSettings settings = CoreSettings.from(system.settings().config());
+    Directory directory = new ShardedDirectory(ClusterSharding.get(system));
+    Conversation.init(system, directory, clock, settings);
+    Agent.init(system, directory, clock, settings);
+    Team.init(system, directory, clock, settings);
+    return directory;
+  }
+}

@@ -1,0 +1,457 @@
+package io.switchboard.agent;
+
+import io.switchboard.CborSerializable;
+import io.switchboard.CoreSettings;
+import io.switchboard.Deadlines;
+import io.switchboard.Directory;
+import io.switchboard.EntityIds;
+import io.switchboard.Outcome;
+import io.switchboard.conversation.Conversation;
+import io.switchboard.routing.Presence;
+import io.switchboard.routing.RoutingPolicy;
+import io.switchboard.routing.RoutingRequest;
+import io.switchboard.team.Team;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One agent: the single writer of its presence, profile and load. It is the authority on capacity:
+ * a conversation is only ever held after the agent reserved it here, and only while there was room
+ * (invariant 2). A reservation ({@link Hold}) becomes an assignment when the conversation confirms
+ * it; until then, and after every recovery, the agent re-sends {@link Conversation.AssignTo}, and
+ * the conversation either confirms or tells it to release, so no reservation leaks.
+ *
+ * <p>Every change of availability is pushed to the agent's teams as an {@link AgentStatus}. Going
+ * offline starts a short grace period (persisted as a deadline); if the agent is still offline when
+ * it ends, each held conversation is told, and decides itself whether to re-route.
+ */
+public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event, Agent.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Agent");
+
+  // ---- commands ----
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Sets capacity, skills, languages and role. Replies ok. */
+  public record SetProfile(AgentProfile profile, ActorRef<Outcome> replyTo) implements Command {}
+
+  /** Online, away or offline. Replies ok. */
+  public record SetPresence(Presence presence, ActorRef<Outcome> replyTo) implements Command {}
+
+  /**
+   * Takes a waiting (pooled, queued or escalated) conversation. Refused at once when offline or at
+   * capacity; otherwise the conversation answers: claimed, or refused because another claim or an
+   * auto-assignment won.
+   */
+  public record Claim(String conversationId, ActorRef<Outcome> replyTo) implements Command {}
+
+  /**
+   * A team (or a transfer) offers a conversation. Accepted when online with room: the agent
+   * reserves it and tells the conversation; otherwise the offerer is told why not.
+   *
+   * @param transferBy null for a team's offer; the conversation id's owner for a transfer
+   * @param replyTo who asked for a transfer, if anyone (answered by the conversation)
+   */
+  public record Offer(RoutingRequest request, String hold, String team, RoutingPolicy policy, boolean transfer,
+      ActorRef<Outcome> replyTo) implements Command {}
+
+  /** The conversation confirms the reservation {@code hold}: it is this agent's now. */
+  public record AssignmentConfirmed(String conversationId, String hold) implements Command {}
+
+  /** The conversation no longer belongs to this agent under {@code hold}. Always acknowledged. */
+  public record Release(String conversationId, String hold) implements Command {}
+
+  /** Membership, sent by a team whenever its configuration names this agent (or stops naming it). */
+  public record JoinTeam(String team) implements Command {}
+
+  public record LeaveTeam(String team) implements Command {}
+
+  /** A conversation escalated to this supervisor; kept for the agent's view until claimed. */
+  public record EscalationNotice(String conversationId, String reason) implements Command {}
+
+  /** Replies the agent's {@link View}. */
+  public record Get(ActorRef<View> replyTo) implements Command {}
+
+  private record Redeliver() implements Command {}
+
+  private record OfflineGraceEnded(Instant deadline) implements Command {}
+
+  /** What a query sees: the persisted state plus the escalations waiting for this supervisor. */
+  public record View(String agentId, State state, Set<String> escalations) implements CborSerializable {}
+
+  // ---- events ----
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record ProfileSet(AgentProfile profile) implements Event {}
+
+  /** @param offlineGraceEnds set when going offline with conversations held */
+  public record PresenceChanged(Presence presence, Instant at, Instant offlineGraceEnds) implements Event {}
+
+  public record TeamJoined(String team) implements Event {}
+
+  public record TeamLeft(String team) implements Event {}
+
+  public record Reserved(String conversationId, String hold, String team, RoutingPolicy policy, Instant at)
+      implements Event {}
+
+  public record Released(String conversationId, String hold, Instant at) implements Event {}
+
+  public record OfflineGraceExpired(Instant at) implements Event {}
+
+  // ---- state ----
+
+  /** A reserved or assigned conversation. */
+  public record Hold(String hold, String channel, String team, RoutingPolicy policy, Instant since)
+      implements CborSerializable {}
+
+  public record State(
+      AgentProfile profile,
+      Presence presence,
+      Set<String> teams,
+      Map<String, Hold> holds,
+      Instant lastAssignedAt,
+      Instant offlineGraceEnds) implements CborSerializable {
+
+    static State empty() {
+      return new State(AgentProfile.withCapacity(0), Presence.OFFLINE, Set.of(), Map.of(), null, null);
+    }
+
+    public Map<String, Integer> load() {
+      Map<String, Integer> load = new TreeMap<>();
+      holds.values().forEach(h -> load.merge(h.channel(), 1, Integer::sum));
+      return load;
+    }
+
+    public int loadOn(String channel) {
+      int n = 0;
+      for (Hold h : holds.values()) if (h.channel().equals(channel)) n++;
+      return n;
+    }
+
+    public boolean hasRoomOn(String channel) {
+      return loadOn(channel) < profile.capacityFor(channel);
+    }
+
+    State with(AgentProfile p, Presence pr, Set<String> t, Map<String, Hold> h, Instant last, Instant grace) {
+      return new State(p, pr, t, h, last, grace);
+    }
+  }
+
+  // ---- wiring ----
+
+  public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings) {
+    // No idle passivation: a passivated entity's timers would not fire until its next message.
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+            ctx -> create(ctx.getEntityId(), directory, clock, settings))
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+  }
+
+  public static Behavior<Command> create(String agentId, Directory directory, Clock clock, CoreSettings settings) {
+    EntityIds.tenantOf(agentId);
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new Agent(agentId, timers, directory, clock, settings)));
+  }
+
+  private final String agentId;
+  private final TimerScheduler<Command> timers;
+  private final Directory directory;
+  private final Clock clock;
+  private final CoreSettings settings;
+  /** Holds the conversation confirmed since this incarnation started; the rest get AssignTo again. */
+  private final Set<String> confirmed = new HashSet<>();
+  /** Escalations addressed to this supervisor, re-announced by the conversations after a restart. */
+  private final Map<String, String> escalations = new HashMap<>();
+
+  private Agent(String agentId, TimerScheduler<Command> timers, Directory directory,
+      Clock clock, CoreSettings settings) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), agentId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.agentId = agentId;
+    this.timers = timers;
+    this.directory = directory;
+    this.clock = clock;
+    this.settings = settings;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          armOfflineGrace(state);
+          redeliver(state);
+          pushStatus(state);
+        })
+        .build();
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(SetProfile.class, this::onSetProfile)
+        .onCommand(SetPresence.class, this::onSetPresence)
+        .onCommand(Claim.class, this::onClaim)
+        .onCommand(Offer.class, this::onOffer)
+        .onCommand(AssignmentConfirmed.class, this::onConfirmed)
+        .onCommand(Release.class, this::onRelease)
+        .onCommand(JoinTeam.class, this::onJoinTeam)
+        .onCommand(LeaveTeam.class, this::onLeaveTeam)
+        .onCommand(EscalationNotice.class, (s, c) -> {
+          escalations.put(c.conversationId(), c.reason());
+          return Effect().none();
+        })
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(),
+            new View(agentId, s, new TreeSet<>(escalations.keySet()))))
+        .onCommand(Redeliver.class, (s, c) -> {
+          redeliver(s);
+          return Effect().none();
+        })
+        .onCommand(OfflineGraceEnded.class, this::onOfflineGraceEnded)
+        .build();
+  }
+
+  private Effect<Event, State> onSetProfile(State s, SetProfile c) {
+    return Effect().persist(new ProfileSet(c.profile()))
+        .thenRun(this::pushStatus)
+        .thenReply(c.replyTo(), ns -> Outcome.ok("profile set"));
+  }
+
+  private Effect<Event, State> onSetPresence(State s, SetPresence c) {
+    if (s.presence() == c.presence()) return Effect().reply(c.replyTo(), Outcome.ok("presence unchanged"));
+    Instant now = clock.instant();
+    Instant grace = c.presence() == Presence.OFFLINE && !s.holds().isEmpty()
+        ? now.plus(settings.offlineGrace()) : null;
+    return Effect().persist(new PresenceChanged(c.presence(), now, grace))
+        .thenRun(ns -> {
+          armOfflineGrace(ns);
+          pushStatus(ns);
+        })
+        .thenReply(c.replyTo(), ns -> Outcome.ok("presence " + ns.presence()));
+  }
+
+  private Effect<Event, State> onClaim(State s, Claim c) {
+    String channel;
+    try {
+      channel = EntityIds.channelOf(c.conversationId());
+    } catch (IllegalArgumentException e) {
+      return Effect().reply(c.replyTo(), Outcome.refused("bad_conversation_id", e.getMessage()));
+    }
+    if (s.presence() == Presence.OFFLINE) {
+      return Effect().reply(c.replyTo(), Outcome.refused("agent_offline",
+          "agent " + agentId + " is offline and cannot claim conversations"));
+    }
+    Hold held = s.holds().get(c.conversationId());
+    if (held != null) {
+      directory.conversation(c.conversationId(), new Conversation.AssignTo(agentId, held.hold(), held.team(),
+          held.policy(), c.replyTo()));
+      return Effect().none();
+    }
+    if (!s.hasRoomOn(channel)) {
+      return Effect().reply(c.replyTo(), Outcome.refused("capacity_full", "agent " + agentId + " already holds "
+          + s.loadOn(channel) + " of " + s.profile().capacityFor(channel) + " conversations on " + channel));
+    }
+    String hold = "c" + UUID.randomUUID();
+    return Effect().persist(new Reserved(c.conversationId(), hold, null, null, clock.instant()))
+        .thenRun(ns -> {
+          directory.conversation(c.conversationId(),
+              new Conversation.AssignTo(agentId, hold, null, null, c.replyTo()));
+          afterReserve(ns);
+        });
+  }
+
+  private Effect<Event, State> onOffer(State s, Offer c) {
+    RoutingRequest req = c.request();
+    String convId = req.conversationId();
+    Hold held = s.holds().get(convId);
+    if (held != null && held.hold().equals(c.hold())) { // a re-sent offer: answer it again
+      directory.conversation(convId, new Conversation.AssignTo(agentId, c.hold(), c.team(), c.policy(), c.replyTo()));
+      if (!c.transfer()) directory.team(c.team(), new Team.OfferAccepted(convId, req.attempt(), agentId));
+      return Effect().none();
+    }
+    String refusal = null;
+    if (held != null) refusal = "already_holding";
+    else if (s.presence() != Presence.ONLINE) refusal = "agent_" + s.presence().name().toLowerCase();
+    else if (!s.hasRoomOn(req.channel())) refusal = "capacity_full";
+    if (refusal != null) {
+      String reason = refusal;
+      if (c.transfer()) {
+        directory.conversation(convId, new Conversation.TransferDeclined(agentId, c.hold(), reason, c.replyTo()));
+      } else {
+        pushStatusTo(s, c.team());
+        directory.team(c.team(), new Team.OfferDeclined(req, agentId, reason));
+      }
+      return Effect().none();
+    }
+    return Effect().persist(new Reserved(convId, c.hold(), c.team(), c.policy(), clock.instant()))
+        .thenRun(ns -> {
+          directory.conversation(convId, new Conversation.AssignTo(agentId, c.hold(), c.team(), c.policy(),
+              c.replyTo()));
+          // Status first: until OfferAccepted arrives the team counts this conversation twice, never zero times.
+          afterReserve(ns);
+          if (!c.transfer()) directory.team(c.team(), new Team.OfferAccepted(convId, req.attempt(), agentId));
+        });
+  }
+
+  private void afterReserve(State s) {
+    pushStatus(s);
+    timers.startSingleTimer(Redeliver.class, new Redeliver(), settings.redeliveryInterval());
+  }
+
+  private Effect<Event, State> onConfirmed(State s, AssignmentConfirmed c) {
+    Hold held = s.holds().get(c.conversationId());
+    if (held != null && held.hold().equals(c.hold())) {
+      confirmed.add(c.conversationId());
+      escalations.remove(c.conversationId());
+    }
+    return Effect().none();
+  }
+
+  private Effect<Event, State> onRelease(State s, Release c) {
+    Hold held = s.holds().get(c.conversationId());
+    Conversation.ReleaseAcknowledged ack = new Conversation.ReleaseAcknowledged(agentId, c.hold());
+    if (held == null || !held.hold().equals(c.hold())) {
+      directory.conversation(c.conversationId(), ack);
+      return Effect().none();
+    }
+    return Effect().persist(new Released(c.conversationId(), c.hold(), clock.instant()))
+        .thenRun(ns -> {
+          confirmed.remove(c.conversationId());
+          directory.conversation(c.conversationId(), ack);
+          pushStatus(ns);
+        });
+  }
+
+  private Effect<Event, State> onJoinTeam(State s, JoinTeam c) {
+    if (s.teams().contains(c.team())) {
+      pushStatusTo(s, c.team());
+      return Effect().none();
+    }
+    return Effect().persist(new TeamJoined(c.team())).thenRun(ns -> pushStatusTo(ns, c.team()));
+  }
+
+  private Effect<Event, State> onLeaveTeam(State s, LeaveTeam c) {
+    if (!s.teams().contains(c.team())) return Effect().none();
+    return Effect().persist(new TeamLeft(c.team()));
+  }
+
+  private Effect<Event, State> onOfflineGraceEnded(State s, OfflineGraceEnded c) {
+    if (s.offlineGraceEnds() == null || !s.offlineGraceEnds().equals(c.deadline())) return Effect().none();
+    Instant now = clock.instant();
+    if (now.isBefore(c.deadline())) {
+      armOfflineGrace(s);
+      return Effect().none();
+    }
+    return Effect().persist(new OfflineGraceExpired(now))
+        .thenRun(ns -> ns.holds().forEach((convId, h) ->
+            directory.conversation(convId, new Conversation.AgentWentOffline(agentId, h.hold()))));
+  }
+
+  private void armOfflineGrace(State s) {
+    if (s.offlineGraceEnds() == null) {
+      timers.cancel(OfflineGraceEnded.class);
+    } else {
+      timers.startSingleTimer(OfflineGraceEnded.class, new OfflineGraceEnded(s.offlineGraceEnds()),
+          Deadlines.delayUntil(clock.instant(), s.offlineGraceEnds()));
+    }
+  }
+
+  /** Re-sends AssignTo for every hold not yet confirmed in this incarnation. */
+  private void redeliver(State s) {
+    boolean pending = false;
+    for (Map.Entry<String, Hold> e : s.holds().entrySet()) {
+      if (confirmed.contains(e.getKey())) continue;
+      pending = true;
+      Hold h = e.getValue();
+      directory.conversation(e.getKey(), new Conversation.AssignTo(agentId, h.hold(), h.team(), h.policy(), null));
+    }
+    if (pending) timers.startSingleTimer(Redeliver.class, new Redeliver(), settings.redeliveryInterval());
+  }
+
+  private AgentStatus status(State s) {
+    return new AgentStatus(agentId, s.presence(), s.profile(), s.load(), s.holds().size(), s.lastAssignedAt());
+  }
+
+  private void pushStatus(State s) {
+    if (s.teams().isEmpty()) return;
+    AgentStatus status = status(s);
+    for (String team : s.teams()) directory.team(team, new Team.AgentStatusChanged(status));
+  }
+
+  private void pushStatusTo(State s, String team) {
+    directory.team(team, new Team.AgentStatusChanged(status(s)));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(ProfileSet.class, (s, e) ->
+            s.with(e.profile(), s.presence(), s.teams(), s.holds(), s.lastAssignedAt(), s.offlineGraceEnds()))
+        .onEvent(PresenceChanged.class, (s, e) ->
+            s.with(s.profile(), e.presence(), s.teams(), s.holds(), s.lastAssignedAt(), e.offlineGraceEnds()))
+        .onEvent(TeamJoined.class, (s, e) -> {
+          Set<String> teams = new LinkedHashSet<>(s.teams());
+          teams.add(e.team());
+          return s.with(s.profile(), s.presence(), Set.copyOf(teams), s.holds(), s.lastAssignedAt(),
+              s.offlineGraceEnds());
+        })
+        .onEvent(TeamLeft.class, (s, e) -> {
+          Set<String> teams = new LinkedHashSet<>(s.teams());
+          teams.remove(e.team());
+          return s.with(s.profile(), s.presence(), Set.copyOf(teams), s.holds(), s.lastAssignedAt(),
+              s.offlineGraceEnds());
+        })
+        .onEvent(Reserved.class, (s, e) -> {
+          Map<String, Hold> holds = new HashMap<>(s.holds());
+          holds.put(e.conversationId(), new Hold(e.hold(), EntityIds.channelOf(e.conversationId()), e.team(),
+              e.policy(), e.at()));
+          return s.with(s.profile(), s.presence(), s.teams(), Map.copyOf(holds), e.at(), s.offlineGraceEnds());
+        })
+        .onEvent(Released.class, (s, e) -> {
+          Map<String, Hold> holds = new HashMap<>(s.holds());
+          holds.remove(e.conversationId());
+          return s.with(s.profile(), s.presence(), s.teams(), Map.copyOf(holds), s.lastAssignedAt(),
+              s.offlineGraceEnds());
+        })
+        .onEvent(OfflineGraceExpired.class, (s, e) ->
+            s.with(s.profile(), s.presence(), s.teams(), s.holds(), s.lastAssignedAt(), null))
+        .build();
+  }
+}

@@ -1,0 +1,858 @@
+package io.switchboard.conversation;
+
+import io.switchboard.CborSerializable;
+import io.switchboard.CoreSettings;
+import io.switchboard.Deadlines;
+import io.switchboard.Directory;
+import io.switchboard.EntityIds;
+import io.switchboard.Outcome;
+import io.switchboard.agent.Agent;
+import io.switchboard.routing.EscalationTarget;
+import io.switchboard.routing.Need;
+import io.switchboard.routing.RoutingHint;
+import io.switchboard.routing.RoutingPolicy;
+import io.switchboard.routing.RoutingRequest;
+import io.switchboard.team.Team;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One contact's thread on one channel, across all its episodes (opened by an inbound message,
+ * resolved, reopened by the next). It is the single writer of its assignment and the arbiter of
+ * every race for it: an agent holds it only after this entity accepted that agent's reservation
+ * ({@link AssignTo}), and at most one is accepted per episode state (invariant 1). Claims racing
+ * auto-assignment, offers from an older routing round, transfers and timers all meet here.
+ *
+ * <p>It owns its clocks, each persisted as an instant in its events and re-armed on recovery: the
+ * reply window, the 24 h customer service window and idle auto-resolve. The team owns the
+ * queue-wait clock. Lifecycle: NEW → WAITING (asking its team) → ASSIGNED ⇄ WAITING (re-routed,
+ * transferred) → ESCALATED or RESOLVED → WAITING again when the contact writes.
+ */
+public final class Conversation extends EventSourcedBehavior<Conversation.Command, Conversation.Event,
+    Conversation.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Conversation");
+
+  /** How many released holds a conversation remembers, to refuse a stale reservation and re-send releases. */
+  private static final int REMEMBERED_RELEASES = 8;
+
+  public enum Status { NEW, WAITING, ASSIGNED, ESCALATED, RESOLVED }
+
+  // ---- commands ----
+
+  public sealed interface Command extends CborSerializable {}
+
+  /**
+   * A message from the contact. Replies ok only after it is persisted (a duplicate message id is
+   * acknowledged again without a second write); refused when a new episode has no team to go to.
+   */
+  public record Inbound(String messageId, String text, RoutingHint hint, ActorRef<Outcome> replyTo)
+      implements Command {}
+
+  /**
+   * An agent reserved this conversation under {@code hold} ({@code r<attempt>} for an offer or a
+   * transfer, {@code c<uuid>} for a claim) and asks to become its agent. Answered to the agent with
+   * {@link Agent.AssignmentConfirmed} or {@link Agent.Release}; to {@code replyTo} (the claimer or
+   * the transfer's requester, when still waiting) with ok or the reason it lost.
+   */
+  public record AssignTo(String agentId, String hold, String team, RoutingPolicy policy, ActorRef<Outcome> replyTo)
+      implements Command {}
+
+  public record ReleaseAcknowledged(String agentId, String hold) implements Command {}
+
+  /**
+   * A recovered team asks whether this conversation still waits in it for round {@code attempt}:
+   * answered with {@link Team.RequestAgent} if so, else {@link Team.Withdraw} (a lost withdraw
+   * leaves no stale queue entry behind).
+   */
+  public record QueueCheck(String team, int attempt) implements Command {}
+
+  /** The team queued this round's request; {@code reason} is why it waits. */
+  public record Queued(String team, int attempt, String reason, RoutingPolicy policy) implements Command {}
+
+  /** The team gives up on this round: go to {@code overflowTeam} if any (and not visited yet), else escalate. */
+  public record TeamCannotServe(String team, int attempt, String overflowTeam, String code, String message)
+      implements Command {}
+
+  /** A reply by the assigned agent. Refused when not assigned to them, or free-form after the service window. */
+  public record AgentReply(String agentId, String text, boolean template, ActorRef<Outcome> replyTo)
+      implements Command {}
+
+  /** Moves the conversation to an agent (who must have room) or a team. Replies ok once done, or why not. */
+  public record Transfer(String toAgent, String toTeam, String requestedBy, ActorRef<Outcome> replyTo)
+      implements Command {}
+
+  public record TransferDeclined(String agentId, String hold, String reason, ActorRef<Outcome> replyTo)
+      implements Command {}
+
+  /** Ends the episode and frees the agent. Replies ok, or not_open. */
+  public record Resolve(String requestedBy, ActorRef<Outcome> replyTo) implements Command {}
+
+  /** The agent stayed offline past its grace period while holding this conversation under {@code hold}. */
+  public record AgentWentOffline(String agentId, String hold) implements Command {}
+
+  public record Get(ActorRef<View> replyTo) implements Command {}
+
+  private record ReplyWindowEnded(Instant deadline) implements Command {}
+
+  private record IdleTimeout(Instant deadline) implements Command {}
+
+  private record ServiceWindowEnds(Instant deadline) implements Command {}
+
+  private record Redeliver() implements Command {}
+
+  /** @param queueReason why it waits, as its team last said (not persisted) */
+  public record View(String conversationId, State state, String queueReason) implements CborSerializable {}
+
+  // ---- events ----
+
+  public sealed interface Event extends CborSerializable {}
+
+  /**
+   * @param team the team an opening message routes to (the current one otherwise)
+   * @param replyDeadline the reply window, when this message starts one for the assigned agent
+   */
+  public record MessageReceived(String messageId, String text, Instant at, RoutingHint hint, String team,
+      Instant serviceWindowClosesAt, Instant replyDeadline) implements Event {}
+
+  /** @param team null for a claim (stays with the current team) */
+  public record Assigned(String agentId, String hold, String team, RoutingPolicy policy, Instant at,
+      Instant replyDeadline, Instant idleDeadline) implements Event {}
+
+  public record AgentReplied(String agentId, boolean template, Instant at, Instant idleDeadline) implements Event {}
+
+  /** Back to the team's strategy; a lapsed agent is excluded for the rest of the episode. */
+  public record Rerouted(String fromAgent, String fromHold, String cause, boolean lapsed, Instant at)
+      implements Event {}
+
+  /** @param team escalation team (routing continues there), else parked with the supervisor (may be null) */
+  public record Escalated(String fromAgent, String fromHold, String reason, String supervisor, String team,
+      Instant at) implements Event {}
+
+  public record Overflowed(String fromTeam, String toTeam, String reason, Instant at) implements Event {}
+
+  public record PolicyLearned(RoutingPolicy policy) implements Event {}
+
+  public record TransferRequested(String toAgent, String requestedBy, Instant at) implements Event {}
+
+  public record TransferredToTeam(String fromAgent, String fromHold, String toTeam, String requestedBy, Instant at)
+      implements Event {}
+
+  public record Resolved(String agentId, String hold, String reason, Instant at) implements Event {}
+
+  public record ServiceWindowClosed(Instant at) implements Event {}
+
+  // ---- state ----
+
+  public record Release(String agentId, String hold) implements CborSerializable {}
+
+  /**
+   * @param attempt the current routing round; offers for any other round are refused
+   * @param reason why the conversation waits or was escalated, visible to supervisors
+   * @param visitedTeams teams this episode has overflowed or escalated to, so it never loops
+   * @param releases the latest agents this conversation was taken from (re-sent until acknowledged)
+   */
+  public record State(
+      Status status,
+      String team,
+      int attempt,
+      Instant waitingSince,
+      int priority,
+      Map<String, Integer> requiredSkills,
+      String language,
+      RoutingPolicy policy,
+      String agentId,
+      String hold,
+      Instant assignedAt,
+      boolean answered,
+      boolean awaitingReply,
+      Instant replyDeadline,
+      Instant idleDeadline,
+      Instant lastInboundAt,
+      Instant serviceWindowClosesAt,
+      boolean serviceWindowClosed,
+      int reroutes,
+      Set<String> lapsedAgents,
+      Set<String> visitedTeams,
+      String previousAgent,
+      String preferredAgent,
+      String escalatedTo,
+      String reason,
+      String transferTo,
+      List<Release> releases,
+      List<String> recentMessageIds,
+      long messages,
+      int episodes) implements CborSerializable {
+
+    static State empty() {
+      return new Builder().build();
+    }
+
+    Builder toBuilder() {
+      return new Builder(this);
+    }
+
+    public boolean isOpen() {
+      return status == Status.WAITING || status == Status.ASSIGNED || status == Status.ESCALATED;
+    }
+  }
+
+  /** Copy-and-change for the event handler: State stays an immutable record. */
+  static final class Builder {
+    Status status = Status.NEW;
+    String team;
+    int attempt;
+    Instant waitingSince;
+    int priority;
+    Map<String, Integer> requiredSkills = Map.of();
+    String language;
+    RoutingPolicy policy;
+    String agentId;
+    String hold;
+    Instant assignedAt;
+    boolean answered;
+    boolean awaitingReply;
+    Instant replyDeadline;
+    Instant idleDeadline;
+    Instant lastInboundAt;
+    Instant serviceWindowClosesAt;
+    boolean serviceWindowClosed;
+    int reroutes;
+    Set<String> lapsedAgents = Set.of();
+    Set<String> visitedTeams = Set.of();
+    String previousAgent;
+    String preferredAgent;
+    String escalatedTo;
+    String reason;
+    String transferTo;
+    List<Release> releases = List.of();
+    List<String> recentMessageIds = List.of();
+    long messages;
+    int episodes;
+
+    Builder() {}
+
+    Builder(State s) {
+      status = s.status(); team = s.team(); attempt = s.attempt(); waitingSince = s.waitingSince();
+      priority = s.priority(); requiredSkills = s.requiredSkills(); language = s.language(); policy = s.policy();
+      agentId = s.agentId(); hold = s.hold(); assignedAt = s.assignedAt(); answered = s.answered();
+      awaitingReply = s.awaitingReply(); replyDeadline = s.replyDeadline(); idleDeadline = s.idleDeadline();
+      lastInboundAt = s.lastInboundAt(); serviceWindowClosesAt = s.serviceWindowClosesAt();
+      serviceWindowClosed = s.serviceWindowClosed(); reroutes = s.reroutes(); lapsedAgents = s.lapsedAgents();
+      visitedTeams = s.visitedTeams(); previousAgent = s.previousAgent();
+      preferredAgent = s.preferredAgent(); escalatedTo = s.escalatedTo();
+      reason = s.reason(); transferTo = s.transferTo(); releases = s.releases();
+      recentMessageIds = s.recentMessageIds(); messages = s.messages(); episodes = s.episodes();
+    }
+
+    /** Leaves the current agent (if any), remembering to release it. */
+    Builder unassign() {
+      if (agentId != null) {
+        List<Release> r = new ArrayList<>(releases);
+        r.add(new Release(agentId, hold));
+        releases = List.copyOf(r.size() > REMEMBERED_RELEASES ? r.subList(r.size() - REMEMBERED_RELEASES, r.size()) : r);
+      }
+      agentId = null;
+      hold = null;
+      assignedAt = null;
+      answered = false;
+      replyDeadline = null;
+      idleDeadline = null;
+      transferTo = null;
+      return this;
+    }
+
+    /** Starts a new routing round in {@code toTeam}. */
+    Builder waitIn(String toTeam, Instant at, String why) {
+      status = Status.WAITING;
+      team = toTeam;
+      attempt++;
+      waitingSince = at;
+      reason = why;
+      escalatedTo = null;
+      return this;
+    }
+
+    Builder visit(String t) {
+      Set<String> v = new LinkedHashSet<>(visitedTeams);
+      v.add(t);
+      visitedTeams = Set.copyOf(v);
+      return this;
+    }
+
+    State build() {
+      return new State(status, team, attempt, waitingSince, priority, requiredSkills, language, policy, agentId, hold,
+          assignedAt, answered, awaitingReply, replyDeadline, idleDeadline, lastInboundAt, serviceWindowClosesAt,
+          serviceWindowClosed, reroutes, lapsedAgents, visitedTeams, previousAgent, preferredAgent, escalatedTo, reason, transferTo,
+          releases, recentMessageIds, messages, episodes);
+    }
+  }
+
+  // ---- wiring ----
+
+  public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings) {
+    // No idle passivation: a passivated entity's timers would not fire until its next message.
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+            ctx -> create(ctx.getEntityId(), directory, clock, settings))
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+  }
+
+  public static Behavior<Command> create(String conversationId, Directory directory, Clock clock,
+      CoreSettings settings) {
+    EntityIds.channelOf(conversationId);
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new Conversation(conversationId, timers, directory, clock, settings)));
+  }
+
+  private final String conversationId;
+  private final String channel;
+  private final TimerScheduler<Command> timers;
+  private final Directory directory;
+  private final Clock clock;
+  private final CoreSettings settings;
+  /** Not persisted: whether the team acknowledged this round, and releases acknowledged since start. */
+  private int queuedAckAttempt = -1;
+  private String queueReason;
+  private final Set<Release> releasesAcked = new HashSet<>();
+  /** When the Redeliver timer is due, null when it is not running. */
+  private Instant redeliveryDue;
+
+  private Conversation(String conversationId, TimerScheduler<Command> timers, Directory directory, Clock clock,
+      CoreSettings settings) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), conversationId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.conversationId = conversationId;
+    this.channel = EntityIds.channelOf(conversationId);
+    this.timers = timers;
+    this.directory = directory;
+    this.clock = clock;
+    this.settings = settings;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (state.status() == Status.WAITING) askTeam(state);
+          if (state.status() == Status.ESCALATED && state.escalatedTo() != null) {
+            directory.agent(state.escalatedTo(), new Agent.EscalationNotice(conversationId, state.reason()));
+          }
+          sendReleases(state);
+          armTimers(state);
+        })
+        .build();
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Inbound.class, this::onInbound)
+        .onCommand(AssignTo.class, this::onAssignTo)
+        .onCommand(ReleaseAcknowledged.class, (s, c) -> {
+          releasesAcked.add(new Release(c.agentId(), c.hold()));
+          return Effect().none();
+        })
+        .onCommand(Queued.class, this::onQueued)
+        .onCommand(QueueCheck.class, (s, c) -> {
+          if (s.status() == Status.WAITING && c.team().equals(s.team()) && c.attempt() == s.attempt()) askTeam(s);
+          else directory.team(c.team(), new Team.Withdraw(conversationId, c.attempt()));
+          return Effect().none();
+        })
+        .onCommand(TeamCannotServe.class, this::onTeamCannotServe)
+        .onCommand(AgentReply.class, this::onAgentReply)
+        .onCommand(Transfer.class, this::onTransfer)
+        .onCommand(TransferDeclined.class, this::onTransferDeclined)
+        .onCommand(Resolve.class, this::onResolve)
+        .onCommand(AgentWentOffline.class, this::onAgentWentOffline)
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new View(conversationId, s,
+            s.status() == Status.WAITING && queuedAckAttempt == s.attempt() ? queueReason : null)))
+        .onCommand(ReplyWindowEnded.class, this::onReplyWindowEnded)
+        .onCommand(IdleTimeout.class, this::onIdleTimeout)
+        .onCommand(ServiceWindowEnds.class, this::onServiceWindowEnds)
+        .onCommand(Redeliver.class, this::onRedeliver)
+        .build();
+  }
+
+  // ---- inbound ----
+
+  private Effect<Event, State> onInbound(State s, Inbound c) {
+    if (s.recentMessageIds().contains(c.messageId())) {
+      return Effect().reply(c.replyTo(), Outcome.ok("duplicate message " + c.messageId() + " already accepted"));
+    }
+    boolean opens = !s.isOpen();
+    RoutingHint hint = c.hint() == null ? RoutingHint.toTeam(null) : c.hint();
+    String team = opens && hint.team() != null ? hint.team() : s.team();
+    if (team == null) {
+      return Effect().reply(c.replyTo(), Outcome.refused("no_route",
+          "conversation " + conversationId + " has no team: the message names none and there is no previous one"));
+    }
+    Instant now = clock.instant();
+    Instant replyDeadline = null;
+    if (s.status() == Status.ASSIGNED && policyOf(s).hasReplyWindow()) {
+      replyDeadline = s.replyDeadline() != null ? s.replyDeadline() : now.plus(policyOf(s).replyWindow());
+    }
+    return Effect().persist(new MessageReceived(c.messageId(), c.text(), now, hint, team,
+            now.plus(settings.serviceWindow()), replyDeadline))
+        .thenRun(ns -> {
+          if (opens) askTeam(ns);
+          armTimers(ns);
+        })
+        .thenReply(c.replyTo(), ns -> Outcome.ok("accepted"));
+  }
+
+  // ---- assignment ----
+
+  private Effect<Event, State> onAssignTo(State s, AssignTo c) {
+    if (s.status() == Status.ASSIGNED && c.agentId().equals(s.agentId()) && c.hold().equals(s.hold())) {
+      directory.agent(c.agentId(), new Agent.AssignmentConfirmed(conversationId, c.hold()));
+      reply(c.replyTo(), Outcome.ok("assigned to " + c.agentId()));
+      return Effect().none();
+    }
+    if (!acceptable(s, c)) {
+      directory.agent(c.agentId(), new Agent.Release(conversationId, c.hold()));
+      reply(c.replyTo(), refusalFor(s, c));
+      return Effect().none();
+    }
+    Instant now = clock.instant();
+    RoutingPolicy policy = c.policy() != null ? c.policy() : policyOf(s);
+    Instant replyDeadline = s.awaitingReply() && policy.hasReplyWindow() ? now.plus(policy.replyWindow()) : null;
+    Instant idle = !s.awaitingReply() && policy.hasIdleAutoResolve() ? now.plus(policy.idleAutoResolve()) : null;
+    Status before = s.status();
+    String previous = s.agentId();
+    String previousHold = s.hold();
+    return Effect().persist(new Assigned(c.agentId(), c.hold(), c.team(), policy, now, replyDeadline, idle))
+        .thenRun(ns -> {
+          directory.agent(c.agentId(), new Agent.AssignmentConfirmed(conversationId, c.hold()));
+          if (previous != null) directory.agent(previous, new Agent.Release(conversationId, previousHold));
+          if (before == Status.WAITING && s.team() != null) {
+            directory.team(s.team(), new Team.Withdraw(conversationId, s.attempt()));
+          }
+          armTimers(ns);
+          reply(c.replyTo(), Outcome.ok("assigned to " + c.agentId()));
+        });
+  }
+
+  private boolean acceptable(State s, AssignTo c) {
+    if (s.releases().contains(new Release(c.agentId(), c.hold()))) return false; // spent hold
+    if (c.hold().startsWith("c")) return s.status() == Status.WAITING || s.status() == Status.ESCALATED;
+    int round;
+    try {
+      round = Integer.parseInt(c.hold().substring(1));
+    } catch (NumberFormatException e) {
+      return false;
+    }
+    if (round != s.attempt()) return false;
+    return s.status() == Status.WAITING
+        || ((s.status() == Status.ASSIGNED || s.status() == Status.ESCALATED) && c.agentId().equals(s.transferTo()));
+  }
+
+  private Outcome refusalFor(State s, AssignTo c) {
+    return switch (s.status()) {
+      case ASSIGNED -> Outcome.refused("already_assigned",
+          "conversation " + conversationId + " is already assigned to " + s.agentId());
+      case RESOLVED, NEW -> Outcome.refused("not_open", "conversation " + conversationId + " is not open");
+      default -> Outcome.refused("offer_expired", "the offer to " + c.agentId() + " is no longer current");
+    };
+  }
+
+  private Effect<Event, State> onQueued(State s, Queued c) {
+    if (s.status() != Status.WAITING || s.attempt() != c.attempt() || !c.team().equals(s.team())) {
+      return Effect().none();
+    }
+    queuedAckAttempt = c.attempt();
+    queueReason = c.reason();
+    if (c.policy() == null || c.policy().equals(s.policy())) return Effect().none();
+    return Effect().persist(new PolicyLearned(c.policy()));
+  }
+
+  private Effect<Event, State> onTeamCannotServe(State s, TeamCannotServe c) {
+    if (s.status() != Status.WAITING || s.attempt() != c.attempt() || !c.team().equals(s.team())) {
+      return Effect().none();
+    }
+    Instant now = clock.instant();
+    if (c.overflowTeam() != null && !s.visitedTeams().contains(c.overflowTeam())) {
+      return Effect().persist(new Overflowed(s.team(), c.overflowTeam(), c.code(), now)).thenRun(this::askTeam);
+    }
+    return escalate(s, c.code() + ": " + c.message(), now);
+  }
+
+  /** The team's escalation target: its escalation team (once per episode), else its supervisor, else parked. */
+  private Effect<Event, State> escalate(State s, String reason, Instant now) {
+    EscalationTarget target = policyOf(s).escalation();
+    String team = target != null && target.team() != null && !s.visitedTeams().contains(target.team())
+        ? target.team() : null;
+    String supervisor = team == null && target != null ? target.supervisorAgent() : null;
+    String fromAgent = s.agentId();
+    String fromHold = s.hold();
+    String fromTeam = s.team();
+    boolean wasWaiting = s.status() == Status.WAITING;
+    return Effect().persist(new Escalated(fromAgent, fromHold, reason, supervisor, team, now))
+        .thenRun(ns -> {
+          if (fromAgent != null) directory.agent(fromAgent, new Agent.Release(conversationId, fromHold));
+          if (wasWaiting && fromTeam != null) directory.team(fromTeam, new Team.Withdraw(conversationId, s.attempt()));
+          if (ns.status() == Status.WAITING) askTeam(ns);
+          if (supervisor != null) directory.agent(supervisor, new Agent.EscalationNotice(conversationId, reason));
+          armTimers(ns);
+        });
+  }
+
+  // ---- agent actions ----
+
+  private Effect<Event, State> onAgentReply(State s, AgentReply c) {
+    if (s.status() != Status.ASSIGNED || !c.agentId().equals(s.agentId())) {
+      return Effect().reply(c.replyTo(), Outcome.refused("not_assigned",
+          "conversation " + conversationId + " is not assigned to " + c.agentId()));
+    }
+    Instant now = clock.instant();
+    if (!c.template() && (s.serviceWindowClosed() || !now.isBefore(s.serviceWindowClosesAt()))) {
+      return Effect().reply(c.replyTo(), Outcome.refused("service_window_closed",
+          "the customer service window closed at " + s.serviceWindowClosesAt()
+              + " (24 h after the contact's last message): only a template message can be sent"));
+    }
+    RoutingPolicy policy = policyOf(s);
+    Instant idle = policy.hasIdleAutoResolve() ? now.plus(policy.idleAutoResolve()) : null;
+    return Effect().persist(new AgentReplied(c.agentId(), c.template(), now, idle))
+        .thenRun(this::armTimers)
+        .thenReply(c.replyTo(), ns -> Outcome.ok(c.template() ? "template sent" : "reply sent"));
+  }
+
+  private Effect<Event, State> onTransfer(State s, Transfer c) {
+    if (!s.isOpen()) {
+      return Effect().reply(c.replyTo(), Outcome.refused("not_open", "conversation " + conversationId + " is not open"));
+    }
+    if ((c.toAgent() == null) == (c.toTeam() == null)) {
+      return Effect().reply(c.replyTo(), Outcome.refused("bad_transfer", "name exactly one of toAgent, toTeam"));
+    }
+    Instant now = clock.instant();
+    if (c.toTeam() != null) {
+      String fromAgent = s.agentId();
+      String fromHold = s.hold();
+      String fromTeam = s.team();
+      boolean wasWaiting = s.status() == Status.WAITING;
+      return Effect().persist(new TransferredToTeam(fromAgent, fromHold, c.toTeam(), c.requestedBy(), now))
+          .thenRun(ns -> {
+            if (fromAgent != null) directory.agent(fromAgent, new Agent.Release(conversationId, fromHold));
+            if (wasWaiting && !fromTeam.equals(c.toTeam())) {
+              directory.team(fromTeam, new Team.Withdraw(conversationId, s.attempt()));
+            }
+            askTeam(ns);
+            armTimers(ns);
+          })
+          .thenReply(c.replyTo(), ns -> Outcome.ok("transferred to team " + c.toTeam()));
+    }
+    if (c.toAgent().equals(s.agentId())) {
+      return Effect().reply(c.replyTo(), Outcome.refused("already_assigned",
+          "conversation " + conversationId + " is already assigned to " + c.toAgent()));
+    }
+    return Effect().persist(new TransferRequested(c.toAgent(), c.requestedBy(), now))
+        .thenRun(ns -> directory.agent(c.toAgent(), new Agent.Offer(request(ns), "r" + ns.attempt(), ns.team(),
+            policyOf(ns), true, c.replyTo())));
+  }
+
+  private Effect<Event, State> onTransferDeclined(State s, TransferDeclined c) {
+    reply(c.replyTo(), Outcome.refused(c.reason(), "agent " + c.agentId() + " cannot take the conversation: "
+        + c.reason()));
+    if (s.status() == Status.WAITING && c.hold().equals("r" + s.attempt())) askTeam(s);
+    return Effect().none();
+  }
+
+  private Effect<Event, State> onResolve(State s, Resolve c) {
+    if (!s.isOpen()) {
+      return Effect().reply(c.replyTo(), Outcome.refused("not_open", "conversation " + conversationId + " is not open"));
+    }
+    return resolve(s, "resolved by " + c.requestedBy()).thenReply(c.replyTo(), ns -> Outcome.ok("resolved"));
+  }
+
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> resolve(State s, String reason) {
+    String agent = s.agentId();
+    String hold = s.hold();
+    boolean wasWaiting = s.status() == Status.WAITING;
+    return Effect().persist(new Resolved(agent, hold, reason, clock.instant()))
+        .thenRun(ns -> {
+          if (agent != null) directory.agent(agent, new Agent.Release(conversationId, hold));
+          if (wasWaiting) directory.team(s.team(), new Team.Withdraw(conversationId, s.attempt()));
+          armTimers(ns);
+        });
+  }
+
+  private Effect<Event, State> onAgentWentOffline(State s, AgentWentOffline c) {
+    if (s.status() != Status.ASSIGNED || !c.agentId().equals(s.agentId()) || !c.hold().equals(s.hold())) {
+      return Effect().none();
+    }
+    if (s.answered() && !policyOf(s).rerouteAnsweredOnOffline()) return Effect().none();
+    return reroute(s, "agent_offline", false);
+  }
+
+  private Effect<Event, State> reroute(State s, String cause, boolean lapsed) {
+    String agent = s.agentId();
+    String hold = s.hold();
+    return Effect().persist(new Rerouted(agent, hold, cause, lapsed, clock.instant()))
+        .thenRun(ns -> {
+          directory.agent(agent, new Agent.Release(conversationId, hold));
+          askTeam(ns);
+          armTimers(ns);
+        });
+  }
+
+  // ---- clocks ----
+
+  private Effect<Event, State> onReplyWindowEnded(State s, ReplyWindowEnded c) {
+    if (s.status() != Status.ASSIGNED || !c.deadline().equals(s.replyDeadline())) return Effect().none();
+    Instant now = clock.instant();
+    if (now.isBefore(c.deadline())) {
+      armTimers(s);
+      return Effect().none();
+    }
+    if (s.reroutes() >= policyOf(s).maxReroutes()) {
+      return escalate(s, "reply_window_lapsed: " + s.agentId() + " did not answer within "
+          + policyOf(s).replyWindow() + " after " + s.reroutes() + " re-routes", now);
+    }
+    return reroute(s, "reply_window_lapsed", true);
+  }
+
+  private Effect<Event, State> onIdleTimeout(State s, IdleTimeout c) {
+    if (s.status() != Status.ASSIGNED || !c.deadline().equals(s.idleDeadline())) return Effect().none();
+    if (clock.instant().isBefore(c.deadline())) {
+      armTimers(s);
+      return Effect().none();
+    }
+    return resolve(s, "idle: no message for " + policyOf(s).idleAutoResolve());
+  }
+
+  private Effect<Event, State> onServiceWindowEnds(State s, ServiceWindowEnds c) {
+    if (s.serviceWindowClosed() || !c.deadline().equals(s.serviceWindowClosesAt())) return Effect().none();
+    Instant now = clock.instant();
+    if (now.isBefore(c.deadline())) {
+      armTimers(s);
+      return Effect().none();
+    }
+    return Effect().persist(new ServiceWindowClosed(now));
+  }
+
+  private void armTimers(State s) {
+    Instant now = clock.instant();
+    arm(ReplyWindowEnded.class, s.status() == Status.ASSIGNED ? s.replyDeadline() : null, now,
+        ReplyWindowEnded::new);
+    arm(IdleTimeout.class, s.status() == Status.ASSIGNED ? s.idleDeadline() : null, now, IdleTimeout::new);
+    arm(ServiceWindowEnds.class, s.isOpen() && !s.serviceWindowClosed() ? s.serviceWindowClosesAt() : null, now,
+        ServiceWindowEnds::new);
+    scheduleRedelivery(s);
+  }
+
+  /**
+   * Something unacknowledged (this round's request, a release) is re-sent every redelivery
+   * interval; a conversation its team has queued only re-announces itself, far less often, so a
+   * queue entry lost with a team's crash is rebuilt. Nothing pending: no timer at all.
+   */
+  private void scheduleRedelivery(State s) {
+    boolean waiting = s.status() == Status.WAITING;
+    Duration d;
+    if ((waiting && queuedAckAttempt != s.attempt()) || !unackedReleases(s).isEmpty()) {
+      d = settings.redeliveryInterval();
+    } else if (waiting) {
+      d = settings.queueCheckInterval();
+    } else {
+      timers.cancel(Redeliver.class);
+      redeliveryDue = null;
+      return;
+    }
+    Instant due = clock.instant().plus(d);
+    if (redeliveryDue == null || !timers.isTimerActive(Redeliver.class) || redeliveryDue.isAfter(due)) {
+      timers.startSingleTimer(Redeliver.class, new Redeliver(), d);
+      redeliveryDue = due;
+    }
+  }
+
+  private void arm(Class<?> key, Instant deadline, Instant now, java.util.function.Function<Instant, Command> msg) {
+    if (deadline == null) {
+      timers.cancel(key);
+    } else {
+      timers.startSingleTimer(key, msg.apply(deadline), Deadlines.delayUntil(now, deadline));
+    }
+  }
+
+  // ---- at-least-once: asking the team and releasing agents ----
+
+  private Effect<Event, State> onRedeliver(State s, Redeliver c) {
+    redeliveryDue = null;
+    if (s.status() == Status.WAITING) directory.team(s.team(), new Team.RequestAgent(request(s)));
+    sendReleases(s);
+    scheduleRedelivery(s);
+    return Effect().none();
+  }
+
+  private void askTeam(State s) {
+    directory.team(s.team(), new Team.RequestAgent(request(s)));
+    scheduleRedelivery(s);
+  }
+
+  private RoutingRequest request(State s) {
+    Need need = new Need(channel, s.requiredSkills(), s.language(), s.lapsedAgents(), s.preferredAgent());
+    return new RoutingRequest(conversationId, s.attempt(), s.priority(), need, s.waitingSince());
+  }
+
+  private List<Release> unackedReleases(State s) {
+    return s.releases().stream().filter(r -> !releasesAcked.contains(r)).toList();
+  }
+
+  private void sendReleases(State s) {
+    for (Release r : unackedReleases(s)) directory.agent(r.agentId(), new Agent.Release(conversationId, r.hold()));
+  }
+
+  private RoutingPolicy policyOf(State s) {
+    return s.policy() != null ? s.policy() : settings.defaultPolicy();
+  }
+
+  private static void reply(ActorRef<Outcome> to, Outcome outcome) {
+    if (to != null) to.tell(outcome);
+  }
+
+  // ---- events ----
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(MessageReceived.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          if (!s.isOpen()) {
+            b.unassign().waitIn(e.team(), e.at(), "new_message");
+            b.priority = e.hint().priority();
+            b.requiredSkills = e.hint().requiredSkills();
+            b.language = e.hint().language() != null ? e.hint().language() : s.language();
+            b.reroutes = 0;
+            b.lapsedAgents = Set.of();
+            b.visitedTeams = Set.of(e.team());
+            b.preferredAgent = s.previousAgent(); // a returning contact prefers its previous agent
+            b.episodes++;
+          }
+          b.awaitingReply = true;
+          b.replyDeadline = e.replyDeadline();
+          b.idleDeadline = null;
+          b.lastInboundAt = e.at();
+          b.serviceWindowClosesAt = e.serviceWindowClosesAt();
+          b.serviceWindowClosed = false;
+          b.messages++;
+          List<String> ids = new ArrayList<>(s.recentMessageIds());
+          ids.add(e.messageId());
+          int max = settings.recentMessageIds();
+          b.recentMessageIds = List.copyOf(ids.size() > max ? ids.subList(ids.size() - max, ids.size()) : ids);
+          return b.build();
+        })
+        .onEvent(Assigned.class, (s, e) -> {
+          Builder b = s.toBuilder().unassign();
+          b.status = Status.ASSIGNED;
+          b.agentId = e.agentId();
+          b.hold = e.hold();
+          if (e.team() != null) b.team = e.team();
+          b.policy = e.policy();
+          b.assignedAt = e.at();
+          b.replyDeadline = e.replyDeadline();
+          b.idleDeadline = e.idleDeadline();
+          b.escalatedTo = null;
+          b.reason = null;
+          b.preferredAgent = null;
+          return b.build();
+        })
+        .onEvent(AgentReplied.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          b.answered = true;
+          b.awaitingReply = false;
+          b.replyDeadline = null;
+          b.idleDeadline = e.idleDeadline();
+          return b.build();
+        })
+        .onEvent(Rerouted.class, (s, e) -> {
+          Builder b = s.toBuilder().unassign().waitIn(s.team(), e.at(), e.cause());
+          if (e.lapsed()) {
+            Set<String> lapsed = new LinkedHashSet<>(s.lapsedAgents());
+            lapsed.add(e.fromAgent());
+            b.lapsedAgents = Set.copyOf(lapsed);
+            b.reroutes++;
+          }
+          return b.build();
+        })
+        .onEvent(Escalated.class, (s, e) -> {
+          Builder b = s.toBuilder().unassign();
+          if (e.team() != null) {
+            b.waitIn(e.team(), e.at(), e.reason()).visit(e.team());
+            b.reroutes = 0;
+          } else {
+            b.status = Status.ESCALATED;
+            b.escalatedTo = e.supervisor();
+            b.reason = e.reason();
+          }
+          return b.build();
+        })
+        .onEvent(Overflowed.class, (s, e) -> s.toBuilder().waitIn(e.toTeam(), e.at(), e.reason()).visit(e.toTeam())
+            .build())
+        .onEvent(PolicyLearned.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          b.policy = e.policy();
+          return b.build();
+        })
+        .onEvent(TransferRequested.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          b.attempt++;
+          b.transferTo = e.toAgent();
+          return b.build();
+        })
+        .onEvent(TransferredToTeam.class, (s, e) -> {
+          Builder b = s.toBuilder().unassign().waitIn(e.toTeam(), e.at(), "transferred by " + e.requestedBy())
+              .visit(e.toTeam());
+          b.reroutes = 0;
+          b.preferredAgent = null;
+          return b.build();
+        })
+        .onEvent(Resolved.class, (s, e) -> {
+          Builder b = s.toBuilder().unassign();
+          if (s.agentId() != null) b.previousAgent = s.agentId();
+          b.preferredAgent = null;
+          b.status = Status.RESOLVED;
+          b.reason = e.reason();
+          b.escalatedTo = null;
+          b.awaitingReply = false;
+          return b.build();
+        })
+        .onEvent(ServiceWindowClosed.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          b.serviceWindowClosed = true;
+          return b.build();
+        })
+        .build();
+  }
+}

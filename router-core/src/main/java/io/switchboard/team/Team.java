@@ -1,0 +1,479 @@
+package io.switchboard.team;
+
+import io.switchboard.CborSerializable;
+import io.switchboard.CoreSettings;
+import io.switchboard.Deadlines;
+import io.switchboard.Directory;
+import io.switchboard.EntityIds;
+import io.switchboard.Outcome;
+import io.switchboard.agent.Agent;
+import io.switchboard.agent.AgentStatus;
+import io.switchboard.conversation.Conversation;
+import io.switchboard.routing.Candidate;
+import io.switchboard.routing.Presence;
+import io.switchboard.routing.RoutingRequest;
+import io.switchboard.routing.Strategies;
+import io.switchboard.routing.StrategyKind;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One team: the single writer of its configuration and its waiting queue (higher priority first,
+ * then oldest first). It picks agents with the configured strategy from the latest status each
+ * member pushed, and offers; the agent, not the team, decides whether it has room. The queue drains
+ * at once whenever a member's status shows room, the configuration changes, or business hours open.
+ *
+ * <p>Persisted: configuration and queue entries (each with its queue-wait deadline). Derived and
+ * never persisted: member statuses (re-announced by the agents after {@link Agent.JoinTeam}), the
+ * round-robin cursor and the offers in flight (an offer lost with a restart is re-requested by the
+ * waiting conversation).
+ */
+public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, Team.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Team");
+
+  /** Drains at most this many queue entries per status change, so one message never does unbounded work. */
+  private static final int DRAIN_BATCH = 500;
+
+  // ---- commands ----
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Creates or replaces the configuration; members are told they joined or left. Replies ok. */
+  public record Configure(TeamConfig config, ActorRef<Outcome> replyTo) implements Command {}
+
+  /** A waiting conversation asks for an agent (sent again until it is assigned or queued). */
+  public record RequestAgent(RoutingRequest request) implements Command {}
+
+  public record OfferDeclined(RoutingRequest request, String agentId, String reason) implements Command {}
+
+  public record OfferAccepted(String conversationId, int attempt, String agentId) implements Command {}
+
+  /** The conversation no longer waits here (claimed, resolved, transferred). */
+  public record Withdraw(String conversationId, int attempt) implements Command {}
+
+  public record AgentStatusChanged(AgentStatus status) implements Command {}
+
+  /** Replies the team's {@link View}. */
+  public record Get(ActorRef<View> replyTo) implements Command {}
+
+  private record QueueDeadlineReached() implements Command {}
+
+  private record BusinessHoursOpened() implements Command {}
+
+  /** An opening passed while its timer was being replaced: drain now (a separate timer key, never replaced). */
+  private record OpeningPassed() implements Command {}
+
+  private record CheckQueue() implements Command {}
+
+  /** Configuration, the waiting queue in order, and the members as the team last saw them. */
+  public record View(String teamId, TeamConfig config, List<QueueEntry> queue, Map<String, AgentStatus> members)
+      implements CborSerializable {}
+
+  // ---- events ----
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record Configured(TeamConfig config) implements Event {}
+
+  public record Enqueued(QueueEntry entry) implements Event {}
+
+  /** @param why offered, withdrawn, expired or replaced */
+  public record Dequeued(String conversationId, String why, Instant at) implements Event {}
+
+  // ---- state ----
+
+  /**
+   * A waiting conversation with the reason it waits (visible to supervisors) and its queue-wait
+   * deadline (null: no limit).
+   */
+  public record QueueEntry(RoutingRequest request, String reason, Instant enqueuedAt, Instant deadline)
+      implements CborSerializable {}
+
+  public static final Comparator<QueueEntry> QUEUE_ORDER = Comparator
+      .comparingInt((QueueEntry e) -> -e.request().priority())
+      .thenComparing(e -> e.request().waitingSince())
+      .thenComparing(e -> e.request().conversationId());
+
+  public record State(TeamConfig config, List<QueueEntry> queue) implements CborSerializable {
+    public Optional<QueueEntry> queued(String conversationId) {
+      return queue.stream().filter(e -> e.request().conversationId().equals(conversationId)).findFirst();
+    }
+
+    Optional<Instant> earliestDeadline() {
+      return queue.stream().map(QueueEntry::deadline).filter(Objects::nonNull).min(Comparator.naturalOrder());
+    }
+  }
+
+  // ---- wiring ----
+
+  public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings) {
+    // No idle passivation: a passivated entity's timers would not fire until its next message.
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+            ctx -> create(ctx.getEntityId(), directory, clock, settings))
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+  }
+
+  public static Behavior<Command> create(String teamId, Directory directory, Clock clock, CoreSettings settings) {
+    EntityIds.tenantOf(teamId);
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Team(teamId, timers, directory, clock, settings)));
+  }
+
+  /** An offer in flight; it counts against the agent's room until answered or two redelivery intervals pass. */
+  private record Offered(int attempt, String agentId, String channel, Instant at) {}
+
+  private final String teamId;
+  private final TimerScheduler<Command> timers;
+  private final Directory directory;
+  private final Clock clock;
+  private final CoreSettings settings;
+  private final Map<String, AgentStatus> members = new LinkedHashMap<>();
+  private final Map<String, Offered> offered = new HashMap<>();
+  private String rrCursor;
+  /** The opening the BusinessHoursOpened timer waits for. */
+  private Instant openingArmedFor;
+
+  private Team(String teamId, TimerScheduler<Command> timers, Directory directory, Clock clock,
+      CoreSettings settings) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), teamId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.teamId = teamId;
+    this.timers = timers;
+    this.directory = directory;
+    this.clock = clock;
+    this.settings = settings;
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(null, List.of());
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (state.config() != null) state.config().members().forEach(a -> directory.agent(a, new Agent.JoinTeam(teamId)));
+          checkQueue(state);
+          armTimers(state);
+        })
+        .build();
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Configure.class, this::onConfigure)
+        .onCommand(RequestAgent.class, (s, c) -> route(s, c.request()))
+        .onCommand(OfferDeclined.class, this::onOfferDeclined)
+        .onCommand(OfferAccepted.class, (s, c) -> {
+          Offered o = offered.get(c.conversationId());
+          if (o != null && o.attempt() == c.attempt()) offered.remove(c.conversationId());
+          return Effect().none();
+        })
+        .onCommand(Withdraw.class, this::onWithdraw)
+        .onCommand(AgentStatusChanged.class, this::onAgentStatus)
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(),
+            new View(teamId, s.config(), s.queue(), Map.copyOf(members))))
+        .onCommand(QueueDeadlineReached.class, this::onQueueDeadline)
+        .onCommand(BusinessHoursOpened.class, this::onOpening)
+        .onCommand(OpeningPassed.class, this::onOpening)
+        .onCommand(CheckQueue.class, (s, c) -> {
+          checkQueue(s);
+          armTimers(s);
+          return Effect().none();
+        })
+        .build();
+  }
+
+  private Effect<Event, State> onConfigure(State s, Configure c) {
+    List<String> before = s.config() == null ? List.of() : s.config().members();
+    return Effect().persist(new Configured(c.config()))
+        .thenRun(ns -> {
+          for (String a : before) {
+            if (!ns.config().members().contains(a)) {
+              members.remove(a);
+              directory.agent(a, new Agent.LeaveTeam(teamId));
+            }
+          }
+          // Joining also makes each member announce its status, which drains the queue.
+          ns.config().members().forEach(a -> directory.agent(a, new Agent.JoinTeam(teamId)));
+          armTimers(ns);
+        })
+        .thenReply(c.replyTo(), ns -> Outcome.ok("team " + teamId + " configured"));
+  }
+
+  private Effect<Event, State> route(State s, RoutingRequest req) {
+    String convId = req.conversationId();
+    if (s.config() == null) {
+      directory.conversation(convId, new Conversation.TeamCannotServe(teamId, req.attempt(), null,
+          "team_not_configured", "team " + teamId + " has no configuration"));
+      return Effect().none();
+    }
+    Optional<QueueEntry> queued = s.queued(convId);
+    if (queued.isPresent() && queued.get().request().attempt() == req.attempt()) {
+      directory.conversation(convId, queuedNotice(s, queued.get()));
+      return Effect().none();
+    }
+    Offered o = offered.get(convId);
+    Instant now = clock.instant();
+    if (o != null && o.attempt() == req.attempt()) {
+      // This round was offered already: wait for the answer, or re-send the same offer to the same agent
+      // (idempotent there). Picking someone else would reserve two agents and move the round-robin cursor.
+      if (!fresh(o, now)) {
+        offered.put(convId, new Offered(o.attempt(), o.agentId(), o.channel(), now));
+        directory.agent(o.agentId(), new Agent.Offer(req, "r" + req.attempt(), teamId, s.config().policy(), false,
+            null));
+      }
+      return Effect().none();
+    }
+    List<Event> events = new ArrayList<>();
+    queued.ifPresent(e -> events.add(new Dequeued(convId, "replaced", now)));
+    if (!isOpen(s, now)) {
+      String overflow = s.config().overflowTeam();
+      if (overflow != null && !overflow.equals(teamId)) {
+        directory.conversation(convId, new Conversation.TeamCannotServe(teamId, req.attempt(), overflow,
+            "outside_business_hours", "team " + teamId + " is outside its business hours"));
+        return events.isEmpty() ? Effect().none() : Effect().persist(events);
+      }
+      return enqueue(s, events, req, "outside_business_hours", now);
+    }
+    Optional<String> pick = pick(s.config(), req, now);
+    if (pick.isPresent()) {
+      String agent = pick.get();
+      Runnable send = offer(s.config(), req, agent, now);
+      if (events.isEmpty()) {
+        send.run();
+        return Effect().none();
+      }
+      return Effect().persist(events).thenRun(ns -> send.run());
+    }
+    return enqueue(s, events, req,
+        s.config().strategy() == StrategyKind.MANUAL ? "waiting_in_pool" : "no_agent_available", now);
+  }
+
+  private Effect<Event, State> enqueue(State s, List<Event> events, RoutingRequest req, String reason, Instant now) {
+    // The queue-wait clock runs from when the conversation started waiting, not from a re-queue.
+    Duration limit = s.config().queueWaitLimit();
+    Instant deadline = limit == null ? null : req.waitingSince().plus(limit);
+    events.add(new Enqueued(new QueueEntry(req, reason, now, deadline)));
+    return Effect().persist(events).thenRun(ns -> {
+      ns.queued(req.conversationId()).ifPresent(e -> directory.conversation(req.conversationId(), queuedNotice(ns, e)));
+      armTimers(ns);
+    });
+  }
+
+  private Conversation.Queued queuedNotice(State s, QueueEntry e) {
+    return new Conversation.Queued(teamId, e.request().attempt(), e.reason(), s.config().policy());
+  }
+
+  /**
+   * Picks from the members' last reported statuses plus the offers still in flight to them, so the
+   * team does not offer one agent more than it has room for before the agent answers. An offer that
+   * was lost stops counting once it is no longer fresh.
+   */
+  private Optional<String> pick(TeamConfig config, RoutingRequest req, Instant now) {
+    Map<String, Integer> inFlight = new HashMap<>();
+    // An offer nobody asked about for a long time belongs to a conversation that went elsewhere.
+    offered.values().removeIf(o -> o.at().plus(settings.queueCheckInterval()).isBefore(now));
+    for (Offered o : offered.values()) {
+      if (fresh(o, now) && o.channel().equals(req.channel())) inFlight.merge(o.agentId(), 1, Integer::sum);
+    }
+    List<Candidate> candidates = new ArrayList<>(config.members().size());
+    for (String a : config.members()) {
+      AgentStatus st = members.get(a);
+      if (st == null) continue;
+      Candidate c = st.candidateFor(req.channel());
+      int pending = inFlight.getOrDefault(a, 0);
+      candidates.add(pending == 0 ? c : new Candidate(c.agentId(), c.presence(), c.load() + pending, c.capacity(),
+          c.totalOpen() + pending, now, c.skills(), c.languages()));
+    }
+    return Strategies.pick(config.strategy(), req.need(), candidates, rrCursor);
+  }
+
+  private boolean fresh(Offered o, Instant now) {
+    return o.at().plus(settings.redeliveryInterval().multipliedBy(2)).isAfter(now);
+  }
+
+  /** Records the offer in the team's soft state and returns the send, to run once events are persisted. */
+  private Runnable offer(TeamConfig config, RoutingRequest req, String agent, Instant now) {
+    offered.put(req.conversationId(), new Offered(req.attempt(), agent, req.channel(), now));
+    if (!agent.equals(req.need().preferredAgent())) rrCursor = agent;
+    Agent.Offer msg = new Agent.Offer(req, "r" + req.attempt(), teamId, config.policy(), false, null);
+    return () -> directory.agent(agent, msg);
+  }
+
+  private Effect<Event, State> onOfferDeclined(State s, OfferDeclined c) {
+    Offered o = offered.get(c.request().conversationId());
+    if (o == null || o.attempt() != c.request().attempt() || !o.agentId().equals(c.agentId())) {
+      return Effect().none(); // stale: a newer offer or round superseded it
+    }
+    offered.remove(c.request().conversationId());
+    return route(s, c.request());
+  }
+
+  private Effect<Event, State> onWithdraw(State s, Withdraw c) {
+    offered.remove(c.conversationId());
+    Optional<QueueEntry> q = s.queued(c.conversationId());
+    if (q.isEmpty() || q.get().request().attempt() > c.attempt()) return Effect().none();
+    return Effect().persist(new Dequeued(c.conversationId(), "withdrawn", clock.instant()))
+        .thenRun(this::armTimers);
+  }
+
+  private Effect<Event, State> onAgentStatus(State s, AgentStatusChanged c) {
+    String agent = c.status().agentId();
+    if (s.config() == null || !s.config().members().contains(agent)) {
+      directory.agent(agent, new Agent.LeaveTeam(teamId));
+      return Effect().none();
+    }
+    members.put(agent, c.status());
+    if (c.status().presence() != Presence.ONLINE || s.queue().isEmpty()) return Effect().none();
+    return drain(s);
+  }
+
+  /** Offers waiting conversations, in queue order, to whoever has room now. */
+  private EffectBuilder<Event, State> drain(State s) {
+    Instant now = clock.instant();
+    if (s.config() == null || s.queue().isEmpty() || !isOpen(s, now)) return Effect().none();
+    List<Event> events = new ArrayList<>();
+    List<Runnable> sends = new ArrayList<>();
+    for (QueueEntry e : s.queue()) {
+      if (sends.size() >= DRAIN_BATCH || !anyoneOnline()) break;
+      if (s.config().strategy() == StrategyKind.MANUAL && e.request().need().preferredAgent() == null) continue;
+      Optional<String> pick = pick(s.config(), e.request(), now);
+      if (pick.isEmpty()) continue;
+      events.add(new Dequeued(e.request().conversationId(), "offered", now));
+      sends.add(offer(s.config(), e.request(), pick.get(), now));
+    }
+    if (events.isEmpty()) return Effect().none();
+    return Effect().persist(events).thenRun(ns -> {
+      sends.forEach(Runnable::run);
+      armTimers(ns);
+    });
+  }
+
+  private boolean anyoneOnline() {
+    for (AgentStatus st : members.values()) if (st.presence() == Presence.ONLINE) return true;
+    return false;
+  }
+
+  private Effect<Event, State> onOpening(State s, Command c) {
+    openingArmedFor = null;
+    return drain(s).thenRun(this::armTimers);
+  }
+
+  private Effect<Event, State> onQueueDeadline(State s, QueueDeadlineReached c) {
+    Instant now = clock.instant();
+    List<QueueEntry> expired = s.queue().stream()
+        .filter(e -> e.deadline() != null && !e.deadline().isAfter(now)).toList();
+    if (expired.isEmpty()) {
+      armTimers(s);
+      return Effect().none();
+    }
+    List<Event> events = new ArrayList<>();
+    expired.forEach(e -> events.add(new Dequeued(e.request().conversationId(), "expired", now)));
+    String overflow = s.config() == null ? null : s.config().overflowTeam();
+    return Effect().persist(events).thenRun(ns -> {
+      for (QueueEntry e : expired) {
+        directory.conversation(e.request().conversationId(), new Conversation.TeamCannotServe(teamId,
+            e.request().attempt(), overflow, "queue_wait_exceeded",
+            "no agent of " + teamId + " was available within " + s.config().queueWaitLimit()));
+      }
+      armTimers(ns);
+    });
+  }
+
+  /** Asks each queued conversation whether it still waits here: a lost withdraw leaves no stale entry. */
+  private void checkQueue(State s) {
+    for (QueueEntry e : s.queue()) {
+      directory.conversation(e.request().conversationId(), new Conversation.QueueCheck(teamId, e.request().attempt()));
+    }
+  }
+
+  private static boolean isOpen(State s, Instant now) {
+    return s.config().businessHours() == null || s.config().businessHours().isOpen(now);
+  }
+
+  private void armTimers(State s) {
+    Instant now = clock.instant();
+    Optional<Instant> next = s.earliestDeadline();
+    if (next.isPresent()) {
+      timers.startSingleTimer(QueueDeadlineReached.class, new QueueDeadlineReached(), Deadlines.delayUntil(now, next.get()));
+    } else {
+      timers.cancel(QueueDeadlineReached.class);
+    }
+    if (s.queue().isEmpty()) {
+      timers.cancel(CheckQueue.class);
+    } else if (!timers.isTimerActive(CheckQueue.class)) {
+      timers.startSingleTimer(CheckQueue.class, new CheckQueue(), settings.queueCheckInterval());
+    }
+    // The next time the hours open (also while open now: the team may close and reopen with a queue).
+    Optional<Instant> opening = s.config() == null || s.config().businessHours() == null || s.queue().isEmpty()
+        ? Optional.empty() : s.config().businessHours().nextOpeningAfter(now);
+    if (openingArmedFor != null && !openingArmedFor.isAfter(now)) {
+      // Re-arming for the next opening would supersede a timer message for this one that may already wait
+      // in the mailbox (and be dropped): make sure this opening still drains.
+      timers.startSingleTimer(OpeningPassed.class, new OpeningPassed(), Deadlines.delayUntil(now, now));
+    }
+    openingArmedFor = opening.orElse(null);
+    if (opening.isPresent()) {
+      timers.startSingleTimer(BusinessHoursOpened.class, new BusinessHoursOpened(), Deadlines.delayUntil(now, opening.get()));
+    } else {
+      timers.cancel(BusinessHoursOpened.class);
+    }
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(Configured.class, (s, e) -> new State(e.config(), s.queue()))
+        .onEvent(Enqueued.class, (s, e) -> {
+          List<QueueEntry> q = new ArrayList<>(s.queue().size() + 1);
+          for (QueueEntry x : s.queue()) {
+            if (!x.request().conversationId().equals(e.entry().request().conversationId())) q.add(x);
+          }
+          q.add(e.entry());
+          q.sort(QUEUE_ORDER);
+          return new State(s.config(), List.copyOf(q));
+        })
+        .onEvent(Dequeued.class, (s, e) -> {
+          List<QueueEntry> q = new ArrayList<>(s.queue());
+          q.removeIf(x -> x.request().conversationId().equals(e.conversationId()));
+          return new State(s.config(), List.copyOf(q));
+        })
+        .build();
+  }
+}

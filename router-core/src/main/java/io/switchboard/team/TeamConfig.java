@@ -1,0 +1,78 @@
+package io.switchboard.team;
+
+import io.switchboard.CborSerializable;
+import io.switchboard.routing.BusinessHours;
+import io.switchboard.routing.EscalationTarget;
+import io.switchboard.routing.RoutingPolicy;
+import io.switchboard.routing.StrategyKind;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A team's routing configuration.
+ *
+ * @param members agent ids in round-robin order
+ * @param replyWindow how long an assigned agent has to answer; zero: no window
+ * @param maxReroutes re-routes after lapsed reply windows before the conversation escalates
+ * @param escalation supervisor agent or escalation team; null parks escalations with no target
+ * @param queueWaitLimit longest wait for any agent before overflow / escalation; null: no limit
+ * @param overflowTeam where conversations go when the wait limit passes or the team is closed
+ * @param businessHours null: always open
+ * @param idleAutoResolve silence after which an answered conversation resolves; null: never
+ * @param rerouteAnsweredOnOffline whether an agent going offline also gives up answered conversations
+ */
+public record TeamConfig(
+    List<String> members,
+    StrategyKind strategy,
+    Duration replyWindow,
+    int maxReroutes,
+    EscalationTarget escalation,
+    Duration queueWaitLimit,
+    String overflowTeam,
+    BusinessHours businessHours,
+    Duration idleAutoResolve,
+    boolean rerouteAnsweredOnOffline) implements CborSerializable {
+
+  public TeamConfig {
+    members = members == null ? List.of() : List.copyOf(members);
+    if (strategy == null) throw new IllegalArgumentException("strategy is required");
+    if (maxReroutes < 0) throw new IllegalArgumentException("maxReroutes must be >= 0");
+    if (members.stream().distinct().count() != members.size()) {
+      throw new IllegalArgumentException("members must not repeat");
+    }
+  }
+
+  /** A plain team: members, a strategy and a reply window, nothing else. */
+  public static TeamConfig of(List<String> members, StrategyKind strategy, Duration replyWindow) {
+    return new TeamConfig(members, strategy, replyWindow, 3, null, null, null, null, null, false);
+  }
+
+  public TeamConfig withEscalation(EscalationTarget target, int maxReroutes) {
+    return new TeamConfig(members, strategy, replyWindow, maxReroutes, target, queueWaitLimit, overflowTeam,
+        businessHours, idleAutoResolve, rerouteAnsweredOnOffline);
+  }
+
+  public TeamConfig withQueueWait(Duration limit, String overflow) {
+    return new TeamConfig(members, strategy, replyWindow, maxReroutes, escalation, limit, overflow,
+        businessHours, idleAutoResolve, rerouteAnsweredOnOffline);
+  }
+
+  public TeamConfig withBusinessHours(BusinessHours hours) {
+    return new TeamConfig(members, strategy, replyWindow, maxReroutes, escalation, queueWaitLimit, overflowTeam,
+        hours, idleAutoResolve, rerouteAnsweredOnOffline);
+  }
+
+  public TeamConfig withIdleAutoResolve(Duration idle) {
+    return new TeamConfig(members, strategy, replyWindow, maxReroutes, escalation, queueWaitLimit, overflowTeam,
+        businessHours, idle, rerouteAnsweredOnOffline);
+  }
+
+  public TeamConfig withRerouteAnsweredOnOffline(boolean reroute) {
+    return new TeamConfig(members, strategy, replyWindow, maxReroutes, escalation, queueWaitLimit, overflowTeam,
+        businessHours, idleAutoResolve, reroute);
+  }
+
+  public RoutingPolicy policy() {
+    return new RoutingPolicy(replyWindow, maxReroutes, escalation, rerouteAnsweredOnOffline, idleAutoResolve);
+  }
+}
