@@ -1,0 +1,492 @@
+package io.switchboard.conversation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.switchboard.Outcome;
+import io.switchboard.agent.AgentProfile;
+import io.switchboard.agent.AgentStatus;
+import io.switchboard.routing.EscalationTarget;
+import io.switchboard.routing.Presence;
+import io.switchboard.routing.StrategyKind;
+import io.switchboard.team.Team;
+import io.switchboard.team.TeamConfig;
+import io.switchboard.testkit.Fixture;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The conversation's clocks as a user sees them: reply window, queue wait, service window, idle, offline grace. */
+class ConversationClocksTest {
+  static final Fixture f = new Fixture();
+
+  static final Duration REPLY_WINDOW = Duration.ofMinutes(5);
+
+  @AfterAll
+  static void close() {
+    f.close();
+  }
+
+  // ---- reply window ----
+
+  @Test
+  void silentAgentIsReroutedToTheNextAgentWhenTheReplyWindowEnds() {
+    f.onlineAgent("clk1/a", 2);
+    f.onlineAgent("clk1/b", 2);
+    configure("clk1/sales", TeamConfig.of(List.of("clk1/a", "clk1/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    awaitOnline("clk1/sales", "clk1/a", "clk1/b");
+    String c = Fixture.conv("clk1", "111");
+
+    assertTrue(f.inbound(c, "m1", "clk1/sales").ok());
+    String first = awaitAnyAgent(c);
+    String second = first.equals("clk1/a") ? "clk1/b" : "clk1/a";
+
+    f.advance(REPLY_WINDOW.minusSeconds(1));
+    Conversation.State before = f.conversation(c).state();
+    assertEquals(Conversation.Status.ASSIGNED, before.status());
+    assertEquals(first, before.agentId(), "still within the reply window: nobody else gets it");
+
+    f.advance(Duration.ofSeconds(1));
+    f.awaitAssigned(c, second);
+    Conversation.State after = f.conversation(c).state();
+    assertEquals(1, after.reroutes());
+    assertEquals(Set.of(first), after.lapsedAgents());
+    f.eventually(() -> assertFalse(f.agent(first).state().holds().containsKey(c),
+        "the silent agent no longer holds the conversation"));
+  }
+
+  @Test
+  void agentWhoLetTheReplyWindowLapseNeverGetsTheConversationBackSoItWaitsInTheQueue() {
+    f.onlineAgent("clk2/a", 2);
+    f.onlineAgent("clk2/b", 2);
+    f.profile("clk2/c", AgentProfile.withCapacity(2)); // a member who is offline for now
+    configure("clk2/sales", TeamConfig.of(List.of("clk2/a", "clk2/b", "clk2/c"), StrategyKind.ROUND_ROBIN,
+        REPLY_WINDOW).withEscalation(null, 10));
+    awaitOnline("clk2/sales", "clk2/a", "clk2/b");
+    String c = Fixture.conv("clk2", "222");
+
+    assertTrue(f.inbound(c, "m1", "clk2/sales").ok());
+    String first = awaitAnyAgent(c);
+    String second = first.equals("clk2/a") ? "clk2/b" : "clk2/a";
+    f.advance(REPLY_WINDOW);
+    f.awaitAssigned(c, second);
+    f.advance(REPLY_WINDOW);
+
+    awaitQueued("clk2/sales", c, "no_agent_available");
+    Conversation.State waiting = f.conversation(c).state();
+    assertEquals(Conversation.Status.WAITING, waiting.status());
+    assertNull(waiting.agentId());
+    assertEquals(Set.of("clk2/a", "clk2/b"), waiting.lapsedAgents());
+    f.eventually(() -> {
+      assertTrue(f.agent("clk2/a").state().holds().isEmpty());
+      assertTrue(f.agent("clk2/b").state().holds().isEmpty());
+    });
+
+    // Both silent agents are online with room, yet time passing does not hand it back to either.
+    f.advance(REPLY_WINDOW.multipliedBy(2));
+    assertEquals(Conversation.Status.WAITING, f.conversation(c).state().status());
+    assertTrue(f.agent("clk2/a").state().holds().isEmpty());
+    assertTrue(f.agent("clk2/b").state().holds().isEmpty());
+
+    // A member who did not let it lapse gets it as soon as they come online.
+    f.presence("clk2/c", Presence.ONLINE);
+    f.awaitAssigned(c, "clk2/c");
+  }
+
+  @Test
+  void lapseAfterMaxReroutesEscalatesToTheSupervisorWithAReason() {
+    f.onlineAgent("clk3/a", 2);
+    f.onlineAgent("clk3/b", 2);
+    f.profile("clk3/boss", new AgentProfile(Map.of("*", 5), Map.of(), Set.of(), AgentProfile.Role.SUPERVISOR));
+    f.presence("clk3/boss", Presence.ONLINE);
+    configure("clk3/sales", TeamConfig.of(List.of("clk3/a", "clk3/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+        .withEscalation(EscalationTarget.supervisor("clk3/boss"), 1));
+    awaitOnline("clk3/sales", "clk3/a", "clk3/b");
+    String c = Fixture.conv("clk3", "333");
+
+    assertTrue(f.inbound(c, "m1", "clk3/sales").ok());
+    String first = awaitAnyAgent(c);
+    String second = first.equals("clk3/a") ? "clk3/b" : "clk3/a";
+    f.advance(REPLY_WINDOW);
+    f.awaitAssigned(c, second); // the one allowed re-route
+
+    f.advance(REPLY_WINDOW);
+    f.awaitStatus(c, Conversation.Status.ESCALATED);
+    Conversation.State escalated = f.conversation(c).state();
+    assertEquals("clk3/boss", escalated.escalatedTo());
+    assertNull(escalated.agentId());
+    assertNotNull(escalated.reason());
+    assertTrue(escalated.reason().startsWith("reply_window_lapsed"), escalated.reason());
+    f.eventually(() -> assertTrue(f.agent(second).state().holds().isEmpty()));
+    f.eventually(() -> assertTrue(f.agent("clk3/boss").escalations().contains(c),
+        "the supervisor sees the escalation"));
+
+    // The supervisor can take it over.
+    assertTrue(f.claim("clk3/boss", c).ok());
+    f.awaitAssigned(c, "clk3/boss");
+  }
+
+  @Test
+  void lapseAfterMaxReroutesEscalatesToTheEscalationTeamWhichAssignsOneOfItsMembers() {
+    f.onlineAgent("clk4/a", 2);
+    f.onlineAgent("clk4/b", 2);
+    f.onlineAgent("clk4/senior", 2);
+    configure("clk4/seniors", TeamConfig.of(List.of("clk4/senior"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    configure("clk4/sales", TeamConfig.of(List.of("clk4/a", "clk4/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+        .withEscalation(EscalationTarget.team("clk4/seniors"), 1));
+    awaitOnline("clk4/seniors", "clk4/senior");
+    awaitOnline("clk4/sales", "clk4/a", "clk4/b");
+    String c = Fixture.conv("clk4", "444");
+
+    assertTrue(f.inbound(c, "m1", "clk4/sales").ok());
+    String first = awaitAnyAgent(c);
+    String second = first.equals("clk4/a") ? "clk4/b" : "clk4/a";
+    f.advance(REPLY_WINDOW);
+    f.awaitAssigned(c, second);
+
+    f.advance(REPLY_WINDOW);
+    f.awaitAssigned(c, "clk4/senior");
+    assertEquals("clk4/seniors", f.conversation(c).state().team());
+    f.eventually(() -> {
+      assertTrue(f.agent("clk4/a").state().holds().isEmpty());
+      assertTrue(f.agent("clk4/b").state().holds().isEmpty());
+    });
+  }
+
+  @Test
+  void agentReplyStopsTheReplyWindow() {
+    f.onlineAgent("clk5/a", 2);
+    f.onlineAgent("clk5/b", 2);
+    configure("clk5/sales", TeamConfig.of(List.of("clk5/a", "clk5/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    awaitOnline("clk5/sales", "clk5/a", "clk5/b");
+    String c = Fixture.conv("clk5", "555");
+
+    assertTrue(f.inbound(c, "m1", "clk5/sales").ok());
+    String agent = awaitAnyAgent(c);
+    assertTrue(f.reply(c, agent, false).ok());
+
+    f.advance(REPLY_WINDOW.multipliedBy(3));
+    Conversation.State s = f.conversation(c).state();
+    assertEquals(Conversation.Status.ASSIGNED, s.status());
+    assertEquals(agent, s.agentId());
+    assertEquals(0, s.reroutes());
+    assertTrue(s.answered());
+    assertNull(s.replyDeadline());
+  }
+
+  @Test
+  void newInboundMessageAfterTheReplyStartsANewReplyWindow() {
+    f.onlineAgent("clk6/a", 2);
+    f.onlineAgent("clk6/b", 2);
+    configure("clk6/sales", TeamConfig.of(List.of("clk6/a", "clk6/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    awaitOnline("clk6/sales", "clk6/a", "clk6/b");
+    String c = Fixture.conv("clk6", "666");
+
+    assertTrue(f.inbound(c, "m1", "clk6/sales").ok());
+    String first = awaitAnyAgent(c);
+    String second = first.equals("clk6/a") ? "clk6/b" : "clk6/a";
+    assertTrue(f.reply(c, first, false).ok());
+    f.advance(Duration.ofMinutes(2));
+
+    assertTrue(f.inbound(c, "m2", "clk6/sales").ok());
+    assertEquals(f.clock.instant().plus(REPLY_WINDOW), f.conversation(c).state().replyDeadline());
+
+    f.advance(REPLY_WINDOW.minusSeconds(1));
+    assertEquals(first, f.conversation(c).state().agentId(), "the new window has not ended yet");
+    f.advance(Duration.ofSeconds(1));
+    f.awaitAssigned(c, second);
+  }
+
+  // ---- queue wait ----
+
+  @Test
+  void conversationWaitingPastTheQueueWaitLimitMovesToTheOverflowTeamAndIsAssignedThere() {
+    f.profile("clk7/a", AgentProfile.withCapacity(2)); // offline
+    f.onlineAgent("clk7/o", 2);
+    configure("clk7/overflow", TeamConfig.of(List.of("clk7/o"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    configure("clk7/sales", TeamConfig.of(List.of("clk7/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+        .withQueueWait(Duration.ofMinutes(2), "clk7/overflow"));
+    awaitOnline("clk7/overflow", "clk7/o");
+    String c = Fixture.conv("clk7", "777");
+
+    assertTrue(f.inbound(c, "m1", "clk7/sales").ok());
+    awaitQueued("clk7/sales", c, "no_agent_available");
+
+    f.advance(Duration.ofMinutes(2).minusSeconds(1));
+    assertTrue(inQueue("clk7/sales", c), "still waiting in its own team before the limit");
+
+    f.advance(Duration.ofSeconds(1));
+    f.awaitAssigned(c, "clk7/o");
+    assertEquals("clk7/overflow", f.conversation(c).state().team());
+    f.eventually(() -> assertFalse(inQueue("clk7/sales", c)));
+  }
+
+  @Test
+  void conversationWaitingPastTheQueueWaitLimitWaitsInTheOverflowTeamWhenNobodyThereIsOnline() {
+    f.profile("clk8/a", AgentProfile.withCapacity(2));
+    f.profile("clk8/o", AgentProfile.withCapacity(2));
+    configure("clk8/overflow", TeamConfig.of(List.of("clk8/o"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    configure("clk8/sales", TeamConfig.of(List.of("clk8/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+        .withQueueWait(Duration.ofMinutes(2), "clk8/overflow"));
+    String c = Fixture.conv("clk8", "888");
+
+    assertTrue(f.inbound(c, "m1", "clk8/sales").ok());
+    awaitQueued("clk8/sales", c, "no_agent_available");
+    f.advance(Duration.ofMinutes(2));
+
+    awaitQueued("clk8/overflow", c, "no_agent_available");
+    Conversation.State s = f.conversation(c).state();
+    assertEquals(Conversation.Status.WAITING, s.status());
+    assertEquals("clk8/overflow", s.team());
+    assertFalse(inQueue("clk8/sales", c));
+
+    f.presence("clk8/o", Presence.ONLINE);
+    f.awaitAssigned(c, "clk8/o");
+  }
+
+  @Test
+  void conversationWaitingPastTheQueueWaitLimitEscalatesWhenThereIsNoOverflowTeam() {
+    f.profile("clk9/a", AgentProfile.withCapacity(2));
+    configure("clk9/sales", TeamConfig.of(List.of("clk9/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+        .withEscalation(EscalationTarget.supervisor("clk9/boss"), 3)
+        .withQueueWait(Duration.ofMinutes(2), null));
+    String c = Fixture.conv("clk9", "999");
+
+    assertTrue(f.inbound(c, "m1", "clk9/sales").ok());
+    awaitQueued("clk9/sales", c, "no_agent_available");
+    f.advance(Duration.ofMinutes(2));
+
+    f.awaitStatus(c, Conversation.Status.ESCALATED);
+    Conversation.State s = f.conversation(c).state();
+    assertEquals("clk9/boss", s.escalatedTo());
+    assertTrue(s.reason().startsWith("queue_wait_exceeded"), s.reason());
+    f.eventually(() -> assertFalse(inQueue("clk9/sales", c)));
+  }
+
+  // ---- customer service window ----
+
+  @Test
+  void freeFormReplyIsRefusedOnceTwentyFourHoursPassedSinceTheLastInboundMessage() {
+    String c = assignedWithoutReplyWindow("svc1");
+    f.advance(Duration.ofHours(24).minusMinutes(1));
+    assertTrue(f.reply(c, "svc1/a", false).ok(), "a free-form reply is fine inside the window");
+
+    f.advance(Duration.ofMinutes(1));
+    Outcome refused = f.reply(c, "svc1/a", false);
+    assertFalse(refused.ok());
+    assertEquals("service_window_closed", refused.code());
+  }
+
+  @Test
+  void templateReplyIsAcceptedAfterTheServiceWindowClosed() {
+    String c = assignedWithoutReplyWindow("svc2");
+    f.advance(Duration.ofHours(24));
+    assertEquals("service_window_closed", f.reply(c, "svc2/a", false).code());
+
+    Outcome template = f.reply(c, "svc2/a", true);
+    assertTrue(template.ok(), template.toString());
+    assertTrue(f.conversation(c).state().answered());
+  }
+
+  @Test
+  void newInboundMessageReopensTheServiceWindow() {
+    String c = assignedWithoutReplyWindow("svc3");
+    f.advance(Duration.ofHours(25));
+    assertEquals("service_window_closed", f.reply(c, "svc3/a", false).code());
+
+    assertTrue(f.inbound(c, "m2", "svc3/sales").ok());
+    assertTrue(f.reply(c, "svc3/a", false).ok());
+    f.advance(Duration.ofHours(24));
+    assertEquals("service_window_closed", f.reply(c, "svc3/a", false).code(),
+        "the re-opened window again lasts 24 h from that message");
+  }
+
+  @Test
+  void serviceWindowRunsFromTheLastInboundMessageNotTheFirst() {
+    String c = assignedWithoutReplyWindow("svc4");
+    f.advance(Duration.ofHours(12));
+    assertTrue(f.inbound(c, "m2", "svc4/sales").ok());
+
+    f.advance(Duration.ofHours(12));
+    assertTrue(f.reply(c, "svc4/a", false).ok(), "24 h after the first message, 12 h after the last");
+    f.advance(Duration.ofHours(12));
+    assertEquals("service_window_closed", f.reply(c, "svc4/a", false).code());
+  }
+
+  // ---- idle auto-resolve ----
+
+  @Test
+  void answeredConversationResolvesAfterTheIdleSilenceAndTheAgentTakesTheNextOne() {
+    f.onlineAgent("idl1/a", 1);
+    configure("idl1/sales", TeamConfig.of(List.of("idl1/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+        .withIdleAutoResolve(Duration.ofHours(1)));
+    awaitOnline("idl1/sales", "idl1/a");
+    String c1 = Fixture.conv("idl1", "1");
+    String c2 = Fixture.conv("idl1", "2");
+
+    assertTrue(f.inbound(c1, "m1", "idl1/sales").ok());
+    f.awaitAssigned(c1, "idl1/a");
+    assertTrue(f.reply(c1, "idl1/a", false).ok());
+    assertTrue(f.inbound(c2, "m2", "idl1/sales").ok());
+    awaitQueued("idl1/sales", c2, "no_agent_available"); // the agent is at capacity
+
+    f.advance(Duration.ofHours(1).minusSeconds(1));
+    assertEquals(Conversation.Status.ASSIGNED, f.conversation(c1).state().status());
+
+    f.advance(Duration.ofSeconds(1));
+    f.awaitStatus(c1, Conversation.Status.RESOLVED);
+    assertTrue(f.conversation(c1).state().reason().startsWith("idle"), f.conversation(c1).state().reason());
+    f.awaitAssigned(c2, "idl1/a");
+    f.eventually(() -> assertEquals(List.of(c2), List.copyOf(f.agent("idl1/a").state().holds().keySet())));
+  }
+
+  @Test
+  void unansweredConversationIsNotIdleResolved() {
+    f.onlineAgent("idl2/a", 2);
+    configure("idl2/sales", TeamConfig.of(List.of("idl2/a"), StrategyKind.ROUND_ROBIN, Duration.ZERO)
+        .withIdleAutoResolve(Duration.ofHours(1)));
+    awaitOnline("idl2/sales", "idl2/a");
+    String c = Fixture.conv("idl2", "1");
+
+    assertTrue(f.inbound(c, "m1", "idl2/sales").ok());
+    f.awaitAssigned(c, "idl2/a");
+    f.advance(Duration.ofHours(2));
+    Conversation.State s = f.conversation(c).state();
+    assertEquals(Conversation.Status.ASSIGNED, s.status(), "the contact still waits for an answer");
+    assertEquals("idl2/a", s.agentId());
+  }
+
+  // ---- agent offline ----
+
+  @Test
+  void unansweredConversationsOfAnAgentWhoStaysOfflineAreReroutedAfterTheGraceWhileAnsweredOnesStay() {
+    String[] convs = twoConversationsWithA("off1", false);
+    String answered = convs[0];
+    String unanswered = convs[1];
+
+    assertTrue(f.presence("off1/a", Presence.OFFLINE).ok());
+    f.advance(f.settings.offlineGrace().minusSeconds(1));
+    assertEquals("off1/a", f.conversation(unanswered).state().agentId(), "within the grace nothing moves");
+
+    f.advance(Duration.ofSeconds(1));
+    f.awaitAssigned(unanswered, "off1/b");
+    Conversation.State kept = f.conversation(answered).state();
+    assertEquals(Conversation.Status.ASSIGNED, kept.status());
+    assertEquals("off1/a", kept.agentId());
+    f.eventually(() -> assertEquals(Set.of(answered), f.agent("off1/a").state().holds().keySet()));
+  }
+
+  @Test
+  void withRerouteAnsweredOnOfflineAnsweredConversationsMoveToo() {
+    String[] convs = twoConversationsWithA("off2", true);
+
+    assertTrue(f.presence("off2/a", Presence.OFFLINE).ok());
+    f.advance(f.settings.offlineGrace());
+    f.awaitAssigned(convs[0], "off2/b");
+    f.awaitAssigned(convs[1], "off2/b");
+    f.eventually(() -> assertTrue(f.agent("off2/a").state().holds().isEmpty()));
+  }
+
+  @Test
+  void agentWhoGoesOfflineAndBackOnlineWithinTheGraceKeepsItsConversations() {
+    String[] convs = twoConversationsWithA("off3", true);
+
+    assertTrue(f.presence("off3/a", Presence.OFFLINE).ok());
+    f.advance(Duration.ofSeconds(20));
+    assertTrue(f.presence("off3/a", Presence.ONLINE).ok());
+    f.advance(f.settings.offlineGrace().multipliedBy(2));
+
+    assertEquals(Set.of(convs[0], convs[1]), f.agent("off3/a").state().holds().keySet());
+    for (String c : convs) {
+      Conversation.State s = f.conversation(c).state();
+      assertEquals(Conversation.Status.ASSIGNED, s.status());
+      assertEquals("off3/a", s.agentId());
+    }
+    assertTrue(f.agent("off3/b").state().holds().isEmpty());
+  }
+
+  // ---- helpers ----
+
+  /**
+   * Agent {@code a} (online) holds two conversations of a team with a 10 minute reply window: the
+   * first answered, the second not. Agent {@code b} is online in the same team with room.
+   */
+  private static String[] twoConversationsWithA(String tenant, boolean rerouteAnswered) {
+    String a = tenant + "/a";
+    String b = tenant + "/b";
+    String team = tenant + "/sales";
+    f.onlineAgent(a, 5);
+    f.profile(b, AgentProfile.withCapacity(5)); // offline while a receives both
+    configure(team, TeamConfig.of(List.of(a, b), StrategyKind.ROUND_ROBIN, Duration.ofMinutes(10))
+        .withRerouteAnsweredOnOffline(rerouteAnswered));
+    awaitOnline(team, a);
+    String answered = Fixture.conv(tenant, "1");
+    String unanswered = Fixture.conv(tenant, "2");
+    assertTrue(f.inbound(answered, "m1", team).ok());
+    f.awaitAssigned(answered, a);
+    assertTrue(f.inbound(unanswered, "m2", team).ok());
+    f.awaitAssigned(unanswered, a);
+    assertTrue(f.reply(answered, a, false).ok());
+    f.presence(b, Presence.ONLINE);
+    awaitOnline(team, b);
+    return new String[] {answered, unanswered};
+  }
+
+  /** A conversation assigned to {@code tenant/a} in a team without a reply window. */
+  private static String assignedWithoutReplyWindow(String tenant) {
+    String a = tenant + "/a";
+    String team = tenant + "/sales";
+    f.onlineAgent(a, 2);
+    configure(team, TeamConfig.of(List.of(a), StrategyKind.ROUND_ROBIN, Duration.ZERO));
+    awaitOnline(team, a);
+    String c = Fixture.conv(tenant, "1");
+    assertTrue(f.inbound(c, "m1", team).ok());
+    f.awaitAssigned(c, a);
+    return c;
+  }
+
+  private static void configure(String team, TeamConfig config) {
+    assertTrue(f.configureTeam(team, config).ok());
+  }
+
+  /** Waits until the team has heard that each agent is online, so routing sees them. */
+  private static void awaitOnline(String team, String... agents) {
+    f.eventually(() -> {
+      Map<String, AgentStatus> members = f.team(team).members();
+      for (String a : agents) {
+        AgentStatus st = members.get(a);
+        assertNotNull(st, team + " has no status of " + a);
+        assertEquals(Presence.ONLINE, st.presence(), a);
+      }
+    });
+  }
+
+  private static void awaitQueued(String team, String conversation, String reason) {
+    f.eventually(() -> {
+      Team.QueueEntry e = f.team(team).queue().stream()
+          .filter(q -> q.request().conversationId().equals(conversation)).findFirst()
+          .orElseThrow(() -> new AssertionError(conversation + " is not in the queue of " + team));
+      assertEquals(reason, e.reason());
+    });
+  }
+
+  private static boolean inQueue(String team, String conversation) {
+    return f.team(team).queue().stream().anyMatch(q -> q.request().conversationId().equals(conversation));
+  }
+
+  /** Waits until the conversation is assigned and its agent holds it; returns that agent. */
+  private static String awaitAnyAgent(String conversation) {
+    return f.eventually(() -> {
+      Conversation.State s = f.conversation(conversation).state();
+      assertEquals(Conversation.Status.ASSIGNED, s.status());
+      assertTrue(f.agent(s.agentId()).state().holds().containsKey(conversation));
+      return s.agentId();
+    });
+  }
+}
