@@ -1,0 +1,487 @@
+package io.switchboard;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.switchboard.agent.Agent;
+import io.switchboard.agent.AgentProfile;
+import io.switchboard.conversation.Conversation;
+import io.switchboard.routing.BusinessHours;
+import io.switchboard.routing.Candidate;
+import io.switchboard.routing.EscalationTarget;
+import io.switchboard.routing.Presence;
+import io.switchboard.routing.RoutingHint;
+import io.switchboard.routing.Strategies;
+import io.switchboard.routing.StrategyKind;
+import io.switchboard.team.Team;
+import io.switchboard.team.TeamConfig;
+import io.switchboard.testkit.Fixture;
+import io.switchboard.testkit.LocalDirectory.Kind;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The five invariants of DESIGN.md under random interleavings: inbound messages on many
+ * conversations, presence and capacity changes, replies, claims racing auto-assignment, transfers,
+ * resolves, time advanced through ManualTime, and entities stopped mid-flight. After every step the
+ * system is let settle (time advances by the redelivery interval when a lost message must be
+ * re-sent) and then checked; the journals are replayed at the end to check every deadline fired
+ * once and never early. {@code -Dseed=N} replays a run; {@code -Dinvariant.ops=N} sets its length.
+ */
+class RoutingInvariantsTest {
+  // A 2 h service window (24 h in production) keeps the longest time step short: ManualTime runs every
+  // timer tick of a step, so a day-long step costs the test minutes. The 24 h default is tested in
+  // ConversationClocksTest.
+  private static final Fixture f = new Fixture(com.typesafe.config.ConfigFactory.parseString(
+      "switchboard.core.service-window = 2h"));
+  private static final Duration[] TIME_STEPS = {
+      Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofMinutes(5),
+      Duration.ofMinutes(11), Duration.ofMinutes(31), Duration.ofMinutes(125)};
+
+  @AfterAll
+  static void close() {
+    f.close();
+  }
+
+  @Test
+  void everyInvariantHoldsAfterEveryStepOfTenThousandRandomOperations() {
+    long seed = Long.getLong("seed", System.nanoTime());
+    int ops = Integer.getInteger("invariant.ops", 10_000);
+    Run run = new Run(seed);
+    try {
+      run.setUp();
+      for (int i = 0; i < ops; i++) run.step(i);
+      run.checkDeadlineHistory();
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError("invariant run failed with seed " + seed + " (replay: mvn test -pl router-core"
+          + " -Dtest=RoutingInvariantsTest -Dseed=" + seed + "), after step " + run.stepNo + " [" + run.lastOp
+          + "]: " + e.getMessage(), e);
+    }
+    System.out.printf("invariants held: seed %d, %d operations, %d settle rounds, %d restarts, stats %s%n",
+        seed, ops, run.settleRounds, run.restarts, run.stats);
+    assertTrue(run.stats.getOrDefault("assigned", 0) > 0, "the run assigned conversations");
+  }
+
+  private static final class Run {
+    final Random rnd;
+    final String t;
+    final List<String> agents = new ArrayList<>();
+    final List<String> teams = new ArrayList<>();
+    final List<String> convs = new ArrayList<>();
+    final Map<String, Integer> acked = new HashMap<>();
+    final Map<String, Integer> maybe = new HashMap<>();
+    final Map<String, String> lastMessageId = new HashMap<>();
+    final Map<String, Integer> stats = new java.util.TreeMap<>();
+    Map<String, Map<String, Integer>> previousLoad = new HashMap<>();
+    final TestProbe<Outcome> replies = f.testKit.createTestProbe(Outcome.class);
+    final TestProbe<Conversation.View> convProbe = f.testKit.createTestProbe(Conversation.View.class);
+    final TestProbe<Agent.View> agentProbe = f.testKit.createTestProbe(Agent.View.class);
+    final TestProbe<Team.View> teamProbe = f.testKit.createTestProbe(Team.View.class);
+    final ActorRef<Outcome> ignore = f.testKit.system().ignoreRef();
+    int stepNo;
+    String lastOp = "set-up";
+    long settleRounds;
+    int restarts;
+    int messageSeq;
+
+    Run(long seed) {
+      rnd = new Random(seed);
+      t = "inv" + Long.toUnsignedString(seed, 36);
+    }
+
+    void setUp() {
+      for (int i = 1; i <= 6; i++) agents.add(t + "/a" + i);
+      String sup = t + "/sup";
+      agents.add(sup);
+      String rr = t + "/rr", lb = t + "/lb", pool = t + "/pool", skills = t + "/skills";
+      teams.addAll(List.of(rr, lb, pool, skills));
+      for (int i = 0; i < 30; i++) convs.add(Fixture.conv(t, "c" + i));
+      for (String a : agents) {
+        boolean isSup = a.equals(sup);
+        f.profile(a, new AgentProfile(Map.of("*", 1 + rnd.nextInt(3)),
+            Map.of("billing", 1 + rnd.nextInt(3), "tech", rnd.nextInt(3)), Set.of("en"),
+            isSup ? AgentProfile.Role.SUPERVISOR : AgentProfile.Role.AGENT));
+        f.presence(a, Presence.ONLINE);
+      }
+      ok(f.configureTeam(rr, TeamConfig.of(List.of(t + "/a1", t + "/a2", t + "/a3", t + "/a4"),
+          StrategyKind.ROUND_ROBIN, Duration.ofMinutes(5))
+          .withEscalation(EscalationTarget.supervisor(sup), 2)
+          .withQueueWait(Duration.ofMinutes(10), lb)));
+      ok(f.configureTeam(lb, TeamConfig.of(List.of(t + "/a3", t + "/a4", t + "/a5"), StrategyKind.LEAST_BUSY,
+          Duration.ofMinutes(3)).withEscalation(EscalationTarget.team(pool), 1).withIdleAutoResolve(
+          Duration.ofMinutes(30)).withRerouteAnsweredOnOffline(true)));
+      ok(f.configureTeam(pool, TeamConfig.of(List.of(t + "/a5", t + "/a6", sup), StrategyKind.MANUAL,
+          Duration.ZERO).withEscalation(EscalationTarget.supervisor(sup), 0)
+          .withQueueWait(Duration.ofMinutes(30), null)));
+      // Open on weekdays 08:00-20:00 UTC only: conversations wait outside those hours.
+      Map<java.time.DayOfWeek, List<BusinessHours.Shift>> week = new LinkedHashMap<>();
+      for (java.time.DayOfWeek d : List.of(java.time.DayOfWeek.MONDAY, java.time.DayOfWeek.TUESDAY,
+          java.time.DayOfWeek.WEDNESDAY, java.time.DayOfWeek.THURSDAY, java.time.DayOfWeek.FRIDAY)) {
+        week.put(d, List.of(new BusinessHours.Shift(java.time.LocalTime.of(8, 0), java.time.LocalTime.of(20, 0))));
+      }
+      ok(f.configureTeam(skills, TeamConfig.of(List.of(t + "/a2", t + "/a4", t + "/a6"), StrategyKind.SKILL_BASED,
+          Duration.ofMinutes(5)).withEscalation(EscalationTarget.supervisor(sup), 1)
+          .withBusinessHours(new BusinessHours("UTC", week))));
+      settle();
+    }
+
+    private void ok(Outcome o) {
+      if (!o.ok()) throw new AssertionError("set-up refused: " + o);
+    }
+
+    private <T> T pick(List<T> list) {
+      return list.get(rnd.nextInt(list.size()));
+    }
+
+    private void count(String key) {
+      stats.merge(key, 1, Integer::sum);
+    }
+
+    void step(int i) {
+      stepNo = i;
+      int r = rnd.nextInt(100);
+      boolean midFlight = rnd.nextInt(10) == 0;
+      ActorRef<Outcome> to = midFlight ? ignore : replies.ref();
+      String conv = pick(convs);
+      String agent = pick(agents);
+      if (r < 30) {
+        boolean duplicate = lastMessageId.containsKey(conv) && rnd.nextInt(8) == 0;
+        String id = duplicate ? lastMessageId.get(conv) : "m" + (++messageSeq);
+        RoutingHint hint = rnd.nextInt(4) == 0
+            ? new RoutingHint(t + "/skills", rnd.nextInt(3), Map.of(rnd.nextBoolean() ? "billing" : "tech", 1), "en")
+            : new RoutingHint(pick(teams.subList(0, 3)), rnd.nextInt(3), Map.of(), null);
+        lastOp = "inbound " + id + " on " + conv + " hint " + hint + (midFlight ? " (mid-flight stop)" : "");
+        f.directory.conversation(conv, new Conversation.Inbound(id, "hi", hint, to));
+        if (midFlight) {
+          if (!duplicate) maybe.merge(conv, 1, Integer::sum);
+          f.directory.stop(Kind.CONVERSATION, conv);
+          restarts++;
+        } else if (await().ok() && !duplicate) {
+          acked.merge(conv, 1, Integer::sum);
+        }
+        lastMessageId.put(conv, id);
+        count("inbound");
+      } else if (r < 45) {
+        Conversation.State s = f.conversation(conv).state();
+        String by = s.agentId() != null && rnd.nextInt(5) > 0 ? s.agentId() : agent;
+        boolean template = rnd.nextInt(10) < 3;
+        lastOp = "reply by " + by + " on " + conv + (template ? " (template)" : "");
+        f.directory.conversation(conv, new Conversation.AgentReply(by, "answer", template, to));
+        count(midFlight ? "reply" : "reply-" + (await().ok() ? "ok" : "refused"));
+      } else if (r < 53) {
+        Presence p = rnd.nextInt(10) < 6 ? Presence.ONLINE : rnd.nextBoolean() ? Presence.AWAY : Presence.OFFLINE;
+        lastOp = "presence " + agent + " " + p;
+        f.directory.agent(agent, new Agent.SetPresence(p, to));
+        if (!midFlight) await();
+        count("presence");
+      } else if (r < 58) {
+        int cap = rnd.nextInt(4);
+        lastOp = "capacity " + agent + " " + cap;
+        AgentProfile old = f.agent(agent).state().profile();
+        f.directory.agent(agent, new Agent.SetProfile(old.withCapacity(Map.of("*", cap)), to));
+        if (!midFlight) await();
+        count("capacity");
+      } else if (r < 68) {
+        // a claim, often racing the team's own offer for a conversation that just arrived
+        if (rnd.nextBoolean()) {
+          String id = "m" + (++messageSeq);
+          f.directory.conversation(conv, new Conversation.Inbound(id, "race", RoutingHint.toTeam(pick(teams)),
+              ignore));
+          maybe.merge(conv, 1, Integer::sum);
+          lastMessageId.put(conv, id);
+        }
+        lastOp = "claim " + conv + " by " + agent;
+        f.directory.agent(agent, new Agent.Claim(conv, to));
+        count(midFlight ? "claim" : "claim-" + await().code());
+      } else if (r < 73) {
+        boolean toAgent = rnd.nextBoolean();
+        lastOp = "transfer " + conv + " to " + (toAgent ? agent : "team");
+        f.directory.conversation(conv, toAgent
+            ? new Conversation.Transfer(agent, null, "test", to)
+            : new Conversation.Transfer(null, pick(teams), "test", to));
+        count(midFlight ? "transfer" : "transfer-" + await().code());
+      } else if (r < 80) {
+        lastOp = "resolve " + conv;
+        f.directory.conversation(conv, new Conversation.Resolve("test", to));
+        count(midFlight ? "resolve" : "resolve-" + await().code());
+      } else if (r < 90) {
+        Duration d = TIME_STEPS[rnd.nextInt(TIME_STEPS.length)];
+        lastOp = "advance " + d;
+        f.advance(d);
+        count("advance");
+      } else {
+        int k = rnd.nextInt(3);
+        Kind kind = k == 0 ? Kind.CONVERSATION : k == 1 ? Kind.AGENT : Kind.TEAM;
+        String id = k == 0 ? conv : k == 1 ? agent : pick(teams);
+        lastOp = "stop " + kind + " " + id;
+        f.directory.stop(kind, id);
+        restarts++;
+        count("stop");
+      }
+      if (midFlight && r >= 30) {
+        Kind kind = r < 45 || r >= 68 ? Kind.CONVERSATION : Kind.AGENT;
+        f.directory.stop(kind, kind == Kind.CONVERSATION ? conv : agent);
+        restarts++;
+      }
+      settle();
+    }
+
+    private Outcome await() {
+      return replies.expectMessageClass(Outcome.class, Duration.ofSeconds(10));
+    }
+
+    // ---- settling and checking ----
+
+    record Snapshot(Instant now, Map<String, Conversation.View> convs, Map<String, Agent.View> agents,
+        Map<String, Team.View> teams) {}
+
+    private Snapshot snapshot() {
+      convs.forEach(c -> f.directory.conversation(c, new Conversation.Get(convProbe.ref())));
+      agents.forEach(a -> f.directory.agent(a, new Agent.Get(agentProbe.ref())));
+      teams.forEach(tm -> f.directory.team(tm, new Team.Get(teamProbe.ref())));
+      Duration max = Duration.ofSeconds(10);
+      Map<String, Conversation.View> cs = new HashMap<>();
+      convProbe.receiveSeveralMessages(convs.size(), max).forEach(v -> cs.put(v.conversationId(), v));
+      Map<String, Agent.View> as = new HashMap<>();
+      agentProbe.receiveSeveralMessages(agents.size(), max).forEach(v -> as.put(v.agentId(), v));
+      Map<String, Team.View> ts = new HashMap<>();
+      teamProbe.receiveSeveralMessages(teams.size(), max).forEach(v -> ts.put(v.teamId(), v));
+      return new Snapshot(f.clock.instant(), cs, as, ts);
+    }
+
+    /** Polls until nothing is in flight; re-sending of lost messages needs the redelivery timers, so time moves on. */
+    void settle() {
+      List<String> problems = List.of();
+      int advances = 0;
+      for (int round = 0; round < 600; round++) {
+        settleRounds++;
+        Snapshot s = snapshot();
+        checkCapacity(s);
+        problems = unsettled(s);
+        if (problems.isEmpty()) {
+          checkSettled(s);
+          return;
+        }
+        if (round % 20 == 19) {
+          // first the quick re-sends, then the slower queue checks
+          f.advance(++advances <= 5 ? f.settings.redeliveryInterval() : f.settings.queueCheckInterval());
+        }
+      }
+      throw new AssertionError("the system did not settle: " + problems);
+    }
+
+    /** Invariant 2 at every snapshot: an agent's load never grows past its capacity. */
+    private void checkCapacity(Snapshot s) {
+      Map<String, Map<String, Integer>> loads = new HashMap<>();
+      s.agents().forEach((id, v) -> {
+        Map<String, Integer> load = v.state().load();
+        loads.put(id, load);
+        load.forEach((channel, n) -> {
+          int cap = v.state().profile().capacityFor(channel);
+          int before = previousLoad.getOrDefault(id, Map.of()).getOrDefault(channel, 0);
+          if (n > cap && n > before) {
+            throw new AssertionError("capacity overshoot: " + id + " holds " + n + " on " + channel + " (capacity "
+                + cap + ", held " + before + " before): " + v.state().holds().keySet());
+          }
+        });
+      });
+      previousLoad = loads;
+    }
+
+    /** What is still in flight: anything here is expected to disappear by itself, or by redelivery. */
+    private List<String> unsettled(Snapshot s) {
+      List<String> p = new ArrayList<>();
+      s.agents().forEach((a, v) -> v.state().holds().forEach((c, h) -> {
+        Conversation.State cs = s.convs().get(c).state();
+        if (cs.status() != Conversation.Status.ASSIGNED || !a.equals(cs.agentId()) || !h.hold().equals(cs.hold())) {
+          p.add(a + " holds " + c + " (" + h.hold() + ") but it is " + cs.status() + " with " + cs.agentId());
+        }
+        if (v.state().offlineGraceEnds() != null && !v.state().offlineGraceEnds().isAfter(s.now())) {
+          p.add(a + " offline grace overdue");
+        }
+      }));
+      s.convs().forEach((c, v) -> {
+        Conversation.State cs = v.state();
+        switch (cs.status()) {
+          case ASSIGNED -> {
+            Agent.View av = s.agents().get(cs.agentId());
+            Agent.Hold h = av == null ? null : av.state().holds().get(c);
+            if (h == null || !h.hold().equals(cs.hold())) p.add(c + " assigned to " + cs.agentId() + " who does not hold it");
+            if (overdue(cs.replyDeadline(), s.now())) p.add(c + " reply window overdue");
+            if (overdue(cs.idleDeadline(), s.now())) p.add(c + " idle deadline overdue");
+          }
+          case WAITING -> {
+            Team.View tv = s.teams().get(cs.team());
+            boolean queued = tv != null && tv.queue().stream().anyMatch(e ->
+                e.request().conversationId().equals(c) && e.request().attempt() == cs.attempt());
+            if (!queued) p.add(c + " waits for " + cs.team() + " but is not in its queue");
+            if (v.queueReason() == null) p.add(c + " waits with no reason known");
+          }
+          case ESCALATED -> {
+            if (cs.reason() == null) p.add(c + " escalated with no reason");
+          }
+          default -> { }
+        }
+        if (cs.isOpen() && !cs.serviceWindowClosed() && overdue(cs.serviceWindowClosesAt(), s.now())) {
+          p.add(c + " service window overdue");
+        }
+      });
+      s.teams().forEach((tm, v) -> {
+        for (Team.QueueEntry e : v.queue()) {
+          String c = e.request().conversationId();
+          Conversation.State cs = s.convs().get(c).state();
+          if (cs.status() != Conversation.Status.WAITING || !tm.equals(cs.team()) || cs.attempt() != e.request().attempt()) {
+            p.add(tm + " queues " + c + "#" + e.request().attempt() + " but it is " + cs.status() + " in " + cs.team()
+                + "#" + cs.attempt());
+          }
+          if (overdue(e.deadline(), s.now())) p.add(tm + " queue deadline of " + c + " overdue");
+          String available = drainable(s, v, e);
+          if (available != null) {
+            p.add(tm + " leaves " + c + " waiting (" + e.reason() + ") while " + available + " is available; the team sees "
+                + v.members().get(available));
+          }
+        }
+      });
+      return p;
+    }
+
+    private static boolean overdue(Instant deadline, Instant now) {
+      return deadline != null && !deadline.isAfter(now);
+    }
+
+    /** The agent the team's strategy would give this entry now, if any: then the queue failed to drain. */
+    private String drainable(Snapshot s, Team.View team, Team.QueueEntry e) {
+      TeamConfig cfg = team.config();
+      if (cfg.businessHours() != null && !cfg.businessHours().isOpen(s.now())) return null;
+      List<Candidate> candidates = new ArrayList<>();
+      for (String m : cfg.members()) {
+        Agent.State as = s.agents().get(m).state();
+        candidates.add(new Candidate(m, as.presence(), as.loadOn(e.request().channel()),
+            as.profile().capacityFor(e.request().channel()), as.holds().size(), as.lastAssignedAt(),
+            as.profile().skills(), as.profile().languages()));
+      }
+      return Strategies.pick(cfg.strategy(), e.request().need(), candidates, null).orElse(null);
+    }
+
+    /** Invariants 1-3 once settled. */
+    private void checkSettled(Snapshot s) {
+      // 1 and 2: each assignment has exactly one holder, and each agent's load is exactly its assignments.
+      Map<String, Integer> holders = new HashMap<>();
+      s.agents().forEach((a, v) -> v.state().holds().keySet().forEach(c -> holders.merge(c, 1, Integer::sum)));
+      holders.forEach((c, n) -> {
+        if (n > 1) throw new AssertionError("double assignment: " + c + " is held by " + n + " agents");
+      });
+      // 3: every acknowledged message is stored, and its conversation is assigned, visibly waiting, escalated or resolved.
+      acked.forEach((c, n) -> {
+        Conversation.State cs = s.convs().get(c).state();
+        if (cs.status() == Conversation.Status.NEW) throw new AssertionError("lost conversation " + c);
+        long max = n + maybe.getOrDefault(c, 0);
+        if (cs.messages() < n || cs.messages() > max) {
+          throw new AssertionError(c + " stored " + cs.messages() + " messages, acknowledged " + n + " (+" +
+              maybe.getOrDefault(c, 0) + " unacknowledged)");
+        }
+      });
+      s.convs().values().forEach(v -> {
+        if (v.state().status() == Conversation.Status.ASSIGNED) count("assigned");
+      });
+    }
+
+    /** Invariant 4 from the journals: each deadline fired at most once, and never before it was due. */
+    void checkDeadlineHistory() {
+      PersistenceTestKit journal = PersistenceTestKit.create(f.testKit.system());
+      int fired = 0;
+      for (String c : convs) {
+        Instant reply = null, idle = null, window = null;
+        for (Object ev : journal.persistedInStorage("Conversation|" + c)) {
+          if (ev instanceof Conversation.MessageReceived e) {
+            reply = e.replyDeadline() != null ? e.replyDeadline() : reply;
+            idle = null;
+            window = e.serviceWindowClosesAt();
+          } else if (ev instanceof Conversation.Assigned e) {
+            reply = e.replyDeadline();
+            idle = e.idleDeadline();
+          } else if (ev instanceof Conversation.AgentReplied e) {
+            reply = null;
+            idle = e.idleDeadline();
+          } else if (ev instanceof Conversation.Rerouted e) {
+            if (e.lapsed()) {
+              fired++;
+              if (reply == null || e.at().isBefore(reply)) {
+                throw new AssertionError(c + " re-routed for a lapsed reply window at " + e.at() + ", deadline " + reply);
+              }
+            }
+            reply = null;
+            idle = null;
+          } else if (ev instanceof Conversation.Escalated e) {
+            if (e.reason().startsWith("reply_window_lapsed")) {
+              fired++;
+              if (reply == null || e.at().isBefore(reply)) {
+                throw new AssertionError(c + " escalated for a lapsed window at " + e.at() + ", deadline " + reply);
+              }
+            }
+            reply = null;
+            idle = null;
+          } else if (ev instanceof Conversation.Resolved e) {
+            if (e.reason().startsWith("idle")) {
+              fired++;
+              if (idle == null || e.at().isBefore(idle)) {
+                throw new AssertionError(c + " idle-resolved at " + e.at() + ", deadline " + idle);
+              }
+            }
+            reply = null;
+            idle = null;
+          } else if (ev instanceof Conversation.TransferredToTeam) {
+            reply = null;
+            idle = null;
+          } else if (ev instanceof Conversation.ServiceWindowClosed e) {
+            fired++;
+            if (window == null || e.at().isBefore(window)) {
+              throw new AssertionError(c + " service window closed at " + e.at() + ", deadline " + window);
+            }
+            window = null;
+          }
+        }
+      }
+      for (String a : agents) {
+        Instant grace = null;
+        for (Object ev : journal.persistedInStorage("Agent|" + a)) {
+          if (ev instanceof Agent.PresenceChanged e) grace = e.offlineGraceEnds();
+          if (ev instanceof Agent.OfflineGraceExpired e) {
+            fired++;
+            if (grace == null || e.at().isBefore(grace)) {
+              throw new AssertionError(a + " offline grace expired at " + e.at() + ", deadline " + grace);
+            }
+            grace = null;
+          }
+        }
+      }
+      for (String tm : teams) {
+        Map<String, Instant> deadlines = new HashMap<>();
+        for (Object ev : journal.persistedInStorage("Team|" + tm)) {
+          if (ev instanceof Team.Enqueued e) deadlines.put(e.entry().request().conversationId(), e.entry().deadline());
+          if (ev instanceof Team.Dequeued e) {
+            Instant d = deadlines.remove(e.conversationId());
+            if (e.why().equals("expired")) {
+              fired++;
+              if (d == null || e.at().isBefore(d)) {
+                throw new AssertionError(tm + " expired " + e.conversationId() + " at " + e.at() + ", deadline " + d);
+              }
+            }
+          }
+        }
+      }
+      stats.put("deadlines-fired", fired);
+    }
+  }
+}
