@@ -8,11 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.switchboard.Outcome;
 import io.switchboard.agent.AgentProfile;
-import io.switchboard.agent.AgentStatus;
 import io.switchboard.routing.EscalationTarget;
 import io.switchboard.routing.Presence;
 import io.switchboard.routing.StrategyKind;
-import io.switchboard.team.Team;
 import io.switchboard.team.TeamConfig;
 import io.switchboard.testkit.Fixture;
 import java.time.Duration;
@@ -39,8 +37,8 @@ class ConversationClocksTest {
   void silentAgentIsReroutedToTheNextAgentWhenTheReplyWindowEnds() {
     f.onlineAgent("clk1/a", 2);
     f.onlineAgent("clk1/b", 2);
-    configure("clk1/sales", TeamConfig.of(List.of("clk1/a", "clk1/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("clk1/sales", "clk1/a", "clk1/b");
+    f.configure("clk1/sales", TeamConfig.of(List.of("clk1/a", "clk1/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("clk1/sales", "clk1/a", "clk1/b");
     String c = Fixture.conv("clk1", "111");
 
     assertTrue(f.inbound(c, "m1", "clk1/sales").ok());
@@ -66,9 +64,9 @@ class ConversationClocksTest {
     f.onlineAgent("clk2/a", 2);
     f.onlineAgent("clk2/b", 2);
     f.profile("clk2/c", AgentProfile.withCapacity(2)); // a member who is offline for now
-    configure("clk2/sales", TeamConfig.of(List.of("clk2/a", "clk2/b", "clk2/c"), StrategyKind.ROUND_ROBIN,
+    f.configure("clk2/sales", TeamConfig.of(List.of("clk2/a", "clk2/b", "clk2/c"), StrategyKind.ROUND_ROBIN,
         REPLY_WINDOW).withEscalation(null, 10));
-    awaitOnline("clk2/sales", "clk2/a", "clk2/b");
+    f.awaitOnline("clk2/sales", "clk2/a", "clk2/b");
     String c = Fixture.conv("clk2", "222");
 
     assertTrue(f.inbound(c, "m1", "clk2/sales").ok());
@@ -78,7 +76,7 @@ class ConversationClocksTest {
     f.awaitAssigned(c, second);
     f.advance(REPLY_WINDOW);
 
-    awaitQueued("clk2/sales", c, "no_agent_available");
+    f.awaitQueued("clk2/sales", c, "no_agent_available");
     Conversation.State waiting = f.conversation(c).state();
     assertEquals(Conversation.Status.WAITING, waiting.status());
     assertNull(waiting.agentId());
@@ -105,9 +103,9 @@ class ConversationClocksTest {
     f.onlineAgent("clk3/b", 2);
     f.profile("clk3/boss", new AgentProfile(Map.of("*", 5), Map.of(), Set.of(), AgentProfile.Role.SUPERVISOR));
     f.presence("clk3/boss", Presence.ONLINE);
-    configure("clk3/sales", TeamConfig.of(List.of("clk3/a", "clk3/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+    f.configure("clk3/sales", TeamConfig.of(List.of("clk3/a", "clk3/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
         .withEscalation(EscalationTarget.supervisor("clk3/boss"), 1));
-    awaitOnline("clk3/sales", "clk3/a", "clk3/b");
+    f.awaitOnline("clk3/sales", "clk3/a", "clk3/b");
     String c = Fixture.conv("clk3", "333");
 
     assertTrue(f.inbound(c, "m1", "clk3/sales").ok());
@@ -137,11 +135,11 @@ class ConversationClocksTest {
     f.onlineAgent("clk4/a", 2);
     f.onlineAgent("clk4/b", 2);
     f.onlineAgent("clk4/senior", 2);
-    configure("clk4/seniors", TeamConfig.of(List.of("clk4/senior"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    configure("clk4/sales", TeamConfig.of(List.of("clk4/a", "clk4/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+    f.configure("clk4/seniors", TeamConfig.of(List.of("clk4/senior"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.configure("clk4/sales", TeamConfig.of(List.of("clk4/a", "clk4/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
         .withEscalation(EscalationTarget.team("clk4/seniors"), 1));
-    awaitOnline("clk4/seniors", "clk4/senior");
-    awaitOnline("clk4/sales", "clk4/a", "clk4/b");
+    f.awaitOnline("clk4/seniors", "clk4/senior");
+    f.awaitOnline("clk4/sales", "clk4/a", "clk4/b");
     String c = Fixture.conv("clk4", "444");
 
     assertTrue(f.inbound(c, "m1", "clk4/sales").ok());
@@ -163,8 +161,8 @@ class ConversationClocksTest {
   void agentReplyStopsTheReplyWindow() {
     f.onlineAgent("clk5/a", 2);
     f.onlineAgent("clk5/b", 2);
-    configure("clk5/sales", TeamConfig.of(List.of("clk5/a", "clk5/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("clk5/sales", "clk5/a", "clk5/b");
+    f.configure("clk5/sales", TeamConfig.of(List.of("clk5/a", "clk5/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("clk5/sales", "clk5/a", "clk5/b");
     String c = Fixture.conv("clk5", "555");
 
     assertTrue(f.inbound(c, "m1", "clk5/sales").ok());
@@ -184,8 +182,8 @@ class ConversationClocksTest {
   void newInboundMessageAfterTheReplyStartsANewReplyWindow() {
     f.onlineAgent("clk6/a", 2);
     f.onlineAgent("clk6/b", 2);
-    configure("clk6/sales", TeamConfig.of(List.of("clk6/a", "clk6/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("clk6/sales", "clk6/a", "clk6/b");
+    f.configure("clk6/sales", TeamConfig.of(List.of("clk6/a", "clk6/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("clk6/sales", "clk6/a", "clk6/b");
     String c = Fixture.conv("clk6", "666");
 
     assertTrue(f.inbound(c, "m1", "clk6/sales").ok());
@@ -209,42 +207,42 @@ class ConversationClocksTest {
   void conversationWaitingPastTheQueueWaitLimitMovesToTheOverflowTeamAndIsAssignedThere() {
     f.profile("clk7/a", AgentProfile.withCapacity(2)); // offline
     f.onlineAgent("clk7/o", 2);
-    configure("clk7/overflow", TeamConfig.of(List.of("clk7/o"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    configure("clk7/sales", TeamConfig.of(List.of("clk7/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+    f.configure("clk7/overflow", TeamConfig.of(List.of("clk7/o"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.configure("clk7/sales", TeamConfig.of(List.of("clk7/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
         .withQueueWait(Duration.ofMinutes(2), "clk7/overflow"));
-    awaitOnline("clk7/overflow", "clk7/o");
+    f.awaitOnline("clk7/overflow", "clk7/o");
     String c = Fixture.conv("clk7", "777");
 
     assertTrue(f.inbound(c, "m1", "clk7/sales").ok());
-    awaitQueued("clk7/sales", c, "no_agent_available");
+    f.awaitQueued("clk7/sales", c, "no_agent_available");
 
     f.advance(Duration.ofMinutes(2).minusSeconds(1));
-    assertTrue(inQueue("clk7/sales", c), "still waiting in its own team before the limit");
+    assertTrue(f.inQueue("clk7/sales", c), "still waiting in its own team before the limit");
 
     f.advance(Duration.ofSeconds(1));
     f.awaitAssigned(c, "clk7/o");
     assertEquals("clk7/overflow", f.conversation(c).state().team());
-    f.eventually(() -> assertFalse(inQueue("clk7/sales", c)));
+    f.eventually(() -> assertFalse(f.inQueue("clk7/sales", c)));
   }
 
   @Test
   void conversationWaitingPastTheQueueWaitLimitWaitsInTheOverflowTeamWhenNobodyThereIsOnline() {
     f.profile("clk8/a", AgentProfile.withCapacity(2));
     f.profile("clk8/o", AgentProfile.withCapacity(2));
-    configure("clk8/overflow", TeamConfig.of(List.of("clk8/o"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    configure("clk8/sales", TeamConfig.of(List.of("clk8/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+    f.configure("clk8/overflow", TeamConfig.of(List.of("clk8/o"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.configure("clk8/sales", TeamConfig.of(List.of("clk8/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
         .withQueueWait(Duration.ofMinutes(2), "clk8/overflow"));
     String c = Fixture.conv("clk8", "888");
 
     assertTrue(f.inbound(c, "m1", "clk8/sales").ok());
-    awaitQueued("clk8/sales", c, "no_agent_available");
+    f.awaitQueued("clk8/sales", c, "no_agent_available");
     f.advance(Duration.ofMinutes(2));
 
-    awaitQueued("clk8/overflow", c, "no_agent_available");
+    f.awaitQueued("clk8/overflow", c, "no_agent_available");
     Conversation.State s = f.conversation(c).state();
     assertEquals(Conversation.Status.WAITING, s.status());
     assertEquals("clk8/overflow", s.team());
-    assertFalse(inQueue("clk8/sales", c));
+    assertFalse(f.inQueue("clk8/sales", c));
 
     f.presence("clk8/o", Presence.ONLINE);
     f.awaitAssigned(c, "clk8/o");
@@ -253,20 +251,20 @@ class ConversationClocksTest {
   @Test
   void conversationWaitingPastTheQueueWaitLimitEscalatesWhenThereIsNoOverflowTeam() {
     f.profile("clk9/a", AgentProfile.withCapacity(2));
-    configure("clk9/sales", TeamConfig.of(List.of("clk9/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+    f.configure("clk9/sales", TeamConfig.of(List.of("clk9/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
         .withEscalation(EscalationTarget.supervisor("clk9/boss"), 3)
         .withQueueWait(Duration.ofMinutes(2), null));
     String c = Fixture.conv("clk9", "999");
 
     assertTrue(f.inbound(c, "m1", "clk9/sales").ok());
-    awaitQueued("clk9/sales", c, "no_agent_available");
+    f.awaitQueued("clk9/sales", c, "no_agent_available");
     f.advance(Duration.ofMinutes(2));
 
     f.awaitStatus(c, Conversation.Status.ESCALATED);
     Conversation.State s = f.conversation(c).state();
     assertEquals("clk9/boss", s.escalatedTo());
     assertTrue(s.reason().startsWith("queue_wait_exceeded"), s.reason());
-    f.eventually(() -> assertFalse(inQueue("clk9/sales", c)));
+    f.eventually(() -> assertFalse(f.inQueue("clk9/sales", c)));
   }
 
   // ---- customer service window ----
@@ -324,9 +322,9 @@ class ConversationClocksTest {
   @Test
   void answeredConversationResolvesAfterTheIdleSilenceAndTheAgentTakesTheNextOne() {
     f.onlineAgent("idl1/a", 1);
-    configure("idl1/sales", TeamConfig.of(List.of("idl1/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+    f.configure("idl1/sales", TeamConfig.of(List.of("idl1/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
         .withIdleAutoResolve(Duration.ofHours(1)));
-    awaitOnline("idl1/sales", "idl1/a");
+    f.awaitOnline("idl1/sales", "idl1/a");
     String c1 = Fixture.conv("idl1", "1");
     String c2 = Fixture.conv("idl1", "2");
 
@@ -334,7 +332,7 @@ class ConversationClocksTest {
     f.awaitAssigned(c1, "idl1/a");
     assertTrue(f.reply(c1, "idl1/a", false).ok());
     assertTrue(f.inbound(c2, "m2", "idl1/sales").ok());
-    awaitQueued("idl1/sales", c2, "no_agent_available"); // the agent is at capacity
+    f.awaitQueued("idl1/sales", c2, "no_agent_available"); // the agent is at capacity
 
     f.advance(Duration.ofHours(1).minusSeconds(1));
     assertEquals(Conversation.Status.ASSIGNED, f.conversation(c1).state().status());
@@ -349,9 +347,9 @@ class ConversationClocksTest {
   @Test
   void unansweredConversationIsNotIdleResolved() {
     f.onlineAgent("idl2/a", 2);
-    configure("idl2/sales", TeamConfig.of(List.of("idl2/a"), StrategyKind.ROUND_ROBIN, Duration.ZERO)
+    f.configure("idl2/sales", TeamConfig.of(List.of("idl2/a"), StrategyKind.ROUND_ROBIN, Duration.ZERO)
         .withIdleAutoResolve(Duration.ofHours(1)));
-    awaitOnline("idl2/sales", "idl2/a");
+    f.awaitOnline("idl2/sales", "idl2/a");
     String c = Fixture.conv("idl2", "1");
 
     assertTrue(f.inbound(c, "m1", "idl2/sales").ok());
@@ -423,9 +421,9 @@ class ConversationClocksTest {
     String team = tenant + "/sales";
     f.onlineAgent(a, 5);
     f.profile(b, AgentProfile.withCapacity(5)); // offline while a receives both
-    configure(team, TeamConfig.of(List.of(a, b), StrategyKind.ROUND_ROBIN, Duration.ofMinutes(10))
+    f.configure(team, TeamConfig.of(List.of(a, b), StrategyKind.ROUND_ROBIN, Duration.ofMinutes(10))
         .withRerouteAnsweredOnOffline(rerouteAnswered));
-    awaitOnline(team, a);
+    f.awaitOnline(team, a);
     String answered = Fixture.conv(tenant, "1");
     String unanswered = Fixture.conv(tenant, "2");
     assertTrue(f.inbound(answered, "m1", team).ok());
@@ -434,7 +432,7 @@ class ConversationClocksTest {
     f.awaitAssigned(unanswered, a);
     assertTrue(f.reply(answered, a, false).ok());
     f.presence(b, Presence.ONLINE);
-    awaitOnline(team, b);
+    f.awaitOnline(team, b);
     return new String[] {answered, unanswered};
   }
 
@@ -443,41 +441,12 @@ class ConversationClocksTest {
     String a = tenant + "/a";
     String team = tenant + "/sales";
     f.onlineAgent(a, 2);
-    configure(team, TeamConfig.of(List.of(a), StrategyKind.ROUND_ROBIN, Duration.ZERO));
-    awaitOnline(team, a);
+    f.configure(team, TeamConfig.of(List.of(a), StrategyKind.ROUND_ROBIN, Duration.ZERO));
+    f.awaitOnline(team, a);
     String c = Fixture.conv(tenant, "1");
     assertTrue(f.inbound(c, "m1", team).ok());
     f.awaitAssigned(c, a);
     return c;
-  }
-
-  private static void configure(String team, TeamConfig config) {
-    assertTrue(f.configureTeam(team, config).ok());
-  }
-
-  /** Waits until the team has heard that each agent is online, so routing sees them. */
-  private static void awaitOnline(String team, String... agents) {
-    f.eventually(() -> {
-      Map<String, AgentStatus> members = f.team(team).members();
-      for (String a : agents) {
-        AgentStatus st = members.get(a);
-        assertNotNull(st, team + " has no status of " + a);
-        assertEquals(Presence.ONLINE, st.presence(), a);
-      }
-    });
-  }
-
-  private static void awaitQueued(String team, String conversation, String reason) {
-    f.eventually(() -> {
-      Team.QueueEntry e = f.team(team).queue().stream()
-          .filter(q -> q.request().conversationId().equals(conversation)).findFirst()
-          .orElseThrow(() -> new AssertionError(conversation + " is not in the queue of " + team));
-      assertEquals(reason, e.reason());
-    });
-  }
-
-  private static boolean inQueue(String team, String conversation) {
-    return f.team(team).queue().stream().anyMatch(q -> q.request().conversationId().equals(conversation));
   }
 
   /** Waits until the conversation is assigned and its agent holds it; returns that agent. */

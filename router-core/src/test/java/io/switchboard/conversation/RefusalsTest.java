@@ -9,11 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.switchboard.Outcome;
 import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentProfile;
-import io.switchboard.agent.AgentStatus;
-import io.switchboard.routing.Presence;
 import io.switchboard.routing.RoutingHint;
 import io.switchboard.routing.StrategyKind;
-import io.switchboard.team.Team;
 import io.switchboard.team.TeamConfig;
 import io.switchboard.testkit.Fixture;
 import java.time.Duration;
@@ -39,11 +36,11 @@ class RefusalsTest {
   void whenTwoAgentsClaimTheSameWaitingConversationExactlyOneWinsAndTheOtherIsToldItIsAlreadyAssigned() {
     f.onlineAgent("ref1/a", 2);
     f.onlineAgent("ref1/b", 2);
-    configure("ref1/pool", TeamConfig.of(List.of("ref1/a", "ref1/b"), StrategyKind.MANUAL, REPLY_WINDOW));
-    awaitOnline("ref1/pool", "ref1/a", "ref1/b");
+    f.configure("ref1/pool", TeamConfig.of(List.of("ref1/a", "ref1/b"), StrategyKind.MANUAL, REPLY_WINDOW));
+    f.awaitOnline("ref1/pool", "ref1/a", "ref1/b");
     String c = Fixture.conv("ref1", "1");
     assertTrue(f.inbound(c, "m1", "ref1/pool").ok());
-    awaitQueued("ref1/pool", c, "waiting_in_pool");
+    f.awaitQueued("ref1/pool", c, "waiting_in_pool");
 
     TestProbe<Outcome> forA = f.testKit.createTestProbe(Outcome.class);
     TestProbe<Outcome> forB = f.testKit.createTestProbe(Outcome.class);
@@ -58,36 +55,36 @@ class RefusalsTest {
     assertEquals("already_assigned", (a.ok() ? b : a).code());
     f.awaitAssigned(c, winner);
     f.eventually(() -> assertTrue(f.agent(loser).state().holds().isEmpty(), "the loser keeps no reservation"));
-    f.eventually(() -> assertFalse(inQueue("ref1/pool", c)));
+    f.eventually(() -> assertFalse(f.inQueue("ref1/pool", c)));
   }
 
   @Test
   void claimIsRefusedWhenTheAgentIsAtCapacity() {
     f.onlineAgent("ref2/a", 1);
-    configure("ref2/pool", TeamConfig.of(List.of("ref2/a"), StrategyKind.MANUAL, REPLY_WINDOW));
+    f.configure("ref2/pool", TeamConfig.of(List.of("ref2/a"), StrategyKind.MANUAL, REPLY_WINDOW));
     String c1 = Fixture.conv("ref2", "1");
     String c2 = Fixture.conv("ref2", "2");
     assertTrue(f.inbound(c1, "m1", "ref2/pool").ok());
     assertTrue(f.inbound(c2, "m2", "ref2/pool").ok());
-    awaitQueued("ref2/pool", c1, "waiting_in_pool");
-    awaitQueued("ref2/pool", c2, "waiting_in_pool");
+    f.awaitQueued("ref2/pool", c1, "waiting_in_pool");
+    f.awaitQueued("ref2/pool", c2, "waiting_in_pool");
     assertTrue(f.claim("ref2/a", c1).ok());
 
     Outcome refused = f.claim("ref2/a", c2);
     assertFalse(refused.ok());
     assertEquals("capacity_full", refused.code());
     assertEquals(Conversation.Status.WAITING, f.conversation(c2).state().status());
-    assertTrue(inQueue("ref2/pool", c2), "the conversation still waits in the pool");
+    assertTrue(f.inQueue("ref2/pool", c2), "the conversation still waits in the pool");
     assertEquals(Set.of(c1), f.agent("ref2/a").state().holds().keySet());
   }
 
   @Test
   void claimIsRefusedWhenTheAgentIsOffline() {
     f.profile("ref3/a", AgentProfile.withCapacity(3)); // never set online
-    configure("ref3/pool", TeamConfig.of(List.of("ref3/a"), StrategyKind.MANUAL, REPLY_WINDOW));
+    f.configure("ref3/pool", TeamConfig.of(List.of("ref3/a"), StrategyKind.MANUAL, REPLY_WINDOW));
     String c = Fixture.conv("ref3", "1");
     assertTrue(f.inbound(c, "m1", "ref3/pool").ok());
-    awaitQueued("ref3/pool", c, "waiting_in_pool");
+    f.awaitQueued("ref3/pool", c, "waiting_in_pool");
 
     Outcome refused = f.claim("ref3/a", c);
     assertFalse(refused.ok());
@@ -100,8 +97,8 @@ class RefusalsTest {
   void replyByAnAgentWhoIsNotAssignedIsRefused() {
     f.onlineAgent("ref4/a", 2);
     f.onlineAgent("ref4/b", 2); // online, but not in the team
-    configure("ref4/sales", TeamConfig.of(List.of("ref4/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("ref4/sales", "ref4/a");
+    f.configure("ref4/sales", TeamConfig.of(List.of("ref4/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("ref4/sales", "ref4/a");
     String c = Fixture.conv("ref4", "1");
     assertTrue(f.inbound(c, "m1", "ref4/sales").ok());
     f.awaitAssigned(c, "ref4/a");
@@ -117,10 +114,10 @@ class RefusalsTest {
   @Test
   void replyToAConversationStillWaitingForAnAgentIsRefused() {
     f.profile("ref5/a", AgentProfile.withCapacity(2));
-    configure("ref5/sales", TeamConfig.of(List.of("ref5/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.configure("ref5/sales", TeamConfig.of(List.of("ref5/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
     String c = Fixture.conv("ref5", "1");
     assertTrue(f.inbound(c, "m1", "ref5/sales").ok());
-    awaitQueued("ref5/sales", c, "no_agent_available");
+    f.awaitQueued("ref5/sales", c, "no_agent_available");
 
     assertEquals("not_assigned", f.reply(c, "ref5/a", false).code());
   }
@@ -128,8 +125,8 @@ class RefusalsTest {
   @Test
   void resolvingAnAlreadyResolvedConversationIsRefused() {
     f.onlineAgent("ref6/a", 2);
-    configure("ref6/sales", TeamConfig.of(List.of("ref6/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("ref6/sales", "ref6/a");
+    f.configure("ref6/sales", TeamConfig.of(List.of("ref6/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("ref6/sales", "ref6/a");
     String c = Fixture.conv("ref6", "1");
     assertTrue(f.inbound(c, "m1", "ref6/sales").ok());
     f.awaitAssigned(c, "ref6/a");
@@ -146,10 +143,10 @@ class RefusalsTest {
   void transferToAnAgentAtCapacityIsRefusedAndTheConversationStaysWithItsAgent() {
     f.onlineAgent("ref7/a", 2);
     f.onlineAgent("ref7/b", 1);
-    configure("ref7/sales", TeamConfig.of(List.of("ref7/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    configure("ref7/support", TeamConfig.of(List.of("ref7/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("ref7/sales", "ref7/a");
-    awaitOnline("ref7/support", "ref7/b");
+    f.configure("ref7/sales", TeamConfig.of(List.of("ref7/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.configure("ref7/support", TeamConfig.of(List.of("ref7/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("ref7/sales", "ref7/a");
+    f.awaitOnline("ref7/support", "ref7/b");
     String mine = Fixture.conv("ref7", "1");
     String bFull = Fixture.conv("ref7", "2");
     assertTrue(f.inbound(bFull, "m0", "ref7/support").ok());
@@ -173,8 +170,8 @@ class RefusalsTest {
   void transferToAnOfflineAgentIsRefused() {
     f.onlineAgent("ref8/a", 2);
     f.profile("ref8/b", AgentProfile.withCapacity(2));
-    configure("ref8/sales", TeamConfig.of(List.of("ref8/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("ref8/sales", "ref8/a");
+    f.configure("ref8/sales", TeamConfig.of(List.of("ref8/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("ref8/sales", "ref8/a");
     String c = Fixture.conv("ref8", "1");
     assertTrue(f.inbound(c, "m1", "ref8/sales").ok());
     f.awaitAssigned(c, "ref8/a");
@@ -198,8 +195,8 @@ class RefusalsTest {
   @Test
   void duplicateMessageIdIsAcceptedButStoredOnce() {
     f.onlineAgent("ref10/a", 2);
-    configure("ref10/sales", TeamConfig.of(List.of("ref10/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("ref10/sales", "ref10/a");
+    f.configure("ref10/sales", TeamConfig.of(List.of("ref10/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("ref10/sales", "ref10/a");
     String c = Fixture.conv("ref10", "1");
 
     assertTrue(f.inbound(c, "m1", "ref10/sales").ok());
@@ -214,31 +211,4 @@ class RefusalsTest {
 
   // ---- helpers ----
 
-  private static void configure(String team, TeamConfig config) {
-    assertTrue(f.configureTeam(team, config).ok());
-  }
-
-  private static void awaitOnline(String team, String... agents) {
-    f.eventually(() -> {
-      Map<String, AgentStatus> members = f.team(team).members();
-      for (String a : agents) {
-        AgentStatus st = members.get(a);
-        assertNotNull(st, team + " has no status of " + a);
-        assertEquals(Presence.ONLINE, st.presence(), a);
-      }
-    });
-  }
-
-  private static void awaitQueued(String team, String conversation, String reason) {
-    f.eventually(() -> {
-      Team.QueueEntry e = f.team(team).queue().stream()
-          .filter(q -> q.request().conversationId().equals(conversation)).findFirst()
-          .orElseThrow(() -> new AssertionError(conversation + " is not in the queue of " + team));
-      assertEquals(reason, e.reason());
-    });
-  }
-
-  private static boolean inQueue(String team, String conversation) {
-    return f.team(team).queue().stream().anyMatch(q -> q.request().conversationId().equals(conversation));
-  }
 }

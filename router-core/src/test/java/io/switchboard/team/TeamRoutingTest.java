@@ -3,7 +3,6 @@ package io.switchboard.team;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,7 +43,7 @@ class TeamRoutingTest {
   @Test
   void waitingQueueServesHigherPriorityFirstThenTheOldest() {
     f.profile("q1/a", AgentProfile.withCapacity(1)); // offline: everything queues
-    configure("q1/sales", TeamConfig.of(List.of("q1/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.configure("q1/sales", TeamConfig.of(List.of("q1/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
     // Contact names sort the other way round from arrival, so only arrival time can explain the order.
     String oldest = Fixture.conv("q1", "z-oldest");
     String newer = Fixture.conv("q1", "a-newer");
@@ -72,7 +71,7 @@ class TeamRoutingTest {
   @Test
   void queueDrainsAtOnceWhenAnAgentComesOnline() {
     f.profile("q2/a", AgentProfile.withCapacity(2));
-    configure("q2/sales", TeamConfig.of(List.of("q2/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.configure("q2/sales", TeamConfig.of(List.of("q2/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
     String c1 = Fixture.conv("q2", "1");
     String c2 = Fixture.conv("q2", "2");
     assertTrue(f.inbound(c1, "m1", "q2/sales").ok());
@@ -88,14 +87,14 @@ class TeamRoutingTest {
   @Test
   void queueDrainsAtOnceWhenAnAgentsCapacityGrows() {
     f.onlineAgent("q3/a", 1);
-    configure("q3/sales", TeamConfig.of(List.of("q3/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("q3/sales", "q3/a");
+    f.configure("q3/sales", TeamConfig.of(List.of("q3/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("q3/sales", "q3/a");
     String c1 = Fixture.conv("q3", "1");
     String c2 = Fixture.conv("q3", "2");
     assertTrue(f.inbound(c1, "m1", "q3/sales").ok());
     f.awaitAssigned(c1, "q3/a");
     assertTrue(f.inbound(c2, "m2", "q3/sales").ok());
-    awaitQueued("q3/sales", c2, "no_agent_available");
+    f.awaitQueued("q3/sales", c2, "no_agent_available");
 
     assertTrue(f.profile("q3/a", AgentProfile.withCapacity(2)).ok());
     f.awaitAssigned(c2, "q3/a");
@@ -105,14 +104,14 @@ class TeamRoutingTest {
   @Test
   void queueDrainsAtOnceWhenAConversationResolves() {
     f.onlineAgent("q4/a", 1);
-    configure("q4/sales", TeamConfig.of(List.of("q4/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("q4/sales", "q4/a");
+    f.configure("q4/sales", TeamConfig.of(List.of("q4/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("q4/sales", "q4/a");
     String c1 = Fixture.conv("q4", "1");
     String c2 = Fixture.conv("q4", "2");
     assertTrue(f.inbound(c1, "m1", "q4/sales").ok());
     f.awaitAssigned(c1, "q4/a");
     assertTrue(f.inbound(c2, "m2", "q4/sales").ok());
-    awaitQueued("q4/sales", c2, "no_agent_available");
+    f.awaitQueued("q4/sales", c2, "no_agent_available");
 
     assertTrue(f.resolve(c1).ok());
     f.awaitAssigned(c2, "q4/a");
@@ -126,15 +125,15 @@ class TeamRoutingTest {
     f.onlineAgent("lb/a", 5);
     f.onlineAgent("lb/b", 5);
     // a already holds two conversations of another team.
-    configure("lb/other", TeamConfig.of(List.of("lb/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("lb/other", "lb/a");
+    f.configure("lb/other", TeamConfig.of(List.of("lb/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("lb/other", "lb/a");
     assertTrue(f.inbound(Fixture.conv("lb", "x1"), "x1", "lb/other").ok());
     assertTrue(f.inbound(Fixture.conv("lb", "x2"), "x2", "lb/other").ok());
     f.awaitAssigned(Fixture.conv("lb", "x1"), "lb/a");
     f.awaitAssigned(Fixture.conv("lb", "x2"), "lb/a");
     f.advance(Duration.ofSeconds(1));
 
-    configure("lb/sales", TeamConfig.of(List.of("lb/a", "lb/b"), StrategyKind.LEAST_BUSY, REPLY_WINDOW));
+    f.configure("lb/sales", TeamConfig.of(List.of("lb/a", "lb/b"), StrategyKind.LEAST_BUSY, REPLY_WINDOW));
     f.eventually(() -> {
       Map<String, AgentStatus> m = f.team("lb/sales").members();
       assertEquals(2, m.get("lb/a").totalOpen());
@@ -159,9 +158,9 @@ class TeamRoutingTest {
     f.profile("sk/expert", new AgentProfile(Map.of("*", 5), Map.of("billing", 3), Set.of(), AgentProfile.Role.AGENT));
     f.profile("sk/other", new AgentProfile(Map.of("*", 5), Map.of(), Set.of(), AgentProfile.Role.AGENT));
     for (String a : List.of("sk/novice", "sk/expert", "sk/other")) f.presence(a, Presence.ONLINE);
-    configure("sk/sales", TeamConfig.of(List.of("sk/novice", "sk/other", "sk/expert"), StrategyKind.SKILL_BASED,
+    f.configure("sk/sales", TeamConfig.of(List.of("sk/novice", "sk/other", "sk/expert"), StrategyKind.SKILL_BASED,
         REPLY_WINDOW));
-    awaitOnline("sk/sales", "sk/novice", "sk/expert", "sk/other");
+    f.awaitOnline("sk/sales", "sk/novice", "sk/expert", "sk/other");
 
     String billing = Fixture.conv("sk", "billing");
     assertTrue(f.inbound(billing, "m1", new RoutingHint("sk/sales", 0, Map.of("billing", 1), null)).ok());
@@ -173,7 +172,7 @@ class TeamRoutingTest {
 
     String tech = Fixture.conv("sk", "tech");
     assertTrue(f.inbound(tech, "m3", new RoutingHint("sk/sales", 0, Map.of("tech", 1), null)).ok());
-    awaitQueued("sk/sales", tech, "no_agent_available");
+    f.awaitQueued("sk/sales", tech, "no_agent_available");
 
     // Teaching an agent the skill makes the waiting conversation go to them at once.
     assertTrue(f.profile("sk/other",
@@ -187,11 +186,11 @@ class TeamRoutingTest {
   @Test
   void manualPoolKeepsConversationsWaitingWithAReasonUntilAnAgentClaimsThem() {
     f.onlineAgent("pool/a", 3);
-    configure("pool/desk", TeamConfig.of(List.of("pool/a"), StrategyKind.MANUAL, REPLY_WINDOW));
-    awaitOnline("pool/desk", "pool/a");
+    f.configure("pool/desk", TeamConfig.of(List.of("pool/a"), StrategyKind.MANUAL, REPLY_WINDOW));
+    f.awaitOnline("pool/desk", "pool/a");
     String c = Fixture.conv("pool", "1");
     assertTrue(f.inbound(c, "m1", "pool/desk").ok());
-    awaitQueued("pool/desk", c, "waiting_in_pool");
+    f.awaitQueued("pool/desk", c, "waiting_in_pool");
     f.eventually(() -> assertEquals("waiting_in_pool", f.conversation(c).queueReason()));
 
     f.advance(Duration.ofMinutes(1));
@@ -211,8 +210,8 @@ class TeamRoutingTest {
   void returningContactGoesBackToThePreviousAgentWhenAvailable() {
     f.onlineAgent("ret1/a", 3);
     f.onlineAgent("ret1/b", 3);
-    configure("ret1/sales", TeamConfig.of(List.of("ret1/a", "ret1/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("ret1/sales", "ret1/a", "ret1/b");
+    f.configure("ret1/sales", TeamConfig.of(List.of("ret1/a", "ret1/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("ret1/sales", "ret1/a", "ret1/b");
     String c = Fixture.conv("ret1", "1");
     assertTrue(f.inbound(c, "m1", "ret1/sales").ok());
     String previous = awaitAnyAgent(c);
@@ -229,8 +228,8 @@ class TeamRoutingTest {
   void returningContactGoesToTheStrategysChoiceWhenThePreviousAgentIsOffline() {
     f.onlineAgent("ret2/a", 3);
     f.onlineAgent("ret2/b", 3);
-    configure("ret2/sales", TeamConfig.of(List.of("ret2/a", "ret2/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("ret2/sales", "ret2/a", "ret2/b");
+    f.configure("ret2/sales", TeamConfig.of(List.of("ret2/a", "ret2/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("ret2/sales", "ret2/a", "ret2/b");
     String c = Fixture.conv("ret2", "1");
     assertTrue(f.inbound(c, "m1", "ret2/sales").ok());
     String previous = awaitAnyAgent(c);
@@ -250,8 +249,8 @@ class TeamRoutingTest {
   void transferToAnotherAgentMovesTheConversationAndFreesTheFirstAgent() {
     f.onlineAgent("tr1/a", 2);
     f.onlineAgent("tr1/b", 2);
-    configure("tr1/sales", TeamConfig.of(List.of("tr1/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("tr1/sales", "tr1/a");
+    f.configure("tr1/sales", TeamConfig.of(List.of("tr1/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("tr1/sales", "tr1/a");
     String c = Fixture.conv("tr1", "1");
     assertTrue(f.inbound(c, "m1", "tr1/sales").ok());
     f.awaitAssigned(c, "tr1/a");
@@ -267,10 +266,10 @@ class TeamRoutingTest {
   void transferToAnotherTeamRoutesItToThatTeamsAgentAndFreesTheFirstAgent() {
     f.onlineAgent("tr2/a", 2);
     f.onlineAgent("tr2/b", 2);
-    configure("tr2/sales", TeamConfig.of(List.of("tr2/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    configure("tr2/support", TeamConfig.of(List.of("tr2/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    awaitOnline("tr2/sales", "tr2/a");
-    awaitOnline("tr2/support", "tr2/b");
+    f.configure("tr2/sales", TeamConfig.of(List.of("tr2/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.configure("tr2/support", TeamConfig.of(List.of("tr2/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("tr2/sales", "tr2/a");
+    f.awaitOnline("tr2/support", "tr2/b");
     String c = Fixture.conv("tr2", "1");
     assertTrue(f.inbound(c, "m1", "tr2/sales").ok());
     f.awaitAssigned(c, "tr2/a");
@@ -287,12 +286,12 @@ class TeamRoutingTest {
   void closedTeamKeepsConversationsWaitingOutsideBusinessHoursAndDrainsWhenItOpens() {
     Instant opens = startOfTomorrow();
     f.onlineAgent("bh1/a", 2);
-    configure("bh1/sales", TeamConfig.of(List.of("bh1/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+    f.configure("bh1/sales", TeamConfig.of(List.of("bh1/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
         .withBusinessHours(openAllDayOn(opens)));
-    awaitOnline("bh1/sales", "bh1/a");
+    f.awaitOnline("bh1/sales", "bh1/a");
     String c = Fixture.conv("bh1", "1");
     assertTrue(f.inbound(c, "m1", "bh1/sales").ok());
-    awaitQueued("bh1/sales", c, "outside_business_hours");
+    f.awaitQueued("bh1/sales", c, "outside_business_hours");
     f.eventually(() -> assertEquals("outside_business_hours", f.conversation(c).queueReason()));
     assertTrue(f.agent("bh1/a").state().holds().isEmpty(), "an online agent gets nothing while the team is closed");
 
@@ -310,12 +309,12 @@ class TeamRoutingTest {
     Instant opens = startOfTomorrow();
     f.onlineAgent("bh2/a", 2);
     f.onlineAgent("bh2/night", 2);
-    configure("bh2/night-shift", TeamConfig.of(List.of("bh2/night"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
-    configure("bh2/sales", TeamConfig.of(List.of("bh2/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
+    f.configure("bh2/night-shift", TeamConfig.of(List.of("bh2/night"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.configure("bh2/sales", TeamConfig.of(List.of("bh2/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW)
         .withBusinessHours(openAllDayOn(opens))
         .withQueueWait(null, "bh2/night-shift"));
-    awaitOnline("bh2/night-shift", "bh2/night");
-    awaitOnline("bh2/sales", "bh2/a");
+    f.awaitOnline("bh2/night-shift", "bh2/night");
+    f.awaitOnline("bh2/sales", "bh2/a");
     String c = Fixture.conv("bh2", "1");
 
     assertTrue(f.inbound(c, "m1", "bh2/sales").ok());
@@ -342,32 +341,8 @@ class TeamRoutingTest {
     return hours;
   }
 
-  private static void configure(String team, TeamConfig config) {
-    assertTrue(f.configureTeam(team, config).ok());
-  }
-
   private static List<String> queueOf(String team) {
     return f.team(team).queue().stream().map(e -> e.request().conversationId()).toList();
-  }
-
-  private static void awaitOnline(String team, String... agents) {
-    f.eventually(() -> {
-      Map<String, AgentStatus> members = f.team(team).members();
-      for (String a : agents) {
-        AgentStatus st = members.get(a);
-        assertNotNull(st, team + " has no status of " + a);
-        assertEquals(Presence.ONLINE, st.presence(), a);
-      }
-    });
-  }
-
-  private static void awaitQueued(String team, String conversation, String reason) {
-    f.eventually(() -> {
-      Team.QueueEntry e = f.team(team).queue().stream()
-          .filter(q -> q.request().conversationId().equals(conversation)).findFirst()
-          .orElseThrow(() -> new AssertionError(conversation + " is not in the queue of " + team));
-      assertEquals(reason, e.reason());
-    });
   }
 
   private static String awaitAnyAgent(String conversation) {

@@ -166,4 +166,37 @@ public final class Fixture implements AutoCloseable {
       if (actual != status) throw new AssertionError(conversationId + " is " + actual + ", expected " + status);
     });
   }
+
+  /** Configures a team, failing the test if refused. */
+  public void configure(String teamId, TeamConfig config) {
+    Outcome o = configureTeam(teamId, config);
+    if (!o.ok()) throw new AssertionError("configuring " + teamId + " refused: " + o);
+  }
+
+  /** Waits until the team has heard that each agent is online, so routing sees them. */
+  public void awaitOnline(String teamId, String... agents) {
+    eventually(() -> {
+      java.util.Map<String, io.switchboard.agent.AgentStatus> members = team(teamId).members();
+      for (String a : agents) {
+        io.switchboard.agent.AgentStatus st = members.get(a);
+        if (st == null || st.presence() != Presence.ONLINE) {
+          throw new AssertionError(teamId + " does not see " + a + " online: " + st);
+        }
+      }
+    });
+  }
+
+  /** Waits until the conversation waits in the team's queue for {@code reason}. */
+  public void awaitQueued(String teamId, String conversationId, String reason) {
+    eventually(() -> {
+      Team.QueueEntry e = team(teamId).queue().stream()
+          .filter(q -> q.request().conversationId().equals(conversationId)).findFirst()
+          .orElseThrow(() -> new AssertionError(conversationId + " is not in the queue of " + teamId));
+      if (!reason.equals(e.reason())) throw new AssertionError(conversationId + " waits for " + e.reason());
+    });
+  }
+
+  public boolean inQueue(String teamId, String conversationId) {
+    return team(teamId).queue().stream().anyMatch(q -> q.request().conversationId().equals(conversationId));
+  }
 }
