@@ -122,6 +122,7 @@ class ShardedRoutingTest {
       assertEquals(held, assigned, "conversations assigned per agent vs held per agent");
       return held;
     });
+    System.out.println("round-robin over " + total + " conversations: " + counts);
     counts.forEach((agent, n) ->
         assertTrue(Math.abs(n - total / agents.size()) <= 1, agent + " holds " + n + " of " + total + ": " + counts));
   }

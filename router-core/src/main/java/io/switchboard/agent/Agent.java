@@ -2,7 +2,7 @@ package io.switchboard.agent;
 
 import io.switchboard.CborSerializable;
 import io.switchboard.CoreSettings;
-import io.switchboard.Deadlines;
+import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
@@ -178,11 +178,12 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   public static Behavior<Command> create(String agentId, Directory directory, Clock clock, CoreSettings settings) {
     EntityIds.tenantOf(agentId);
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Agent(agentId, timers, directory, clock, settings)));
+        new Agent(agentId, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock, settings)));
   }
 
   private final String agentId;
   private final TimerScheduler<Command> timers;
+  private final DeadlineTimers<Command> deadlines;
   private final Directory directory;
   private final Clock clock;
   private final CoreSettings settings;
@@ -191,12 +192,13 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   /** Escalations addressed to this supervisor, re-announced by the conversations after a restart. */
   private final Map<String, String> escalations = new HashMap<>();
 
-  private Agent(String agentId, TimerScheduler<Command> timers, Directory directory,
+  private Agent(String agentId, TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory,
       Clock clock, CoreSettings settings) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), agentId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.agentId = agentId;
     this.timers = timers;
+    this.deadlines = deadlines;
     this.directory = directory;
     this.clock = clock;
     this.settings = settings;
@@ -385,12 +387,8 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   }
 
   private void armOfflineGrace(State s) {
-    if (s.offlineGraceEnds() == null) {
-      timers.cancel(OfflineGraceEnded.class);
-    } else {
-      timers.startSingleTimer(OfflineGraceEnded.class, new OfflineGraceEnded(s.offlineGraceEnds()),
-          Deadlines.delayUntil(clock.instant(), s.offlineGraceEnds()));
-    }
+    Instant grace = s.offlineGraceEnds();
+    deadlines.at(OfflineGraceEnded.class, grace, clock.instant(), grace == null ? null : new OfflineGraceEnded(grace));
   }
 
   /** Re-sends AssignTo for every hold not yet confirmed in this incarnation. */

@@ -2,7 +2,7 @@ package io.switchboard.conversation;
 
 import io.switchboard.CborSerializable;
 import io.switchboard.CoreSettings;
-import io.switchboard.Deadlines;
+import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
@@ -326,12 +326,14 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       CoreSettings settings) {
     EntityIds.channelOf(conversationId);
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Conversation(conversationId, timers, directory, clock, settings)));
+        new Conversation(conversationId, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock,
+            settings)));
   }
 
   private final String conversationId;
   private final String channel;
   private final TimerScheduler<Command> timers;
+  private final DeadlineTimers<Command> deadlines;
   private final Directory directory;
   private final Clock clock;
   private final CoreSettings settings;
@@ -342,13 +344,14 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   /** When the Redeliver timer is due, null when it is not running. */
   private Instant redeliveryDue;
 
-  private Conversation(String conversationId, TimerScheduler<Command> timers, Directory directory, Clock clock,
-      CoreSettings settings) {
+  private Conversation(String conversationId, TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines,
+      Directory directory, Clock clock, CoreSettings settings) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), conversationId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.conversationId = conversationId;
     this.channel = EntityIds.channelOf(conversationId);
     this.timers = timers;
+    this.deadlines = deadlines;
     this.directory = directory;
     this.clock = clock;
     this.settings = settings;
@@ -699,11 +702,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   }
 
   private void arm(Class<?> key, Instant deadline, Instant now, java.util.function.Function<Instant, Command> msg) {
-    if (deadline == null) {
-      timers.cancel(key);
-    } else {
-      timers.startSingleTimer(key, msg.apply(deadline), Deadlines.delayUntil(now, deadline));
-    }
+    deadlines.at(key, deadline, now, deadline == null ? null : msg.apply(deadline));
   }
 
   // ---- at-least-once: asking the team and releasing agents ----

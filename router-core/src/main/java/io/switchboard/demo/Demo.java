@@ -73,7 +73,7 @@ public final class Demo {
       new Demo(system).run();
     } finally {
       system.terminate();
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      await(system.getWhenTerminated());
     }
   }
 

@@ -2,7 +2,7 @@ package io.switchboard.team;
 
 import io.switchboard.CborSerializable;
 import io.switchboard.CoreSettings;
-import io.switchboard.Deadlines;
+import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
@@ -144,7 +144,8 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
 
   public static Behavior<Command> create(String teamId, Directory directory, Clock clock, CoreSettings settings) {
     EntityIds.tenantOf(teamId);
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Team(teamId, timers, directory, clock, settings)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new Team(teamId, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock, settings)));
   }
 
   /** An offer in flight; it counts against the agent's room until answered or two redelivery intervals pass. */
@@ -152,6 +153,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
 
   private final String teamId;
   private final TimerScheduler<Command> timers;
+  private final DeadlineTimers<Command> deadlines;
   private final Directory directory;
   private final Clock clock;
   private final CoreSettings settings;
@@ -161,12 +163,14 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   /** The opening the BusinessHoursOpened timer waits for. */
   private Instant openingArmedFor;
 
-  private Team(String teamId, TimerScheduler<Command> timers, Directory directory, Clock clock,
+  private Team(String teamId, TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory,
+      Clock clock,
       CoreSettings settings) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), teamId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.teamId = teamId;
     this.timers = timers;
+    this.deadlines = deadlines;
     this.directory = directory;
     this.clock = clock;
     this.settings = settings;
@@ -430,11 +434,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private void armTimers(State s) {
     Instant now = clock.instant();
     Optional<Instant> next = s.earliestDeadline();
-    if (next.isPresent()) {
-      timers.startSingleTimer(QueueDeadlineReached.class, new QueueDeadlineReached(), Deadlines.delayUntil(now, next.get()));
-    } else {
-      timers.cancel(QueueDeadlineReached.class);
-    }
+    deadlines.at(QueueDeadlineReached.class, next.orElse(null), now, new QueueDeadlineReached());
     if (s.queue().isEmpty()) {
       timers.cancel(CheckQueue.class);
     } else if (!timers.isTimerActive(CheckQueue.class)) {
@@ -446,14 +446,10 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     if (openingArmedFor != null && !openingArmedFor.isAfter(now)) {
       // Re-arming for the next opening would supersede a timer message for this one that may already wait
       // in the mailbox (and be dropped): make sure this opening still drains.
-      timers.startSingleTimer(OpeningPassed.class, new OpeningPassed(), Deadlines.delayUntil(now, now));
+      deadlines.at(OpeningPassed.class, now, now, new OpeningPassed());
     }
     openingArmedFor = opening.orElse(null);
-    if (opening.isPresent()) {
-      timers.startSingleTimer(BusinessHoursOpened.class, new BusinessHoursOpened(), Deadlines.delayUntil(now, opening.get()));
-    } else {
-      timers.cancel(BusinessHoursOpened.class);
-    }
+    deadlines.at(BusinessHoursOpened.class, opening.orElse(null), now, new BusinessHoursOpened());
   }
 
   @Override
