@@ -1,0 +1,120 @@
+package io.switchboard.persistence;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The durable store: the Pekko configuration that points journal, snapshots and read journal at it,
+ * and the schema, created at start. Both are derived from {@link StoreSettings} in code, so no
+ * {@code reference.conf} of this library overrides {@code pekko.persistence.*}: the application
+ * layers {@link #pekkoConfig} over its own configuration.
+ */
+public final class Store {
+  private Store() {}
+
+  /** Journal, snapshot store and read journal on one shared connection pool to the configured store. */
+  public static Config pekkoConfig(StoreSettings s) {
+    String db = "pekko-persistence-jdbc.shared-databases.default";
+    return ConfigFactory.parseMap(Map.ofEntries(
+        Map.entry("pekko.persistence.journal.plugin", "jdbc-journal"),
+        Map.entry("pekko.persistence.snapshot-store.plugin", "jdbc-snapshot-store"),
+        Map.entry("jdbc-journal.use-shared-db", "default"),
+        Map.entry("jdbc-snapshot-store.use-shared-db", "default"),
+        Map.entry("jdbc-read-journal.use-shared-db", "default"),
+        Map.entry("jdbc-durable-state-store.use-shared-db", "default"),
+        Map.entry(db + ".profile", s.slickProfile()),
+        Map.entry(db + ".db.url", s.jdbcUrl()),
+        Map.entry(db + ".db.user", s.user()),
+        Map.entry(db + ".db.password", s.password()),
+        Map.entry(db + ".db.driver", s.driver()),
+        Map.entry(db + ".db.numThreads", s.poolSize()),
+        Map.entry(db + ".db.maxConnections", s.poolSize()),
+        Map.entry(db + ".db.minConnections", 1)));
+  }
+
+  /** The configuration of an application on this store: {@link #pekkoConfig} over {@code app}. */
+  public static Config on(Config app) {
+    return pekkoConfig(StoreSettings.from(app)).withFallback(app);
+  }
+
+  /**
+   * Creates the tables and indexes of journal, snapshots and durable state if they are missing.
+   * Idempotent; blocking JDBC, so call it at start-up before the actor system, never from an actor.
+   *
+   * @throws SchemaException naming the statement that failed and the store
+   */
+  public static void createSchema(StoreSettings s) {
+    List<String> statements = schemaStatements(s);
+    try {
+      if (s.kind() == StoreSettings.Kind.H2) Files.createDirectories(s.h2Dir());
+    } catch (IOException e) {
+      throw new SchemaException("cannot create the H2 directory " + s.h2Dir() + ": " + e.getMessage(), e);
+    }
+    try (Connection con = DriverManager.getConnection(s.jdbcUrl(), s.user(), s.password());
+         Statement st = con.createStatement()) {
+      con.setAutoCommit(true); // CREATE INDEX CONCURRENTLY cannot run inside a transaction
+      if (s.kind() == StoreSettings.Kind.POSTGRES) {
+        st.execute("CREATE SCHEMA IF NOT EXISTS " + s.pgSchema());
+        st.execute("SET search_path TO " + s.pgSchema()); // the script's foreign key names its table unqualified
+      }
+      for (String sql : statements) {
+        try {
+          st.execute(sql);
+        } catch (SQLException e) {
+          throw new SchemaException("creating the schema on " + s.describe() + " failed at: " + firstLine(sql)
+              + ": " + e.getMessage(), e);
+        }
+      }
+    } catch (SQLException e) {
+      throw new SchemaException("cannot connect to " + s.describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The plugin's own DDL, made idempotent and pointed at the configured schema. */
+  static List<String> schemaStatements(StoreSettings s) {
+    boolean h2 = s.kind() == StoreSettings.Kind.H2;
+    String ddl = resource(h2 ? "schema/h2/h2-create-schema.sql" : "schema/postgres/postgres-create-schema.sql");
+    if (!h2) ddl = ddl.replace("public.", s.pgSchema() + ".");
+    ddl = ddl.replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"")
+        .replace("CREATE UNIQUE INDEX event_", "CREATE UNIQUE INDEX IF NOT EXISTS event_")
+        .replace("CREATE INDEX CONCURRENTLY state_", "CREATE INDEX CONCURRENTLY IF NOT EXISTS state_");
+    List<String> out = new ArrayList<>();
+    for (String sql : ddl.split(";")) {
+      if (!sql.isBlank()) out.add(sql.trim());
+    }
+    return out;
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = Store.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) throw new SchemaException("pekko-persistence-jdbc's " + name + " is not on the class path", null);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new SchemaException("cannot read " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String firstLine(String sql) {
+    int nl = sql.indexOf('\n');
+    return nl < 0 ? sql : sql.substring(0, nl);
+  }
+
+  /** The schema could not be created or checked; the message says where and why. */
+  public static final class SchemaException extends RuntimeException {
+    public SchemaException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

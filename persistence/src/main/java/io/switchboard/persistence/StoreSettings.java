@@ -1,0 +1,66 @@
+package io.switchboard.persistence;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/**
+ * Which store holds the journal and snapshots, read once from {@code switchboard.persistence}
+ * (each key can also come from an environment variable, see reference.conf).
+ */
+public record StoreSettings(Kind kind, Path h2Dir, String pgUrl, String pgUser, String pgPassword, String pgSchema,
+    int poolSize) {
+
+  public enum Kind { H2, POSTGRES }
+
+  private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+  public StoreSettings {
+    if (poolSize < 1) throw new IllegalArgumentException("switchboard.persistence.pool-size must be >= 1");
+    if (!IDENTIFIER.matcher(pgSchema).matches()) {
+      throw new IllegalArgumentException("switchboard.persistence.postgres.schema must be a lower-case SQL identifier: "
+          + pgSchema);
+    }
+  }
+
+  public static StoreSettings from(Config root) {
+    Config c = root.getConfig("switchboard.persistence");
+    String store = c.getString("store").trim().toLowerCase();
+    Kind kind = switch (store) {
+      case "h2" -> Kind.H2;
+      case "postgres", "postgresql", "pg" -> Kind.POSTGRES;
+      default -> throw new IllegalArgumentException(
+          "switchboard.persistence.store must be h2 or postgres, not '" + store + "'");
+    };
+    return new StoreSettings(kind, Path.of(c.getString("h2.dir")).toAbsolutePath().normalize(),
+        c.getString("postgres.url"), c.getString("postgres.user"), c.getString("postgres.password"),
+        c.getString("postgres.schema"), c.getInt("pool-size"));
+  }
+
+  /** The JDBC URL the store is reached at. */
+  public String jdbcUrl() {
+    if (kind == Kind.H2) return "jdbc:h2:file:" + h2Dir.resolve("switchboard") + ";DB_CLOSE_DELAY=-1";
+    String sep = pgUrl.contains("?") ? "&" : "?";
+    return pgUrl + sep + "currentSchema=" + pgSchema;
+  }
+
+  public String user() {
+    return kind == Kind.H2 ? "sa" : pgUser;
+  }
+
+  public String password() {
+    return kind == Kind.H2 ? "" : pgPassword;
+  }
+
+  public String driver() {
+    return kind == Kind.H2 ? "org.h2.Driver" : "org.postgresql.Driver";
+  }
+
+  public String slickProfile() {
+    return kind == Kind.H2 ? "slick.jdbc.H2Profile$" : "slick.jdbc.PostgresProfile$";
+  }
+
+  public String describe() {
+    return kind == Kind.H2 ? "H2 file database in " + h2Dir : "PostgreSQL " + pgUrl + " schema " + pgSchema;
+  }
+}

@@ -1,0 +1,204 @@
+package io.switchboard.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.switchboard.Directory;
+import io.switchboard.EntityIds;
+import io.switchboard.Outcome;
+import io.switchboard.RouterCore;
+import io.switchboard.agent.Agent;
+import io.switchboard.agent.AgentProfile;
+import io.switchboard.conversation.Conversation;
+import io.switchboard.routing.Presence;
+import io.switchboard.routing.RoutingHint;
+import io.switchboard.routing.StrategyKind;
+import io.switchboard.team.Team;
+import io.switchboard.team.TeamConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole actor system stops in the middle of traffic and a new one starts on the same store:
+ * conversations, queues, agent loads and presence are as before, and the deadlines that were
+ * running fire at their original instants (at once if they passed while the system was down).
+ * Runs on each store through a subclass.
+ */
+abstract class StoreRecoveryTest {
+  private static final Duration REPLY_WINDOW = Duration.ofSeconds(6);
+
+  /** A fresh, empty store for one test. */
+  protected abstract StoreSettings freshStore();
+
+  private ActorTestKit start(StoreSettings store) {
+    Store.createSchema(store);
+    Config config = Store.pekkoConfig(store).withFallback(ConfigFactory.parseString("""
+        pekko.actor.provider = cluster
+        pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
+        pekko.actor.serialize-messages = on
+        pekko.cluster.jmx.enabled = off
+        pekko.loglevel = WARNING
+        pekko.log-dead-letters = off
+        pekko.cluster.sharding.remember-entities = on
+        pekko.cluster.sharding.remember-entities-store = eventsourced
+        pekko.cluster.sharding.state-store-mode = persistence
+        pekko.actor.testkit.typed.system-shutdown-default = 30s
+        """)).withFallback(ConfigFactory.load());
+    ActorTestKit kit = ActorTestKit.create("recovery", config);
+    Cluster cluster = Cluster.get(kit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
+      assertEquals(MemberStatus.up(), cluster.selfMember().status());
+      return null;
+    });
+    return kit;
+  }
+
+  private static Outcome ask(ActorTestKit kit, Consumer<ActorRef<Outcome>> send) {
+    TestProbe<Outcome> probe = kit.createTestProbe(Outcome.class);
+    send.accept(probe.ref());
+    return probe.expectMessageClass(Outcome.class, Duration.ofSeconds(20));
+  }
+
+  private static Conversation.State conversation(ActorTestKit kit, Directory d, String id) {
+    TestProbe<Conversation.View> probe = kit.createTestProbe(Conversation.View.class);
+    d.conversation(id, new Conversation.Get(probe.ref()));
+    return probe.expectMessageClass(Conversation.View.class, Duration.ofSeconds(20)).state();
+  }
+
+  private static Agent.State agent(ActorTestKit kit, Directory d, String id) {
+    TestProbe<Agent.View> probe = kit.createTestProbe(Agent.View.class);
+    d.agent(id, new Agent.Get(probe.ref()));
+    return probe.expectMessageClass(Agent.View.class, Duration.ofSeconds(20)).state();
+  }
+
+  private static Team.View team(ActorTestKit kit, Directory d, String id) {
+    TestProbe<Team.View> probe = kit.createTestProbe(Team.View.class);
+    d.team(id, new Team.Get(probe.ref()));
+    return probe.expectMessageClass(Team.View.class, Duration.ofSeconds(20));
+  }
+
+  private static final String A = "rec/alice", B = "rec/bob", C = "rec/carol", TEAM = "rec/support";
+  private static final String C1 = EntityIds.conversationId("rec", "whatsapp", "1");
+  private static final String C2 = EntityIds.conversationId("rec", "whatsapp", "2");
+  private static final String C3 = EntityIds.conversationId("rec", "whatsapp", "3");
+
+  /** Traffic in the middle of which the system stops: c1 and c2 assigned with reply windows running, c3 queued. */
+  private static void traffic(ActorTestKit kit, Directory d, Duration replyWindow) {
+    for (String agent : List.of(A, B, C)) {
+      assertTrue(ask(kit, r -> d.agent(agent, new Agent.SetProfile(AgentProfile.withCapacity(1), r))).ok());
+    }
+    assertTrue(ask(kit, r -> d.agent(A, new Agent.SetPresence(Presence.ONLINE, r))).ok());
+    assertTrue(ask(kit, r -> d.agent(B, new Agent.SetPresence(Presence.ONLINE, r))).ok());
+    assertTrue(ask(kit, r -> d.agent(C, new Agent.SetPresence(Presence.AWAY, r))).ok());
+    assertTrue(ask(kit, r -> d.team(TEAM, new Team.Configure(
+        TeamConfig.of(List.of(A, B, C), StrategyKind.ROUND_ROBIN, replyWindow), r))).ok());
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
+      assertEquals(3, team(kit, d, TEAM).members().size());
+      return null;
+    });
+    for (String conv : List.of(C1, C2, C3)) {
+      assertTrue(ask(kit, r -> d.conversation(conv,
+          new Conversation.Inbound("m-" + conv, "hello", RoutingHint.toTeam(TEAM), r))).ok());
+    }
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
+      assertEquals(Conversation.Status.ASSIGNED, conversation(kit, d, C1).status());
+      assertEquals(Conversation.Status.ASSIGNED, conversation(kit, d, C2).status());
+      assertEquals(List.of(C3), queueOf(kit, d));
+      return null;
+    });
+  }
+
+  private static List<String> queueOf(ActorTestKit kit, Directory d) {
+    return team(kit, d, TEAM).queue().stream().map(e -> e.request().conversationId()).toList();
+  }
+
+  @Test
+  void aRestartedSystemHasEveryConversationQueueAgentLoadAndPresenceAsBefore() {
+    StoreSettings store = freshStore();
+    ActorTestKit first = start(store);
+    Directory d1 = RouterCore.init(first.system());
+    traffic(first, d1, Duration.ofMinutes(10));
+    Conversation.State c1 = conversation(first, d1, C1), c2 = conversation(first, d1, C2);
+    Conversation.State c3 = conversation(first, d1, C3);
+    Agent.State a = agent(first, d1, A), b = agent(first, d1, B), c = agent(first, d1, C);
+    first.shutdownTestKit();
+
+    ActorTestKit second = start(store);
+    try {
+      Directory d2 = RouterCore.init(second.system());
+      assertEquals(c1, conversation(second, d2, C1));
+      assertEquals(c2, conversation(second, d2, C2));
+      assertEquals(c3, conversation(second, d2, C3));
+      assertEquals(a, agent(second, d2, A));
+      assertEquals(b, agent(second, d2, B));
+      assertEquals(c, agent(second, d2, C));
+      assertEquals(List.of(C3), queueOf(second, d2));
+      assertNoDoubleAssignmentOrLeakedCapacity(second, d2);
+    } finally {
+      second.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void aReplyWindowRunningWhenTheSystemStoppedFiresAtItsOriginalDeadlineAfterARestart() {
+    StoreSettings store = freshStore();
+    ActorTestKit first = start(store);
+    Directory d1 = RouterCore.init(first.system());
+    traffic(first, d1, REPLY_WINDOW);
+    Conversation.State before1 = conversation(first, d1, C1);
+    Instant deadline1 = before1.replyDeadline();
+    first.shutdownTestKit();
+
+    ActorTestKit second = start(store);
+    try {
+      Directory d2 = RouterCore.init(second.system());
+      // Touch nothing (a query would wake an entity, and an agent or a team that wakes up wakes its
+      // conversations) until well after c1's reply window: only remembered entities run meanwhile.
+      Duration untilChecked = Duration.between(Instant.now(), deadline1.plusSeconds(3));
+      if (!untilChecked.isNegative()) second.createTestProbe().expectNoMessage(untilChecked);
+      Conversation.State after1 = conversation(second, d2, C1);
+      assertTrue(after1.lapsedAgents().contains(before1.agentId()), "c1 re-routed after its window: " + after1);
+      // waitingSince is when the re-route happened: at the original deadline, not when we looked.
+      assertFalse(after1.waitingSince().isBefore(deadline1), "re-routed at " + after1.waitingSince()
+          + ", before its deadline " + deadline1);
+      assertTrue(after1.waitingSince().isBefore(deadline1.plusSeconds(2)), "re-routed at " + after1.waitingSince()
+          + ", long after its deadline " + deadline1 + ": the entity was not running");
+      assertNoDoubleAssignmentOrLeakedCapacity(second, d2);
+    } finally {
+      second.shutdownTestKit();
+    }
+  }
+
+  /** Every agent holds exactly what is assigned to it, within its capacity of one. */
+  private static void assertNoDoubleAssignmentOrLeakedCapacity(ActorTestKit kit, Directory d) {
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
+      for (String agent : List.of(A, B, C)) {
+        Agent.State s = agent(kit, d, agent);
+        assertTrue(s.holds().size() <= 1, agent + " over capacity: " + s.holds());
+        for (String conv : s.holds().keySet()) {
+          assertEquals(agent, conversation(kit, d, conv).agentId(), conv + " held by " + agent);
+        }
+      }
+      for (String conv : List.of(C1, C2, C3)) {
+        Conversation.State cs = conversation(kit, d, conv);
+        if (cs.agentId() != null) {
+          assertTrue(agent(kit, d, cs.agentId()).holds().containsKey(conv), conv + " not held by " + cs.agentId());
+        }
+      }
+      return null;
+    });
+  }
+}
