@@ -1,7 +1,5 @@
 package io.switchboard.persistence;
 
-import com.typesafe.config.ConfigFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,9 +10,6 @@ class H2RecoveryTest extends StoreRecoveryTest {
 
   @Override
   protected StoreSettings freshStore() {
-    StoreSettings s = StoreSettings.from(ConfigFactory.parseString("switchboard.persistence.store = h2")
-        .withFallback(ConfigFactory.load()));
-    return new StoreSettings(s.kind(), dir.resolve("h2"), s.pgUrl(), s.pgUser(), s.pgPassword(), s.pgSchema(),
-        s.poolSize());
+    return TestStores.h2(dir.resolve("h2"));
   }
 }

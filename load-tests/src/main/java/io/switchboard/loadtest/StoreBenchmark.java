@@ -1,0 +1,170 @@
+package io.switchboard.loadtest;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.switchboard.EntityIds;
+import io.switchboard.Outcome;
+import io.switchboard.RouterCore;
+import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.Store;
+import io.switchboard.persistence.StoreSettings;
+import io.switchboard.routing.RoutingHint;
+import io.switchboard.team.Team;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Storage figures of the routing core on one store (argument {@code h2} or {@code postgres}; the
+ * PostgreSQL connection comes from {@code SWITCHBOARD_PG_*}, schema {@code bench} is dropped first):
+ * conversation events persisted per second (each inbound message on an open conversation is one
+ * {@code MessageReceived} event, untagged; the conversations name a team that is not configured, so
+ * they escalate once and then only store messages, with no other entity involved), and the time a
+ * conversation with 1,000 events takes to
+ * recover in a fresh actor system, with snapshots every 100 events and without snapshots.
+ * A benchmark, not a test: run it by hand, see README.
+ */
+public final class StoreBenchmark {
+  private static final Duration ASK = Duration.ofSeconds(30);
+
+  public static void main(String[] args) throws Exception {
+    String kind = args.length > 0 ? args[0] : "h2";
+    int conversations = Integer.getInteger("bench.conversations", 1_000);
+    int seconds = Integer.getInteger("bench.seconds", 20);
+    int inFlight = Integer.getInteger("bench.in-flight", 256);
+    StoreSettings store = freshStore(kind);
+    System.out.printf("store: %s; %d conversations, %d asks in flight, warm-up 10 s then %d s%n",
+        store.describe(), conversations, inFlight, seconds);
+    Store.createSchema(store);
+
+    String withSnapshots = EntityIds.conversationId("bench", "whatsapp", "long");
+    String noSnapshots = EntityIds.conversationId("bench", "whatsapp", "long-nosnap");
+    ActorSystem<Void> system = start(store, 100);
+    try {
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < conversations; i++) ids.add(EntityIds.conversationId("bench", "whatsapp", "c" + i));
+      run(system, ids, inFlight, Duration.ofSeconds(10)); // warm-up, opens every conversation
+      long events = run(system, ids, inFlight, Duration.ofSeconds(seconds));
+      System.out.printf("events persisted per second: %.0f (%d MessageReceived events in %d s)%n",
+          events / (double) seconds, events, seconds);
+
+      fill(system, withSnapshots, 1_000);
+      system.terminate();
+      await(system.getWhenTerminated());
+      // The same 1,000 events without snapshots: a system whose snapshot interval is never reached.
+      system = start(store, 1_000_000);
+      fill(system, noSnapshots, 1_000);
+    } finally {
+      system.terminate();
+      await(system.getWhenTerminated());
+    }
+    System.out.printf("recovery of a conversation with 1,000 events, with snapshots every 100: %s%n",
+        recoveryMillis(store, withSnapshots, 100));
+    System.out.printf("recovery of a conversation with 1,000 events, without snapshots:       %s%n",
+        recoveryMillis(store, noSnapshots, 1_000_000));
+  }
+
+  private static StoreSettings freshStore(String kind) throws Exception {
+    Config base = ConfigFactory.parseString("switchboard.persistence.store = " + kind).withFallback(ConfigFactory.load());
+    StoreSettings s = StoreSettings.from(base);
+    if (s.kind() == StoreSettings.Kind.H2) {
+      Path dir = Files.createTempDirectory("switchboard-bench");
+      return new StoreSettings(s.kind(), dir, s.pgUrl(), s.pgUser(), s.pgPassword(), s.pgSchema(), s.poolSize());
+    }
+    StoreSettings pg = new StoreSettings(s.kind(), s.h2Dir(), s.pgUrl(), s.pgUser(), s.pgPassword(), "bench",
+        s.poolSize());
+    try (var con = java.sql.DriverManager.getConnection(s.pgUrl(), s.pgUser(), s.pgPassword());
+         var st = con.createStatement()) {
+      st.execute("DROP SCHEMA IF EXISTS bench CASCADE");
+    }
+    return pg;
+  }
+
+  private static ActorSystem<Void> start(StoreSettings store, int snapshotEvery) throws InterruptedException {
+    Config config = Store.pekkoConfig(store).withFallback(ConfigFactory.parseString("""
+        pekko.actor.provider = cluster
+        pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
+        pekko.cluster.jmx.enabled = off
+        pekko.loglevel = WARNING
+        pekko.log-dead-letters = off
+        switchboard.core.snapshot-every = %d
+        """.formatted(snapshotEvery))).withFallback(ConfigFactory.load());
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench", config);
+    Cluster cluster = Cluster.get(system);
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    while (cluster.selfMember().status() != MemberStatus.up()) TimeUnit.MILLISECONDS.sleep(20);
+    RouterCore.init(system);
+    return system;
+  }
+
+  /** Inbound messages on the conversations, {@code inFlight} at a time, for {@code duration}; returns how many were stored. */
+  private static long run(ActorSystem<Void> system, List<String> ids, int inFlight, Duration duration) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    long end = System.nanoTime() + duration.toNanos();
+    long[] seq = {0};
+    return await(Source.repeat(0)
+        .takeWhile(x -> System.nanoTime() < end)
+        .map(x -> ids.get((int) (seq[0]++ % ids.size())))
+        .mapAsyncUnordered(inFlight, id -> sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, id)
+            .<Outcome>ask(r -> new Conversation.Inbound("m" + System.nanoTime(), "benchmark message",
+                RoutingHint.toTeam("bench/void"), r), ASK))
+        .filter(Outcome::ok)
+        .runWith(Sink.fold(0L, (n, o) -> n + 1), system));
+  }
+
+  private static void fill(ActorSystem<Void> system, String id, int events) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    for (int i = 0; i < events; i++) {
+      int n = i;
+      Outcome o = await(sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, id).<Outcome>ask(r ->
+          new Conversation.Inbound("fill-" + n, "message " + n, RoutingHint.toTeam("bench/void"), r), ASK));
+      if (!o.ok()) throw new IllegalStateException("fill refused: " + o);
+    }
+  }
+
+  /** Median of 5 recoveries, each in a fresh actor system: time from the first message to its answer. */
+  private static String recoveryMillis(StoreSettings store, String id, int snapshotEvery) throws Exception {
+    List<Double> ms = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ActorSystem<Void> system = start(store, snapshotEvery);
+      try {
+        // Warm up sharding (coordinator, region, shard allocation) on another entity: only recovery is timed.
+        await(ClusterSharding.get(system).entityRefFor(Team.ENTITY_TYPE_KEY, "bench/void")
+            .<Team.View>ask(Team.Get::new, ASK));
+        long t0 = System.nanoTime();
+        Conversation.View v = await(ClusterSharding.get(system).entityRefFor(Conversation.ENTITY_TYPE_KEY, id)
+            .<Conversation.View>ask(Conversation.Get::new, ASK));
+        ms.add((System.nanoTime() - t0) / 1e6);
+        if (v.state().messages() < 1_000) throw new IllegalStateException(id + " recovered " + v.state().messages());
+      } finally {
+        system.terminate();
+        await(system.getWhenTerminated());
+      }
+    }
+    List<Double> sorted = ms.stream().sorted().toList();
+    return String.format("median %.0f ms (runs: %s)", sorted.get(2),
+        ms.stream().map(d -> String.format("%.0f", d)).toList());
+  }
+
+  private static <T> T await(CompletionStage<T> stage) {
+    CompletableFuture<T> f = stage.toCompletableFuture();
+    try {
+      return f.get(5, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package io.switchboard.persistence;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** Fresh, empty stores for tests: an H2 directory, or a new schema in the local PostgreSQL's test database. */
+final class TestStores {
+  private TestStores() {}
+
+  static StoreSettings h2(Path dir) {
+    StoreSettings s = base("h2");
+    return new StoreSettings(s.kind(), dir, s.pgUrl(), s.pgUser(), s.pgPassword(), s.pgSchema(), s.poolSize());
+  }
+
+  /**
+   * A schema of its own in {@code switchboard_test} on 127.0.0.1:5432 (or {@code SWITCHBOARD_TEST_PG_URL}),
+   * creating that database when it is missing.
+   */
+  static StoreSettings postgres(String schemaPrefix) {
+    String url = System.getenv().getOrDefault("SWITCHBOARD_TEST_PG_URL",
+        "jdbc:postgresql://127.0.0.1:5432/switchboard_test");
+    StoreSettings s = base("postgres");
+    ensureDatabase(url, s.pgUser(), s.pgPassword());
+    return new StoreSettings(s.kind(), s.h2Dir(), url, s.pgUser(), s.pgPassword(),
+        schemaPrefix + "_" + Long.toUnsignedString(System.nanoTime(), 36), s.poolSize());
+  }
+
+  private static StoreSettings base(String store) {
+    return StoreSettings.from(ConfigFactory.parseString("switchboard.persistence.store = " + store)
+        .withFallback(ConfigFactory.load()));
+  }
+
+  private static void ensureDatabase(String url, String user, String password) {
+    int slash = url.lastIndexOf('/');
+    String name = url.substring(slash + 1).replaceAll("\\?.*", "");
+    String admin = url.substring(0, slash + 1) + "postgres";
+    try (Connection con = DriverManager.getConnection(admin, user, password); Statement st = con.createStatement()) {
+      try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
+        if (rs.next()) return;
+      }
+      st.execute("CREATE DATABASE " + name);
+    } catch (SQLException e) {
+      throw new IllegalStateException("PostgreSQL for the storage tests is not reachable at " + admin
+          + " (user " + user + "): " + e.getMessage(), e);
+    }
+  }
+}
