@@ -1,4 +1,4 @@
-package io.switchboard.demo;
+package io.switchboard.gateway;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -6,6 +6,8 @@ import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
 import io.switchboard.RouterCore;
 import io.switchboard.agent.Agent;
+import io.switchboard.persistence.Store;
+import io.switchboard.persistence.StoreSettings;
 import io.switchboard.agent.AgentProfile;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.routing.EscalationTarget;
@@ -14,7 +16,11 @@ import io.switchboard.routing.RoutingHint;
 import io.switchboard.routing.StrategyKind;
 import io.switchboard.team.Team;
 import io.switchboard.team.TeamConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,7 +39,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
 /**
- * Watch routing happen, in about 30 seconds, on a one-node cluster with an in-memory journal.
+ * Watch routing happen, in about 30 seconds, on a one-node cluster on the embedded H2 store.
  * Team "support" routes round-robin to alice, bob and carol with a 10 s reply window; alice always
  * answers, bob answers only in the first 8 s, carol never does. Her conversation is re-routed, the
  * one that then lapses with bob is escalated to the supervisor sam, who claims it.
@@ -52,18 +58,26 @@ public final class Demo {
   }
 
   public static void main(String[] args) throws Exception {
-    Config config = ConfigFactory.parseString("""
+    // The embedded default store, in a directory of the demo's own that starts empty every time.
+    Path dir = Path.of("data", "demo").toAbsolutePath();
+    deleteRecursively(dir);
+    StoreSettings defaults = StoreSettings.from(ConfigFactory.load());
+    StoreSettings store = new StoreSettings(StoreSettings.Kind.H2, dir, defaults.pgUrl(), defaults.pgUser(),
+        defaults.pgPassword(), defaults.pgSchema(), defaults.poolSize());
+    Store.createSchema(store);
+    Config config = Store.pekkoConfig(store).withFallback(ConfigFactory.parseString("""
         pekko.actor.provider = cluster
         pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
         pekko.cluster.jmx.enabled = off
         pekko.cluster.log-info = off
         pekko.loglevel = WARNING
         pekko.coordinated-shutdown.exit-jvm = off
-        pekko.persistence.journal.plugin = "pekko.persistence.journal.inmem"
-        pekko.persistence.snapshot-store.plugin = "pekko.persistence.snapshot-store.local"
-        pekko.persistence.snapshot-store.local.dir = "target/demo-snapshots"
+        pekko.cluster.sharding.remember-entities = on
+        pekko.cluster.sharding.remember-entities-store = eventsourced
+        pekko.cluster.sharding.state-store-mode = persistence
         switchboard.core.offline-grace = 5s
-        """).withFallback(ConfigFactory.load());
+        """)).withFallback(ConfigFactory.load());
+    System.out.println("store: " + store.describe());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "switchboard-demo", config);
     try {
       Cluster cluster = Cluster.get(system);
@@ -146,6 +160,13 @@ public final class Demo {
     Outcome o = ask(Agent.ENTITY_TYPE_KEY, agent, cmd);
     if (mustSucceed && !o.ok()) throw new IllegalStateException(agent + ": " + o);
     return o;
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
   }
 
   private static <T> T await(CompletionStage<T> stage) {
