@@ -259,8 +259,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       // (idempotent there). Picking someone else would reserve two agents and move the round-robin cursor.
       if (!fresh(o, now)) {
         offered.put(convId, new Offered(o.attempt(), o.agentId(), o.channel(), now));
-        directory.agent(o.agentId(), new Agent.Offer(req, "r" + req.attempt(), teamId, s.config().policy(), false,
-            null));
+        directory.agent(o.agentId(), offerOf(s.config(), req));
       }
       return Effect().none();
     }
@@ -277,7 +276,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     }
     Optional<String> pick = pick(s.config(), req, now);
     if (pick.isPresent()) {
-      String agent = pick.get();
+      String agent = pick.orElseThrow();
       Runnable send = offer(s.config(), req, agent, now);
       if (events.isEmpty()) {
         send.run();
@@ -336,8 +335,13 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private Runnable offer(TeamConfig config, RoutingRequest req, String agent, Instant now) {
     offered.put(req.conversationId(), new Offered(req.attempt(), agent, req.channel(), now));
     if (!agent.equals(req.need().preferredAgent())) rrCursor = agent;
-    Agent.Offer msg = new Agent.Offer(req, "r" + req.attempt(), teamId, config.policy(), false, null);
+    Agent.Offer msg = offerOf(config, req);
     return () -> directory.agent(agent, msg);
+  }
+
+  /** The offer of this round: its hold token is the round, so a re-sent offer is the same reservation. */
+  private Agent.Offer offerOf(TeamConfig config, RoutingRequest req) {
+    return new Agent.Offer(req, "r" + req.attempt(), teamId, config.policy(), false, null);
   }
 
   private Effect<Event, State> onOfferDeclined(State s, OfferDeclined c) {

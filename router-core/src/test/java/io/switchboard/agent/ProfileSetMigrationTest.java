@@ -12,8 +12,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializer;
-import org.apache.pekko.serialization.Serializers;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,22 +35,21 @@ class ProfileSetMigrationTest {
     v1.put("role", "SUPERVISOR");
     byte[] bytes = new ObjectMapper(new CBORFactory()).writeValueAsBytes(v1);
     Agent.ProfileSet current = new Agent.ProfileSet(AgentProfile.withCapacity(1));
-    Serializer serializer = serialization.findSerializerFor(current);
+    SerializerWithStringManifest serializer = (SerializerWithStringManifest) serialization.findSerializerFor(current);
 
-    Object read = serialization.deserialize(bytes, serializer.identifier(), Agent.ProfileSet.class.getName()).get();
+    Object read = serializer.fromBinary(bytes, Agent.ProfileSet.class.getName());
 
     assertEquals(new Agent.ProfileSet(new AgentProfile(Map.of("*", 3), Map.of("billing", 2), Set.of("pt"),
         AgentProfile.Role.SUPERVISOR)), read);
   }
 
   @Test
-  void newEventsAreWrittenAsVersionTwoAndReadBackUnchanged() {
+  void newEventsAreWrittenAsVersionTwoAndReadBackUnchanged() throws Exception {
     Agent.ProfileSet event = new Agent.ProfileSet(new AgentProfile(Map.of("whatsapp", 4, "*", 1), Map.of(),
         Set.of("en"), AgentProfile.Role.AGENT));
-    Serializer serializer = serialization.findSerializerFor(event);
-    String manifest = Serializers.manifestFor(serializer, event);
+    SerializerWithStringManifest serializer = (SerializerWithStringManifest) serialization.findSerializerFor(event);
+    String manifest = serializer.manifest(event);
     assertEquals(Agent.ProfileSet.class.getName() + "#2", manifest);
-    byte[] bytes = serialization.serialize(event).get();
-    assertEquals(event, serialization.deserialize(bytes, serializer.identifier(), manifest).get());
+    assertEquals(event, serializer.fromBinary(serializer.toBinary(event), manifest));
   }
 }
