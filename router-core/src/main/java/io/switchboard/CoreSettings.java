@@ -14,6 +14,17 @@ public record CoreSettings(
     int recentMessageIds,
     RoutingPolicy defaultPolicy) {
 
+  /** Restart of an entity whose journal write failed: every entity backs off the same way. */
+  public org.apache.pekko.actor.typed.BackoffSupervisorStrategy onPersistFailure() {
+    return org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(
+        Duration.ofMillis(200), Duration.ofSeconds(5), 0.1);
+  }
+
+  /** A snapshot every {@code snapshot-every} events, keeping two, so recovery replays a bounded tail. */
+  public org.apache.pekko.persistence.typed.javadsl.RetentionCriteria retention() {
+    return org.apache.pekko.persistence.typed.javadsl.RetentionCriteria.snapshotEvery(snapshotEvery, 2);
+  }
+
   public static CoreSettings from(Config root) {
     Config c = root.getConfig("switchboard.core");
     Config p = c.getConfig("default-policy");

@@ -12,7 +12,6 @@ import io.switchboard.routing.RoutingPolicy;
 import io.switchboard.routing.RoutingRequest;
 import io.switchboard.team.Team;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,7 +24,6 @@ import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
@@ -195,7 +193,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   private Agent(String agentId, TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory,
       Clock clock, CoreSettings settings) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), agentId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+        settings.onPersistFailure());
     this.agentId = agentId;
     this.timers = timers;
     this.deadlines = deadlines;
@@ -211,7 +209,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+    return settings.retention();
   }
 
   @Override

@@ -25,7 +25,6 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
@@ -347,7 +346,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   private Conversation(String conversationId, TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines,
       Directory directory, Clock clock, CoreSettings settings) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), conversationId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+        settings.onPersistFailure());
     this.conversationId = conversationId;
     this.channel = EntityIds.channelOf(conversationId);
     this.timers = timers;
@@ -364,7 +363,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+    return settings.retention();
   }
 
   @Override

@@ -28,7 +28,6 @@ import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
@@ -167,7 +166,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       Clock clock,
       CoreSettings settings) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), teamId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+        settings.onPersistFailure());
     this.teamId = teamId;
     this.timers = timers;
     this.deadlines = deadlines;
@@ -183,7 +182,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+    return settings.retention();
   }
 
   @Override
