@@ -42,7 +42,7 @@ class ConversationClocksTest {
     String c = Fixture.conv("clk1", "111");
 
     assertTrue(f.inbound(c, "m1", "clk1/sales").ok());
-    String first = awaitAnyAgent(c);
+    String first = f.awaitAnyAgent(c);
     String second = first.equals("clk1/a") ? "clk1/b" : "clk1/a";
 
     f.advance(REPLY_WINDOW.minusSeconds(1));
@@ -70,7 +70,7 @@ class ConversationClocksTest {
     String c = Fixture.conv("clk2", "222");
 
     assertTrue(f.inbound(c, "m1", "clk2/sales").ok());
-    String first = awaitAnyAgent(c);
+    String first = f.awaitAnyAgent(c);
     String second = first.equals("clk2/a") ? "clk2/b" : "clk2/a";
     f.advance(REPLY_WINDOW);
     f.awaitAssigned(c, second);
@@ -109,7 +109,7 @@ class ConversationClocksTest {
     String c = Fixture.conv("clk3", "333");
 
     assertTrue(f.inbound(c, "m1", "clk3/sales").ok());
-    String first = awaitAnyAgent(c);
+    String first = f.awaitAnyAgent(c);
     String second = first.equals("clk3/a") ? "clk3/b" : "clk3/a";
     f.advance(REPLY_WINDOW);
     f.awaitAssigned(c, second); // the one allowed re-route
@@ -143,7 +143,7 @@ class ConversationClocksTest {
     String c = Fixture.conv("clk4", "444");
 
     assertTrue(f.inbound(c, "m1", "clk4/sales").ok());
-    String first = awaitAnyAgent(c);
+    String first = f.awaitAnyAgent(c);
     String second = first.equals("clk4/a") ? "clk4/b" : "clk4/a";
     f.advance(REPLY_WINDOW);
     f.awaitAssigned(c, second);
@@ -166,7 +166,7 @@ class ConversationClocksTest {
     String c = Fixture.conv("clk5", "555");
 
     assertTrue(f.inbound(c, "m1", "clk5/sales").ok());
-    String agent = awaitAnyAgent(c);
+    String agent = f.awaitAnyAgent(c);
     assertTrue(f.reply(c, agent, false).ok());
 
     f.advance(REPLY_WINDOW.multipliedBy(3));
@@ -187,7 +187,7 @@ class ConversationClocksTest {
     String c = Fixture.conv("clk6", "666");
 
     assertTrue(f.inbound(c, "m1", "clk6/sales").ok());
-    String first = awaitAnyAgent(c);
+    String first = f.awaitAnyAgent(c);
     String second = first.equals("clk6/a") ? "clk6/b" : "clk6/a";
     assertTrue(f.reply(c, first, false).ok());
     f.advance(Duration.ofMinutes(2));
@@ -447,15 +447,5 @@ class ConversationClocksTest {
     assertTrue(f.inbound(c, "m1", team).ok());
     f.awaitAssigned(c, a);
     return c;
-  }
-
-  /** Waits until the conversation is assigned and its agent holds it; returns that agent. */
-  private static String awaitAnyAgent(String conversation) {
-    return f.eventually(() -> {
-      Conversation.State s = f.conversation(conversation).state();
-      assertEquals(Conversation.Status.ASSIGNED, s.status());
-      assertTrue(f.agent(s.agentId()).state().holds().containsKey(conversation));
-      return s.agentId();
-    });
   }
 }

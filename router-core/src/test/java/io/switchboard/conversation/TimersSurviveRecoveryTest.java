@@ -9,7 +9,6 @@ import io.switchboard.agent.AgentProfile;
 import io.switchboard.routing.Presence;
 import io.switchboard.routing.RoutingHint;
 import io.switchboard.routing.StrategyKind;
-import io.switchboard.team.Team;
 import io.switchboard.team.TeamConfig;
 import io.switchboard.testkit.Fixture;
 import io.switchboard.testkit.LocalDirectory.Kind;
@@ -87,15 +86,15 @@ class TimersSurviveRecoveryTest {
     queueWaitSetup(busy, spare, team, overflow);
     String c = Fixture.conv("qw1", "c1");
     assertTrue(f.inbound(c, "m1", team).ok());
-    awaitQueuedIn(team, c);
+    f.awaitQueuedIn(team, c);
 
     f.advance(Duration.ofMinutes(2));
     stopAndSettle(Kind.TEAM, team, () -> f.agent(spare));
-    awaitQueuedIn(team, c); // wakes it: the queue and its deadline come back from the journal
+    f.awaitQueuedIn(team, c); // wakes it: the queue and its deadline come back from the journal
 
     f.advance(Duration.ofMinutes(2).plusSeconds(59));
     assertWaitingIn(c, team);
-    awaitQueuedIn(team, c);
+    f.awaitQueuedIn(team, c);
 
     f.advance(Duration.ofSeconds(1));
     f.awaitAssigned(c, spare);
@@ -109,7 +108,7 @@ class TimersSurviveRecoveryTest {
     queueWaitSetup(busy, spare, team, overflow);
     String c = Fixture.conv("qw2", "c1");
     assertTrue(f.inbound(c, "m1", team).ok());
-    awaitQueuedIn(team, c);
+    f.awaitQueuedIn(team, c);
 
     stopAndSettle(Kind.TEAM, team, () -> f.agent(spare));
     f.advance(Duration.ofMinutes(10));
@@ -254,13 +253,5 @@ class TimersSurviveRecoveryTest {
     Conversation.State s = f.conversation(conversationId).state();
     assertEquals(Conversation.Status.WAITING, s.status(), conversationId + " (" + s.reason() + ")");
     assertEquals(team, s.team());
-  }
-
-  private static void awaitQueuedIn(String team, String conversationId) {
-    f.eventually(() -> {
-      Team.View v = f.team(team);
-      assertTrue(v.queue().stream().anyMatch(e -> e.request().conversationId().equals(conversationId)),
-          conversationId + " is not in " + team + "'s queue: " + v.queue());
-    });
   }
 }

@@ -2,7 +2,6 @@ package io.switchboard.team;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -214,7 +213,7 @@ class TeamRoutingTest {
     f.awaitOnline("ret1/sales", "ret1/a", "ret1/b");
     String c = Fixture.conv("ret1", "1");
     assertTrue(f.inbound(c, "m1", "ret1/sales").ok());
-    String previous = awaitAnyAgent(c);
+    String previous = f.awaitAnyAgent(c);
     assertTrue(f.resolve(c).ok());
     f.eventually(() -> assertTrue(f.agent(previous).state().holds().isEmpty()));
 
@@ -232,7 +231,7 @@ class TeamRoutingTest {
     f.awaitOnline("ret2/sales", "ret2/a", "ret2/b");
     String c = Fixture.conv("ret2", "1");
     assertTrue(f.inbound(c, "m1", "ret2/sales").ok());
-    String previous = awaitAnyAgent(c);
+    String previous = f.awaitAnyAgent(c);
     String other = previous.equals("ret2/a") ? "ret2/b" : "ret2/a";
     assertTrue(f.resolve(c).ok());
     f.eventually(() -> assertTrue(f.agent(previous).state().holds().isEmpty()));
@@ -343,15 +342,5 @@ class TeamRoutingTest {
 
   private static List<String> queueOf(String team) {
     return f.team(team).queue().stream().map(e -> e.request().conversationId()).toList();
-  }
-
-  private static String awaitAnyAgent(String conversation) {
-    return f.eventually(() -> {
-      Conversation.State s = f.conversation(conversation).state();
-      assertEquals(Conversation.Status.ASSIGNED, s.status());
-      assertNotEquals(null, s.agentId());
-      assertTrue(f.agent(s.agentId()).state().holds().containsKey(conversation));
-      return s.agentId();
-    });
   }
 }

@@ -199,4 +199,27 @@ public final class Fixture implements AutoCloseable {
   public boolean inQueue(String teamId, String conversationId) {
     return team(teamId).queue().stream().anyMatch(q -> q.request().conversationId().equals(conversationId));
   }
+
+  /** Waits until the conversation is assigned to some agent that holds it, and returns that agent. */
+  public String awaitAnyAgent(String conversationId) {
+    return eventually(() -> {
+      Conversation.State s = conversation(conversationId).state();
+      if (s.status() != Conversation.Status.ASSIGNED || s.agentId() == null) {
+        throw new AssertionError(conversationId + " is " + s.status());
+      }
+      if (!agent(s.agentId()).state().holds().containsKey(conversationId)) {
+        throw new AssertionError(s.agentId() + " does not hold " + conversationId);
+      }
+      return s.agentId();
+    });
+  }
+
+  /** Waits until the conversation is in the team's queue, whatever the reason. */
+  public void awaitQueuedIn(String teamId, String conversationId) {
+    eventually(() -> {
+      if (!inQueue(teamId, conversationId)) {
+        throw new AssertionError(conversationId + " is not in " + teamId + "'s queue: " + team(teamId).queue());
+      }
+    });
+  }
 }
