@@ -12,6 +12,7 @@ public record CoreSettings(
     Duration serviceWindow,
     int snapshotEvery,
     int recentMessageIds,
+    int readModelTags,
     RoutingPolicy defaultPolicy) {
 
   /** Restart of an entity whose journal write failed: every entity backs off the same way. */
@@ -35,6 +36,7 @@ public record CoreSettings(
         c.getDuration("service-window"),
         c.getInt("snapshot-every"),
         c.getInt("recent-message-ids"),
+        c.getInt("read-model-tags"),
         new RoutingPolicy(
             p.getDuration("reply-window"),
             p.getInt("max-reroutes"),

@@ -135,15 +135,18 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   /**
    * @param team the team an opening message routes to (the current one otherwise)
    * @param replyDeadline the reply window, when this message starts one for the assigned agent
+   * @param opensEpisode the conversation was not open: this message starts a new episode (tagged for read models)
    */
   public record MessageReceived(String messageId, String text, Instant at, RoutingHint hint, String team,
-      Instant serviceWindowClosesAt, Instant replyDeadline) implements Event {}
+      Instant serviceWindowClosesAt, Instant replyDeadline, boolean opensEpisode) implements Event {}
 
   /** @param team null for a claim (stays with the current team) */
   public record Assigned(String agentId, String hold, String team, RoutingPolicy policy, Instant at,
       Instant replyDeadline, Instant idleDeadline) implements Event {}
 
-  public record AgentReplied(String agentId, boolean template, Instant at, Instant idleDeadline) implements Event {}
+  /** @param firstOfAssignment the agent's first reply since it was assigned (tagged: it can be a first response) */
+  public record AgentReplied(String agentId, boolean template, Instant at, Instant idleDeadline,
+      boolean firstOfAssignment) implements Event {}
 
   /** Back to the team's strategy; a lapsed agent is excluded for the rest of the episode. */
   public record Rerouted(String fromAgent, String fromHold, String cause, boolean lapsed, Instant at)
@@ -361,6 +364,30 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     return State.empty();
   }
 
+  /**
+   * Read models are fed by tag: only events that change what they show carry one (a tag is a second
+   * row written with the event). Follow-up messages, transfer requests, learned policies, a closing
+   * service window and replies after the first are untagged. All events of one conversation carry
+   * the same tag, so one projection instance sees them in order.
+   */
+  @Override
+  public Set<String> tagsFor(Event event) {
+    if (settings.readModelTags() <= 0) return Set.of();
+    boolean shown;
+    if (event instanceof MessageReceived e) shown = e.opensEpisode();
+    else if (event instanceof AgentReplied e) shown = e.firstOfAssignment();
+    else shown = !(event instanceof TransferRequested || event instanceof PolicyLearned
+        || event instanceof ServiceWindowClosed);
+    return shown ? Set.of(tagFor(conversationId, settings.readModelTags())) : Set.of();
+  }
+
+  /** The read-model tag of a conversation's events: {@code conversation-<n>}, n in [0, tags). */
+  public static String tagFor(String conversationId, int tags) {
+    return TAG_PREFIX + Math.floorMod(conversationId.hashCode(), tags);
+  }
+
+  public static final String TAG_PREFIX = "conversation-";
+
   @Override
   public RetentionCriteria retentionCriteria() {
     return settings.retention();
@@ -429,7 +456,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       replyDeadline = s.replyDeadline() != null ? s.replyDeadline() : now.plus(policyOf(s).replyWindow());
     }
     return Effect().persist(new MessageReceived(c.messageId(), c.text(), now, hint, team,
-            now.plus(settings.serviceWindow()), replyDeadline))
+            now.plus(settings.serviceWindow()), replyDeadline, opens))
         .thenRun(ns -> {
           if (opens) askTeam(ns);
           armTimers(ns);
@@ -548,7 +575,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     }
     RoutingPolicy policy = policyOf(s);
     Instant idle = policy.hasIdleAutoResolve() ? now.plus(policy.idleAutoResolve()) : null;
-    return Effect().persist(new AgentReplied(c.agentId(), c.template(), now, idle))
+    return Effect().persist(new AgentReplied(c.agentId(), c.template(), now, idle, !s.answered()))
         .thenRun(this::armTimers)
         .thenReply(c.replyTo(), ns -> Outcome.ok(c.template() ? "template sent" : "reply sent"));
   }
