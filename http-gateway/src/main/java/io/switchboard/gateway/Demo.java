@@ -61,9 +61,7 @@ public final class Demo {
     // The embedded default store, in a directory of the demo's own that starts empty every time.
     Path dir = Path.of("data", "demo").toAbsolutePath();
     deleteRecursively(dir);
-    StoreSettings defaults = StoreSettings.from(ConfigFactory.load());
-    StoreSettings store = new StoreSettings(StoreSettings.Kind.H2, dir, defaults.pgUrl(), defaults.pgUser(),
-        defaults.pgPassword(), defaults.pgSchema(), defaults.poolSize());
+    StoreSettings store = StoreSettings.from(ConfigFactory.load()).withH2(dir);
     Store.createSchema(store);
     Config config = Store.pekkoConfig(store).withFallback(ConfigFactory.parseString("""
         pekko.actor.provider = cluster

@@ -8,6 +8,7 @@ import io.switchboard.RouterCore;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.persistence.Store;
 import io.switchboard.persistence.StoreSettings;
+import io.switchboard.persistence.readmodel.ReadModels;
 import io.switchboard.routing.RoutingHint;
 import io.switchboard.team.Team;
 import java.nio.file.Files;
@@ -34,7 +35,9 @@ import org.apache.pekko.stream.javadsl.Source;
  * {@code MessageReceived} event, untagged; the conversations name a team that is not configured, so
  * they escalate once and then only store messages, with no other entity involved), and the time a
  * conversation with 1,000 events takes to
- * recover in a fresh actor system, with snapshots every 100 events and without snapshots.
+ * recover in a fresh actor system, with snapshots every 100 events and without snapshots. Also: new
+ * conversations per second (each writes two tagged events) and how fast the read-model projections,
+ * started afterwards, catch up with every tagged event in the journal.
  * A benchmark, not a test: run it by hand, see README.
  */
 public final class StoreBenchmark {
@@ -61,6 +64,27 @@ public final class StoreBenchmark {
       System.out.printf("events persisted per second: %.0f (%d MessageReceived events in %d s)%n",
           events / (double) seconds, events, seconds);
 
+      // New conversations: each writes two tagged events (MessageReceived opening it, then Escalated,
+      // as its team does not exist), which the read-model projections then catch up with.
+      int opened = Integer.getInteger("bench.new-conversations", 20_000);
+      List<String> fresh = new ArrayList<>();
+      for (int i = 0; i < opened; i++) fresh.add(EntityIds.conversationId("bench", "whatsapp", "new" + i));
+      long t0 = System.nanoTime();
+      long accepted = runOnce(system, fresh, inFlight);
+      double openSeconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf("new conversations per second (2 tagged events each): %.0f (%d in %.1f s)%n",
+          accepted / openSeconds, accepted, openSeconds);
+      long t1 = System.nanoTime();
+      ReadModels readModels = ReadModels.start(system, store);
+      await(readModels.ready());
+      while (await(readModels.queries().countByStatus("bench", null)).get(Conversation.Status.ESCALATED)
+          < accepted + conversations) {
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      double catchUp = (System.nanoTime() - t1) / 1e9;
+      System.out.printf("read models caught up with %d tagged events in %.1f s: %.0f events projected per second%n",
+          2 * (accepted + conversations), catchUp, 2 * (accepted + conversations) / catchUp);
+
       fill(system, withSnapshots, 1_000);
       system.terminate();
       await(system.getWhenTerminated());
@@ -82,10 +106,9 @@ public final class StoreBenchmark {
     StoreSettings s = StoreSettings.from(base);
     if (s.kind() == StoreSettings.Kind.H2) {
       Path dir = Files.createTempDirectory("switchboard-bench");
-      return new StoreSettings(s.kind(), dir, s.pgUrl(), s.pgUser(), s.pgPassword(), s.pgSchema(), s.poolSize());
+      return s.withH2(dir);
     }
-    StoreSettings pg = new StoreSettings(s.kind(), s.h2Dir(), s.pgUrl(), s.pgUser(), s.pgPassword(), "bench",
-        s.poolSize());
+    StoreSettings pg = s.withPostgres(s.pgUrl(), "bench");
     try (var con = java.sql.DriverManager.getConnection(s.pgUrl(), s.pgUser(), s.pgPassword());
          var st = con.createStatement()) {
       st.execute("DROP SCHEMA IF EXISTS bench CASCADE");
@@ -118,6 +141,17 @@ public final class StoreBenchmark {
     return await(Source.repeat(0)
         .takeWhile(x -> System.nanoTime() < end)
         .map(x -> ids.get((int) (seq[0]++ % ids.size())))
+        .mapAsyncUnordered(inFlight, id -> sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, id)
+            .<Outcome>ask(r -> new Conversation.Inbound("m" + System.nanoTime(), "benchmark message",
+                RoutingHint.toTeam("bench/void"), r), ASK))
+        .filter(Outcome::ok)
+        .runWith(Sink.fold(0L, (n, o) -> n + 1), system));
+  }
+
+  /** One inbound message to each conversation, {@code inFlight} at a time; returns how many were stored. */
+  private static long runOnce(ActorSystem<Void> system, List<String> ids, int inFlight) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    return await(Source.from(ids)
         .mapAsyncUnordered(inFlight, id -> sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, id)
             .<Outcome>ask(r -> new Conversation.Inbound("m" + System.nanoTime(), "benchmark message",
                 RoutingHint.toTeam("bench/void"), r), ASK))

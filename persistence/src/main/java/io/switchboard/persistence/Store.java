@@ -2,7 +2,7 @@ package io.switchboard.persistence;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
+import io.switchboard.persistence.readmodel.ReadModelSchema;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,10 +24,20 @@ import java.util.Map;
 public final class Store {
   private Store() {}
 
-  /** Journal, snapshot store and read journal on one shared connection pool to the configured store. */
+  /**
+   * Journal, snapshot store and read journal on one shared connection pool to the configured store;
+   * the projections' dialect, offset schema and threads; how often the read journal polls.
+   */
   public static Config pekkoConfig(StoreSettings s) {
     String db = "pekko-persistence-jdbc.shared-databases.default";
+    String refresh = s.readRefreshInterval().toMillis() + "ms";
     return ConfigFactory.parseMap(Map.ofEntries(
+        Map.entry("jdbc-read-journal.refresh-interval", refresh),
+        Map.entry("jdbc-read-journal.journal-sequence-retrieval.query-delay", refresh),
+        Map.entry("pekko.projection.jdbc.dialect", s.kind() == StoreSettings.Kind.H2 ? "h2-dialect" : "postgres-dialect"),
+        Map.entry("pekko.projection.jdbc.offset-store.schema", s.kind() == StoreSettings.Kind.H2 ? "" : s.pgSchema()),
+        Map.entry("pekko.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size",
+            s.readPoolSize()),
         Map.entry("pekko.persistence.journal.plugin", "jdbc-journal"),
         Map.entry("pekko.persistence.snapshot-store.plugin", "jdbc-snapshot-store"),
         Map.entry("jdbc-journal.use-shared-db", "default"),
@@ -50,7 +60,8 @@ public final class Store {
   }
 
   /**
-   * Creates the tables and indexes of journal, snapshots and durable state if they are missing.
+   * Creates the tables and indexes of journal, snapshots, durable state and Switchboard's read models
+   * if they are missing (the projections' offset tables are created by {@code ReadModels.start}).
    * Idempotent; blocking JDBC, so call it at start-up before the actor system, never from an actor.
    *
    * @throws SchemaException naming the statement that failed and the store
@@ -94,6 +105,7 @@ public final class Store {
     for (String sql : ddl.split(";")) {
       if (!sql.isBlank()) out.add(sql.trim());
     }
+    out.addAll(ReadModelSchema.statements());
     return out;
   }
 

@@ -2,6 +2,7 @@ package io.switchboard.persistence;
 
 import com.typesafe.config.Config;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Pattern;
 
 /**
@@ -9,7 +10,7 @@ import java.util.regex.Pattern;
  * (each key can also come from an environment variable, see reference.conf).
  */
 public record StoreSettings(Kind kind, Path h2Dir, String pgUrl, String pgUser, String pgPassword, String pgSchema,
-    int poolSize) {
+    int poolSize, int readPoolSize, Duration readRefreshInterval) {
 
   public enum Kind { H2, POSTGRES }
 
@@ -17,6 +18,7 @@ public record StoreSettings(Kind kind, Path h2Dir, String pgUrl, String pgUser, 
 
   public StoreSettings {
     if (poolSize < 1) throw new IllegalArgumentException("switchboard.persistence.pool-size must be >= 1");
+    if (readPoolSize < 1) throw new IllegalArgumentException("switchboard.persistence.read-pool-size must be >= 1");
     if (!IDENTIFIER.matcher(pgSchema).matches()) {
       throw new IllegalArgumentException("switchboard.persistence.postgres.schema must be a lower-case SQL identifier: "
           + pgSchema);
@@ -34,7 +36,20 @@ public record StoreSettings(Kind kind, Path h2Dir, String pgUrl, String pgUser, 
     };
     return new StoreSettings(kind, Path.of(c.getString("h2.dir")).toAbsolutePath().normalize(),
         c.getString("postgres.url"), c.getString("postgres.user"), c.getString("postgres.password"),
-        c.getString("postgres.schema"), c.getInt("pool-size"));
+        c.getString("postgres.schema"), c.getInt("pool-size"), c.getInt("read-pool-size"),
+        c.getDuration("read-refresh-interval"));
+  }
+
+  /** The same settings on an H2 database in {@code dir}. */
+  public StoreSettings withH2(Path dir) {
+    return new StoreSettings(Kind.H2, dir, pgUrl, pgUser, pgPassword, pgSchema, poolSize, readPoolSize,
+        readRefreshInterval);
+  }
+
+  /** The same settings on PostgreSQL at {@code url}, in {@code schema}. */
+  public StoreSettings withPostgres(String url, String schema) {
+    return new StoreSettings(Kind.POSTGRES, h2Dir, url, pgUser, pgPassword, schema, poolSize, readPoolSize,
+        readRefreshInterval);
   }
 
   /** The JDBC URL the store is reached at. */

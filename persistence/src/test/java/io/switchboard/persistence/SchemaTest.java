@@ -5,37 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SchemaTest {
-  private static final Set<String> TABLES = Set.of("durable_state", "event_journal", "event_tag", "snapshot");
+  private static final Set<String> TABLES = Set.of("durable_state", "event_journal", "event_tag", "snapshot",
+      "sb_conversation", "sb_routing_stats", "sb_webhook_outbox");
 
   @TempDir
   Path dir;
-
-  private static Set<String> tables(StoreSettings s) throws SQLException {
-    Set<String> found = new TreeSet<>();
-    try (Connection con = DriverManager.getConnection(s.jdbcUrl(), s.user(), s.password());
-         ResultSet rs = con.getMetaData().getTables(null,
-             s.kind() == StoreSettings.Kind.H2 ? "PUBLIC" : s.pgSchema(), "%", new String[] {"TABLE"})) {
-      while (rs.next()) found.add(rs.getString("TABLE_NAME").toLowerCase());
-    }
-    return found;
-  }
 
   @Test
   void schemaIsCreatedOnH2AndCreatingItAgainChangesNothing() throws SQLException {
     StoreSettings s = TestStores.h2(dir.resolve("h2"));
     Store.createSchema(s);
     Store.createSchema(s);
-    assertTrue(tables(s).containsAll(TABLES), "tables: " + tables(s));
+    assertTrue(TestStores.tables(s).containsAll(TABLES), "tables: " + TestStores.tables(s));
   }
 
   @Test
@@ -43,14 +30,13 @@ class SchemaTest {
     StoreSettings s = TestStores.postgres("schema");
     Store.createSchema(s);
     Store.createSchema(s);
-    assertEquals(TABLES, tables(s));
+    assertEquals(TABLES, TestStores.tables(s));
   }
 
   @Test
   void anUnreachableStoreIsReportedWithWhereItWas() {
     StoreSettings good = TestStores.postgres("unreachable");
-    StoreSettings bad = new StoreSettings(good.kind(), good.h2Dir(), "jdbc:postgresql://127.0.0.1:1/nowhere",
-        good.pgUser(), good.pgPassword(), good.pgSchema(), good.poolSize());
+    StoreSettings bad = good.withPostgres("jdbc:postgresql://127.0.0.1:1/nowhere", good.pgSchema());
     Store.SchemaException e = assertThrows(Store.SchemaException.class, () -> Store.createSchema(bad));
     assertTrue(e.getMessage().contains("127.0.0.1:1/nowhere"), e.getMessage());
   }

@@ -3,12 +3,13 @@ package io.switchboard.persistence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.switchboard.persistence.StoreTestKit.agent;
+import static io.switchboard.persistence.StoreTestKit.ask;
+import static io.switchboard.persistence.StoreTestKit.conversation;
+import static io.switchboard.persistence.StoreTestKit.team;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
-import io.switchboard.Outcome;
 import io.switchboard.RouterCore;
 import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentProfile;
@@ -21,13 +22,7 @@ import io.switchboard.team.TeamConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,52 +37,8 @@ abstract class StoreRecoveryTest {
   /** A fresh, empty store for one test. */
   protected abstract StoreSettings freshStore();
 
-  private ActorTestKit start(StoreSettings store) {
-    Store.createSchema(store);
-    Config config = Store.pekkoConfig(store).withFallback(ConfigFactory.parseString("""
-        pekko.actor.provider = cluster
-        pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
-        pekko.actor.serialize-messages = on
-        pekko.cluster.jmx.enabled = off
-        pekko.loglevel = WARNING
-        pekko.log-dead-letters = off
-        pekko.cluster.sharding.remember-entities = on
-        pekko.cluster.sharding.remember-entities-store = eventsourced
-        pekko.cluster.sharding.state-store-mode = persistence
-        pekko.actor.testkit.typed.system-shutdown-default = 30s
-        """)).withFallback(ConfigFactory.load());
-    ActorTestKit kit = ActorTestKit.create("recovery", config);
-    Cluster cluster = Cluster.get(kit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
-      assertEquals(MemberStatus.up(), cluster.selfMember().status());
-      return null;
-    });
-    return kit;
-  }
-
-  private static Outcome ask(ActorTestKit kit, Consumer<ActorRef<Outcome>> send) {
-    TestProbe<Outcome> probe = kit.createTestProbe(Outcome.class);
-    send.accept(probe.ref());
-    return probe.expectMessageClass(Outcome.class, Duration.ofSeconds(20));
-  }
-
-  private static Conversation.State conversation(ActorTestKit kit, Directory d, String id) {
-    TestProbe<Conversation.View> probe = kit.createTestProbe(Conversation.View.class);
-    d.conversation(id, new Conversation.Get(probe.ref()));
-    return probe.expectMessageClass(Conversation.View.class, Duration.ofSeconds(20)).state();
-  }
-
-  private static Agent.State agent(ActorTestKit kit, Directory d, String id) {
-    TestProbe<Agent.View> probe = kit.createTestProbe(Agent.View.class);
-    d.agent(id, new Agent.Get(probe.ref()));
-    return probe.expectMessageClass(Agent.View.class, Duration.ofSeconds(20)).state();
-  }
-
-  private static Team.View team(ActorTestKit kit, Directory d, String id) {
-    TestProbe<Team.View> probe = kit.createTestProbe(Team.View.class);
-    d.team(id, new Team.Get(probe.ref()));
-    return probe.expectMessageClass(Team.View.class, Duration.ofSeconds(20));
+  private static ActorTestKit start(StoreSettings store) {
+    return StoreTestKit.start(store, "recovery", "");
   }
 
   private static final String A = "rec/alice", B = "rec/bob", C = "rec/carol", TEAM = "rec/support";

@@ -7,6 +7,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Fresh, empty stores for tests: an H2 directory, or a new schema in the local PostgreSQL's test database. */
 final class TestStores {
@@ -14,7 +16,7 @@ final class TestStores {
 
   static StoreSettings h2(Path dir) {
     StoreSettings s = base("h2");
-    return new StoreSettings(s.kind(), dir, s.pgUrl(), s.pgUser(), s.pgPassword(), s.pgSchema(), s.poolSize());
+    return s.withH2(dir);
   }
 
   /**
@@ -26,8 +28,18 @@ final class TestStores {
         "jdbc:postgresql://127.0.0.1:5432/switchboard_test");
     StoreSettings s = base("postgres");
     ensureDatabase(url, s.pgUser(), s.pgPassword());
-    return new StoreSettings(s.kind(), s.h2Dir(), url, s.pgUser(), s.pgPassword(),
-        schemaPrefix + "_" + Long.toUnsignedString(System.nanoTime(), 36), s.poolSize());
+    return s.withPostgres(url, schemaPrefix + "_" + Long.toUnsignedString(System.nanoTime(), 36));
+  }
+
+  /** The tables of the store's schema, lower case. */
+  static Set<String> tables(StoreSettings s) throws SQLException {
+    Set<String> found = new TreeSet<>();
+    try (Connection con = DriverManager.getConnection(s.jdbcUrl(), s.user(), s.password());
+         ResultSet rs = con.getMetaData().getTables(null,
+             s.kind() == StoreSettings.Kind.H2 ? "PUBLIC" : s.pgSchema(), "%", new String[] {"TABLE"})) {
+      while (rs.next()) found.add(rs.getString("TABLE_NAME").toLowerCase());
+    }
+    return found;
   }
 
   private static StoreSettings base(String store) {

@@ -1,0 +1,215 @@
+package io.switchboard.persistence.readmodel;
+
+import io.switchboard.conversation.Conversation;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+
+/**
+ * Applies a batch of one tag's conversation events to {@code sb_conversation},
+ * {@code sb_routing_stats} and {@code sb_webhook_outbox} in the projection's transaction (the offset is committed with it, so
+ * each event counts exactly once). Rows of a batch are read once, changed in memory, written once.
+ */
+final class ConversationProjectionHandler
+    extends JdbcHandler<List<EventEnvelope<Conversation.Event>>, PooledSession> {
+
+  private static final String COLUMNS = "team, status, agent_id, priority, reason, escalated_to, episode, opened_at, "
+      + "waiting_since, assigned_at, first_response_at, reroutes, updated_at";
+
+  private final int shard;
+
+  ConversationProjectionHandler(int shard) {
+    this.shard = shard;
+  }
+
+  @Override
+  public void process(PooledSession session, List<EventEnvelope<Conversation.Event>> envelopes) throws Exception {
+    session.withConnection(con -> {
+      apply(con, envelopes);
+      return null;
+    });
+  }
+
+  private void apply(Connection con, List<EventEnvelope<Conversation.Event>> envelopes) throws SQLException {
+    Map<String, ConversationRow> rows = new LinkedHashMap<>();
+    for (EventEnvelope<Conversation.Event> env : envelopes) {
+      String id = conversationIdOf(env.persistenceId());
+      rows.putIfAbsent(id, null);
+    }
+    Set<String> existing = load(con, rows);
+    StatsDelta stats = new StatsDelta();
+    List<WebhookEvents.Entry> outbox = new ArrayList<>();
+    for (EventEnvelope<Conversation.Event> env : envelopes) {
+      String id = conversationIdOf(env.persistenceId());
+      ConversationRow row = rows.computeIfAbsent(id, ConversationRow::new); // a null value counts as absent
+      String agentBefore = row.agentId;
+      row.apply(env.event(), stats);
+      String type = WebhookEvents.typeOf(env.event());
+      if (type != null) {
+        outbox.add(WebhookEvents.entry(env.persistenceId() + ":" + env.sequenceNr(), type, row, agentBefore));
+      }
+    }
+    write(con, rows, existing);
+    writeStats(con, stats);
+    writeOutbox(con, outbox);
+  }
+
+  private static void writeOutbox(Connection con, List<WebhookEvents.Entry> outbox) throws SQLException {
+    if (outbox.isEmpty()) return;
+    try (PreparedStatement ps = con.prepareStatement("INSERT INTO sb_webhook_outbox (tenant, event_id, event_type, "
+        + "conversation_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+      for (WebhookEvents.Entry e : outbox) {
+        ps.setString(1, e.tenant());
+        ps.setString(2, e.eventId());
+        ps.setString(3, e.type());
+        ps.setString(4, e.conversationId());
+        ps.setString(5, e.payload());
+        timestamp(ps, 6, e.at());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** {@code Conversation|tenant/channel:contact} → {@code tenant/channel:contact}. */
+  static String conversationIdOf(String persistenceId) {
+    int bar = persistenceId.indexOf('|');
+    return bar < 0 ? persistenceId : persistenceId.substring(bar + 1);
+  }
+
+  /** Fills {@code rows} with the stored rows of its keys; returns the ids that exist. */
+  private static Set<String> load(Connection con, Map<String, ConversationRow> rows) throws SQLException {
+    List<String> ids = new ArrayList<>(rows.keySet());
+    String sql = "SELECT conversation_id, " + COLUMNS + " FROM sb_conversation WHERE conversation_id IN ("
+        + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")";
+    Set<String> found = new HashSet<>();
+    try (PreparedStatement ps = con.prepareStatement(sql)) {
+      for (int i = 0; i < ids.size(); i++) ps.setString(i + 1, ids.get(i));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          ConversationRow r = new ConversationRow(rs.getString(1));
+          r.team = rs.getString(2);
+          r.status = Conversation.Status.valueOf(rs.getString(3));
+          r.agentId = rs.getString(4);
+          r.priority = rs.getInt(5);
+          r.reason = rs.getString(6);
+          r.escalatedTo = rs.getString(7);
+          r.episode = rs.getInt(8);
+          r.openedAt = instant(rs, 9);
+          r.waitingSince = instant(rs, 10);
+          r.assignedAt = instant(rs, 11);
+          r.firstResponseAt = instant(rs, 12);
+          r.reroutes = rs.getInt(13);
+          r.updatedAt = instant(rs, 14);
+          rows.put(r.conversationId, r);
+          found.add(r.conversationId);
+        }
+      }
+    }
+    return found;
+  }
+
+  private static void write(Connection con, Map<String, ConversationRow> rows, Set<String> existing)
+      throws SQLException {
+    String update = "UPDATE sb_conversation SET team = ?, status = ?, agent_id = ?, priority = ?, reason = ?, "
+        + "escalated_to = ?, episode = ?, opened_at = ?, waiting_since = ?, assigned_at = ?, first_response_at = ?, "
+        + "reroutes = ?, updated_at = ? WHERE conversation_id = ?";
+    String insert = "INSERT INTO sb_conversation (" + COLUMNS + ", conversation_id, tenant, channel, contact) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    try (PreparedStatement up = con.prepareStatement(update); PreparedStatement in = con.prepareStatement(insert)) {
+      boolean updates = false;
+      boolean inserts = false;
+      for (ConversationRow r : rows.values()) {
+        boolean exists = existing.contains(r.conversationId);
+        PreparedStatement ps = exists ? up : in;
+        bindColumns(ps, r);
+        ps.setString(14, r.conversationId);
+        if (!exists) {
+          ps.setString(15, r.tenant);
+          ps.setString(16, r.channel);
+          ps.setString(17, r.contact);
+        }
+        ps.addBatch();
+        if (exists) updates = true;
+        else inserts = true;
+      }
+      if (updates) up.executeBatch();
+      if (inserts) in.executeBatch();
+    }
+  }
+
+  private static void bindColumns(PreparedStatement ps, ConversationRow r) throws SQLException {
+    ps.setString(1, r.team);
+    ps.setString(2, r.status.name());
+    ps.setString(3, r.agentId);
+    ps.setInt(4, r.priority);
+    ps.setString(5, r.reason);
+    ps.setString(6, r.escalatedTo);
+    ps.setInt(7, r.episode);
+    timestamp(ps, 8, r.openedAt);
+    timestamp(ps, 9, r.waitingSince);
+    timestamp(ps, 10, r.assignedAt);
+    timestamp(ps, 11, r.firstResponseAt);
+    ps.setInt(12, r.reroutes);
+    timestamp(ps, 13, r.updatedAt);
+  }
+
+  /** One writer per (subject, shard) row: update it, or insert it the first time. */
+  private void writeStats(Connection con, StatsDelta stats) throws SQLException {
+    if (stats.isEmpty()) return;
+    String update = "UPDATE sb_routing_stats SET assignments = assignments + ?, first_responses = first_responses + ?, "
+        + "first_response_ms_total = first_response_ms_total + ?, "
+        + "first_response_ms_max = GREATEST(first_response_ms_max, ?), reroutes = reroutes + ?, "
+        + "escalations = escalations + ?, resolutions = resolutions + ? WHERE scope = ? AND subject = ? AND shard = ?";
+    String insert = "INSERT INTO sb_routing_stats (assignments, first_responses, first_response_ms_total, "
+        + "first_response_ms_max, reroutes, escalations, resolutions, scope, subject, shard, tenant) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    try (PreparedStatement up = con.prepareStatement(update); PreparedStatement in = con.prepareStatement(insert)) {
+      for (Map.Entry<StatsDelta.Key, StatsDelta.Counts> e : stats.counts().entrySet()) {
+        bindStats(up, e.getKey(), e.getValue());
+        if (up.executeUpdate() == 0) {
+          bindStats(in, e.getKey(), e.getValue());
+          in.setString(11, e.getKey().tenant());
+          in.executeUpdate();
+        }
+      }
+    }
+  }
+
+  private void bindStats(PreparedStatement ps, StatsDelta.Key key, StatsDelta.Counts c) throws SQLException {
+    ps.setLong(1, c.assignments);
+    ps.setLong(2, c.firstResponses);
+    ps.setLong(3, c.firstResponseMsTotal);
+    ps.setLong(4, c.firstResponseMsMax);
+    ps.setLong(5, c.reroutes);
+    ps.setLong(6, c.escalations);
+    ps.setLong(7, c.resolutions);
+    ps.setString(8, key.scope().name().toLowerCase());
+    ps.setString(9, key.subject());
+    ps.setInt(10, shard);
+  }
+
+  static void timestamp(PreparedStatement ps, int i, Instant at) throws SQLException {
+    if (at == null) ps.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
+    else ps.setObject(i, at.atOffset(ZoneOffset.UTC));
+  }
+
+  static Instant instant(ResultSet rs, int i) throws SQLException {
+    OffsetDateTime t = rs.getObject(i, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+}

@@ -1,0 +1,165 @@
+package io.switchboard.persistence.readmodel;
+
+import io.switchboard.conversation.Conversation;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import javax.sql.DataSource;
+
+/**
+ * Queries on the read-model tables. Blocking JDBC runs on the executor given (a dispatcher of its
+ * own), never on the caller's thread; each answer is a {@link CompletionStage} that fails with a
+ * {@link CompletionException} wrapping the {@link SQLException} when the store is unavailable.
+ */
+public final class ReadModelQueries {
+  /** The most rows one query returns. */
+  public static final int MAX_LIMIT = 500;
+
+  private static final String SELECT = "SELECT conversation_id, tenant, channel, contact, team, status, agent_id, "
+      + "priority, reason, escalated_to, episode, opened_at, waiting_since, assigned_at, first_response_at, reroutes, "
+      + "updated_at FROM sb_conversation";
+
+  private final DataSource dataSource;
+  private final Executor executor;
+
+  ReadModelQueries(DataSource dataSource, Executor executor) {
+    this.dataSource = dataSource;
+    this.executor = executor;
+  }
+
+  public CompletionStage<Optional<ConversationSummary>> conversation(String conversationId) {
+    return run(con -> {
+      List<ConversationSummary> rows = select(con, SELECT + " WHERE conversation_id = ?", List.of(conversationId));
+      return rows.stream().findFirst();
+    });
+  }
+
+  /** A team's waiting pool: highest priority first, then longest waiting. */
+  public CompletionStage<List<ConversationSummary>> waitingPool(String tenant, String teamId, int limit, int offset) {
+    return run(con -> select(con, SELECT + " WHERE tenant = ? AND team = ? AND status = 'WAITING' "
+        + "ORDER BY priority DESC, waiting_since, conversation_id" + page(limit, offset), List.of(tenant, teamId)));
+  }
+
+  /** The conversations an agent holds now, oldest assignment first. */
+  public CompletionStage<List<ConversationSummary>> openConversationsOf(String agentId) {
+    return run(con -> select(con, SELECT + " WHERE agent_id = ? AND status = 'ASSIGNED' ORDER BY assigned_at, "
+        + "conversation_id" + page(MAX_LIMIT, 0), List.of(agentId)));
+  }
+
+  /**
+   * A tenant's conversations, optionally of one team and in one state, most recently changed first.
+   *
+   * @param teamId null for every team
+   * @param status null for every state
+   */
+  public CompletionStage<List<ConversationSummary>> conversations(String tenant, String teamId,
+      Conversation.Status status, int limit, int offset) {
+    List<Object> args = new ArrayList<>(List.of(tenant));
+    StringBuilder sql = new StringBuilder(SELECT).append(" WHERE tenant = ?");
+    if (teamId != null) {
+      sql.append(" AND team = ?");
+      args.add(teamId);
+    }
+    if (status != null) {
+      sql.append(" AND status = ?");
+      args.add(status.name());
+    }
+    sql.append(" ORDER BY updated_at DESC, conversation_id").append(page(limit, offset));
+    return run(con -> select(con, sql.toString(), args));
+  }
+
+  /** How many of a tenant's conversations (of one team, unless null) are in each state; absent states count 0. */
+  public CompletionStage<Map<Conversation.Status, Long>> countByStatus(String tenant, String teamId) {
+    String sql = "SELECT status, COUNT(*) FROM sb_conversation WHERE tenant = ?"
+        + (teamId == null ? "" : " AND team = ?") + " GROUP BY status";
+    List<Object> args = teamId == null ? List.of(tenant) : List.of(tenant, teamId);
+    return run(con -> {
+      Map<Conversation.Status, Long> counts = new EnumMap<>(Conversation.Status.class);
+      for (Conversation.Status s : Conversation.Status.values()) counts.put(s, 0L);
+      try (PreparedStatement ps = prepare(con, sql, args); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) counts.put(Conversation.Status.valueOf(rs.getString(1)), rs.getLong(2));
+      }
+      return counts;
+    });
+  }
+
+  /** Routing figures of every team ({@code scope = "team"}) or agent ({@code "agent"}) of a tenant. */
+  public CompletionStage<List<RoutingStats>> stats(String tenant, String scope) {
+    return run(con -> stats(con, "tenant = ? AND scope = ?", List.of(tenant, scope)));
+  }
+
+  /** Routing figures of one team or agent; empty when it has none yet. */
+  public CompletionStage<Optional<RoutingStats>> statsOf(String scope, String subject) {
+    return run(con -> stats(con, "scope = ? AND subject = ?", List.of(scope, subject)).stream().findFirst());
+  }
+
+  private static List<RoutingStats> stats(Connection con, String where, List<Object> args) throws SQLException {
+    String sql = "SELECT scope, subject, SUM(assignments), SUM(first_responses), SUM(first_response_ms_total), "
+        + "MAX(first_response_ms_max), SUM(reroutes), SUM(escalations), SUM(resolutions) FROM sb_routing_stats WHERE "
+        + where + " GROUP BY scope, subject ORDER BY subject";
+    List<RoutingStats> out = new ArrayList<>();
+    try (PreparedStatement ps = prepare(con, sql, args); ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        long responses = rs.getLong(4);
+        out.add(new RoutingStats(rs.getString(1), rs.getString(2), rs.getLong(3), responses,
+            responses == 0 ? null : Duration.ofMillis(rs.getLong(5) / responses),
+            responses == 0 ? null : Duration.ofMillis(rs.getLong(6)),
+            rs.getLong(7), rs.getLong(8), rs.getLong(9)));
+      }
+    }
+    return out;
+  }
+
+  private static String page(int limit, int offset) {
+    if (limit < 1 || limit > MAX_LIMIT) throw new IllegalArgumentException("limit must be 1.." + MAX_LIMIT + ": " + limit);
+    if (offset < 0) throw new IllegalArgumentException("offset must be >= 0: " + offset);
+    return " LIMIT " + limit + " OFFSET " + offset;
+  }
+
+  private static List<ConversationSummary> select(Connection con, String sql, List<Object> args) throws SQLException {
+    List<ConversationSummary> out = new ArrayList<>();
+    try (PreparedStatement ps = prepare(con, sql, args); ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(new ConversationSummary(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+            rs.getString(5), Conversation.Status.valueOf(rs.getString(6)), rs.getString(7), rs.getInt(8),
+            rs.getString(9), rs.getString(10), rs.getInt(11), ConversationProjectionHandler.instant(rs, 12),
+            ConversationProjectionHandler.instant(rs, 13), ConversationProjectionHandler.instant(rs, 14),
+            ConversationProjectionHandler.instant(rs, 15), rs.getInt(16), ConversationProjectionHandler.instant(rs, 17)));
+      }
+    }
+    return out;
+  }
+
+  private static PreparedStatement prepare(Connection con, String sql, List<Object> args) throws SQLException {
+    PreparedStatement ps = con.prepareStatement(sql);
+    for (int i = 0; i < args.size(); i++) ps.setObject(i + 1, args.get(i));
+    return ps;
+  }
+
+  private interface Query<T> {
+    T run(Connection con) throws SQLException;
+  }
+
+  private <T> CompletionStage<T> run(Query<T> query) {
+    return CompletableFuture.supplyAsync(() -> {
+      try (Connection con = dataSource.getConnection()) {
+        con.setReadOnly(true);
+        con.setAutoCommit(true);
+        return query.run(con);
+      } catch (SQLException e) {
+        throw new CompletionException(e);
+      }
+    }, executor);
+  }
+}

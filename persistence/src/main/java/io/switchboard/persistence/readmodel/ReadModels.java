@@ -1,0 +1,125 @@
+package io.switchboard.persistence.readmodel;
+
+import com.typesafe.config.Config;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.switchboard.CoreSettings;
+import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.StoreSettings;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.projection.ProjectionBehavior;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
+import org.apache.pekko.projection.javadsl.GroupedProjection;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
+
+/**
+ * The read models: one Pekko Projection per conversation tag ({@code conversation-0..n-1}), run as
+ * a sharded daemon process (one instance per tag somewhere in the cluster), each reading its tag's
+ * events through the JDBC read journal and writing {@code sb_conversation} and
+ * {@code sb_routing_stats} with its offset in one transaction (exactly once). Queries go to those
+ * tables through {@link #queries()}, never to the journal.
+ *
+ * <p>Connections come from a pool of their own ({@code read-pool-size} for the projections, as many
+ * again for queries), so a burst of queries never starves the journal.
+ */
+public final class ReadModels {
+  public static final String PROJECTION_NAME = "conversations";
+
+  private final HikariDataSource dataSource;
+  private final ReadModelQueries queries;
+  private final CompletionStage<Done> ready;
+
+  private ReadModels(HikariDataSource dataSource, ReadModelQueries queries, CompletionStage<Done> ready) {
+    this.dataSource = dataSource;
+    this.queries = queries;
+    this.ready = ready;
+  }
+
+  /**
+   * Creates the projections' offset tables if missing and starts the projections (unless
+   * {@code switchboard.read-models.enabled} is off). The store's own tables come from
+   * {@code Store.createSchema}, which must have run. The pool closes when the system terminates.
+   */
+  public static ReadModels start(ActorSystem<?> system, StoreSettings store) {
+    Config config = system.settings().config();
+    Config rm = config.getConfig("switchboard.read-models");
+    int tags = CoreSettings.from(config).readModelTags();
+    HikariDataSource dataSource = pool(store);
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+        "close-read-model-pool", () -> {
+          dataSource.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    Executor queryExecutor = system.dispatchers().lookup(
+        DispatcherSelector.fromConfig("switchboard.read-models.query-dispatcher"));
+    ReadModelQueries queries = new ReadModelQueries(dataSource, queryExecutor);
+    CompletionStage<Done> ready;
+    if (!rm.getBoolean("enabled") || tags <= 0) {
+      ready = CompletableFuture.completedFuture(Done.getInstance());
+    } else {
+      Supplier<PooledSession> sessions = () -> new PooledSession(dataSource);
+      int batch = rm.getInt("batch-size");
+      Duration within = rm.getDuration("batch-within");
+      ready = JdbcProjection.createTablesIfNotExists(sessions, system).thenApply(done -> {
+        ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, PROJECTION_NAME, tags,
+            shard -> ProjectionBehavior.create(projection(system, sessions, shard, batch, within)),
+            ProjectionBehavior.stopMessage());
+        return done;
+      });
+    }
+    return new ReadModels(dataSource, queries, ready);
+  }
+
+  private static GroupedProjection<org.apache.pekko.persistence.query.Offset, EventEnvelope<Conversation.Event>>
+      projection(ActorSystem<?> system, Supplier<PooledSession> sessions, int shard, int batch, Duration within) {
+    String tag = Conversation.TAG_PREFIX + shard;
+    Supplier<JdbcHandler<List<EventEnvelope<Conversation.Event>>, PooledSession>> handler =
+        () -> new ConversationProjectionHandler(shard);
+    return JdbcProjection.groupedWithin(
+            ProjectionId.of(PROJECTION_NAME, tag),
+            EventSourcedProvider.<Conversation.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+            sessions, handler, system)
+        .withGroup(batch, within);
+  }
+
+  private static HikariDataSource pool(StoreSettings store) {
+    HikariConfig hc = new HikariConfig();
+    hc.setPoolName("switchboard-read-models");
+    hc.setJdbcUrl(store.jdbcUrl());
+    hc.setUsername(store.user());
+    hc.setPassword(store.password());
+    hc.setDriverClassName(store.driver());
+    hc.setMaximumPoolSize(2 * store.readPoolSize());
+    hc.setMinimumIdle(1);
+    hc.setInitializationFailTimeout(-1); // start even if the store is down; queries and projections retry
+    return new HikariDataSource(hc);
+  }
+
+  /** Completes when the offset tables exist and the projections are started; fails with the reason otherwise. */
+  public CompletionStage<Done> ready() {
+    return ready;
+  }
+
+  public ReadModelQueries queries() {
+    return queries;
+  }
+
+  /** Closes the connection pool (also done on actor-system termination). */
+  public void close() {
+    dataSource.close();
+  }
+}
