@@ -13,6 +13,7 @@ public record CoreSettings(
     int snapshotEvery,
     int recentMessageIds,
     int readModelTags,
+    Duration replyWindowWarning,
     RoutingPolicy defaultPolicy) {
 
   /** Restart of an entity whose journal write failed: every entity backs off the same way. */
@@ -37,6 +38,7 @@ public record CoreSettings(
         c.getInt("snapshot-every"),
         c.getInt("recent-message-ids"),
         c.getInt("read-model-tags"),
+        c.getDuration("reply-window-warning"),
         new RoutingPolicy(
             p.getDuration("reply-window"),
             p.getInt("max-reroutes"),

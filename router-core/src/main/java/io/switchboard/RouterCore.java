@@ -16,11 +16,16 @@ public final class RouterCore {
   }
 
   public static Directory init(ActorSystem<?> system, Clock clock) {
+    return init(system, clock, RoutingObserver.NONE);
+  }
+
+  /** @param observer told of assignments, re-routes, escalations, queue lengths (live streams, metrics) */
+  public static Directory init(ActorSystem<?> system, Clock clock, RoutingObserver observer) {
     CoreSettings settings = CoreSettings.from(system.settings().config());
     Directory directory = new ShardedDirectory(ClusterSharding.get(system));
-    Conversation.init(system, directory, clock, settings);
+    Conversation.init(system, directory, clock, settings, observer);
     Agent.init(system, directory, clock, settings);
-    Team.init(system, directory, clock, settings);
+    Team.init(system, directory, clock, settings, observer);
     return directory;
   }
 }

@@ -6,6 +6,7 @@ import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
+import io.switchboard.RoutingObserver;
 import io.switchboard.agent.Agent;
 import io.switchboard.routing.EscalationTarget;
 import io.switchboard.routing.Need;
@@ -69,9 +70,16 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   /**
    * A message from the contact. Replies ok only after it is persisted (a duplicate message id is
    * acknowledged again without a second write); refused when a new episode has no team to go to.
+   *
+   * @param sentAt when the contact sent it (the channel's timestamp), null if unknown: the 24 h
+   *     service window runs from it (never from later than now)
    */
-  public record Inbound(String messageId, String text, RoutingHint hint, ActorRef<Outcome> replyTo)
-      implements Command {}
+  public record Inbound(String messageId, String text, RoutingHint hint, Instant sentAt, ActorRef<Outcome> replyTo)
+      implements Command {
+    public Inbound(String messageId, String text, RoutingHint hint, ActorRef<Outcome> replyTo) {
+      this(messageId, text, hint, null, replyTo);
+    }
+  }
 
   /**
    * An agent reserved this conversation under {@code hold} ({@code r<attempt>} for an offer or a
@@ -118,6 +126,9 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   public record Get(ActorRef<View> replyTo) implements Command {}
 
   private record ReplyWindowEnded(Instant deadline) implements Command {}
+
+  /** Not persisted: a heads-up to live observers before the reply window of {@code deadline} ends. */
+  private record ReplyWindowClosing(Instant deadline) implements Command {}
 
   private record IdleTimeout(Instant deadline) implements Command {}
 
@@ -317,19 +328,20 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
 
   // ---- wiring ----
 
-  public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings) {
+  public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings,
+      RoutingObserver observer) {
     // No idle passivation: a passivated entity's timers would not fire until its next message.
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            ctx -> create(ctx.getEntityId(), directory, clock, settings))
+            ctx -> create(ctx.getEntityId(), directory, clock, settings, observer))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }
 
   public static Behavior<Command> create(String conversationId, Directory directory, Clock clock,
-      CoreSettings settings) {
+      CoreSettings settings, RoutingObserver observer) {
     EntityIds.channelOf(conversationId);
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
         new Conversation(conversationId, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock,
-            settings)));
+            settings, observer)));
   }
 
   private final String conversationId;
@@ -339,6 +351,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   private final Directory directory;
   private final Clock clock;
   private final CoreSettings settings;
+  private final RoutingObserver observer;
   /** Not persisted: whether the team acknowledged this round, and releases acknowledged since start. */
   private int queuedAckAttempt = -1;
   private String queueReason;
@@ -347,7 +360,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   private Instant redeliveryDue;
 
   private Conversation(String conversationId, TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines,
-      Directory directory, Clock clock, CoreSettings settings) {
+      Directory directory, Clock clock, CoreSettings settings, RoutingObserver observer) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), conversationId),
         settings.onPersistFailure());
     this.conversationId = conversationId;
@@ -357,6 +370,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     this.directory = directory;
     this.clock = clock;
     this.settings = settings;
+    this.observer = observer;
   }
 
   @Override
@@ -431,6 +445,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new View(conversationId, s,
             s.status() == Status.WAITING && queuedAckAttempt == s.attempt() ? queueReason : null)))
         .onCommand(ReplyWindowEnded.class, this::onReplyWindowEnded)
+        .onCommand(ReplyWindowClosing.class, this::onReplyWindowClosing)
         .onCommand(IdleTimeout.class, this::onIdleTimeout)
         .onCommand(ServiceWindowEnds.class, this::onServiceWindowEnds)
         .onCommand(Redeliver.class, this::onRedeliver)
@@ -455,11 +470,13 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     if (s.status() == Status.ASSIGNED && policyOf(s).hasReplyWindow()) {
       replyDeadline = s.replyDeadline() != null ? s.replyDeadline() : now.plus(policyOf(s).replyWindow());
     }
+    Instant sent = c.sentAt() != null && c.sentAt().isBefore(now) ? c.sentAt() : now;
     return Effect().persist(new MessageReceived(c.messageId(), c.text(), now, hint, team,
-            now.plus(settings.serviceWindow()), replyDeadline, opens))
+            sent.plus(settings.serviceWindow()), replyDeadline, opens))
         .thenRun(ns -> {
           if (opens) askTeam(ns);
           armTimers(ns);
+          observer.messageReceived(conversationId, opens);
         })
         .thenReply(c.replyTo(), ns -> Outcome.ok("accepted"));
   }
@@ -493,6 +510,8 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           }
           armTimers(ns);
           reply(c.replyTo(), Outcome.ok("assigned to " + c.agentId()));
+          observer.assigned(conversationId, c.agentId(), ns.team(),
+              s.waitingSince() == null ? Duration.ZERO : Duration.between(s.waitingSince(), now));
         });
   }
 
@@ -557,6 +576,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           if (ns.status() == Status.WAITING) askTeam(ns);
           if (supervisor != null) directory.agent(supervisor, new Agent.EscalationNotice(conversationId, reason));
           armTimers(ns);
+          observer.escalated(conversationId, fromAgent, supervisor, team, reason);
         });
   }
 
@@ -636,6 +656,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           if (agent != null) directory.agent(agent, new Agent.Release(conversationId, hold));
           if (wasWaiting) directory.team(s.team(), new Team.Withdraw(conversationId, s.attempt()));
           armTimers(ns);
+          observer.resolved(conversationId, agent, reason);
         });
   }
 
@@ -655,6 +676,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           directory.agent(agent, new Agent.Release(conversationId, hold));
           askTeam(ns);
           armTimers(ns);
+          observer.rerouted(conversationId, agent, ns.team(), cause);
         });
   }
 
@@ -672,6 +694,13 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           + policyOf(s).replyWindow() + " after " + s.reroutes() + " re-routes", now);
     }
     return reroute(s, "reply_window_lapsed", true);
+  }
+
+  private Effect<Event, State> onReplyWindowClosing(State s, ReplyWindowClosing c) {
+    if (s.status() == Status.ASSIGNED && c.deadline().equals(s.replyDeadline())) {
+      observer.replyWindowClosing(conversationId, s.agentId(), c.deadline());
+    }
+    return Effect().none();
   }
 
   private Effect<Event, State> onIdleTimeout(State s, IdleTimeout c) {
@@ -698,9 +727,31 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     arm(ReplyWindowEnded.class, s.status() == Status.ASSIGNED ? s.replyDeadline() : null, now,
         ReplyWindowEnded::new);
     arm(IdleTimeout.class, s.status() == Status.ASSIGNED ? s.idleDeadline() : null, now, IdleTimeout::new);
+    armReplyWindowWarning(s, now);
     arm(ServiceWindowEnds.class, s.isOpen() && !s.serviceWindowClosed() ? s.serviceWindowClosesAt() : null, now,
         ServiceWindowEnds::new);
     scheduleRedelivery(s);
+  }
+
+  /**
+   * The warning comes {@code reply-window-warning} before the deadline (at most half the window);
+   * derived from the persisted deadline, so it is re-armed after recovery, and skipped once its
+   * moment has passed (a warning is a courtesy, the deadline itself is what must not be missed).
+   */
+  private void armReplyWindowWarning(State s, Instant now) {
+    Instant deadline = s.status() == Status.ASSIGNED ? s.replyDeadline() : null;
+    if (deadline == null || !policyOf(s).hasReplyWindow()) {
+      timers.cancel(ReplyWindowClosing.class);
+      return;
+    }
+    Duration half = policyOf(s).replyWindow().dividedBy(2);
+    Duration lead = settings.replyWindowWarning().compareTo(half) < 0 ? settings.replyWindowWarning() : half;
+    Instant warnAt = deadline.minus(lead);
+    if (warnAt.isAfter(now)) {
+      timers.startSingleTimer(ReplyWindowClosing.class, new ReplyWindowClosing(deadline), Duration.between(now, warnAt));
+    } else {
+      timers.cancel(ReplyWindowClosing.class);
+    }
   }
 
   /**

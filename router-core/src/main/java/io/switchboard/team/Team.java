@@ -6,6 +6,7 @@ import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
+import io.switchboard.RoutingObserver;
 import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentStatus;
 import io.switchboard.conversation.Conversation;
@@ -134,17 +135,19 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
 
   // ---- wiring ----
 
-  public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings) {
+  public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings,
+      RoutingObserver observer) {
     // No idle passivation: a passivated entity's timers would not fire until its next message.
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            ctx -> create(ctx.getEntityId(), directory, clock, settings))
+            ctx -> create(ctx.getEntityId(), directory, clock, settings, observer))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }
 
-  public static Behavior<Command> create(String teamId, Directory directory, Clock clock, CoreSettings settings) {
+  public static Behavior<Command> create(String teamId, Directory directory, Clock clock, CoreSettings settings,
+      RoutingObserver observer) {
     EntityIds.tenantOf(teamId);
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Team(teamId, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock, settings)));
+        new Team(teamId, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock, settings, observer)));
   }
 
   /** An offer in flight; it counts against the agent's room until answered or two redelivery intervals pass. */
@@ -156,6 +159,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private final Directory directory;
   private final Clock clock;
   private final CoreSettings settings;
+  private final RoutingObserver observer;
   private final Map<String, AgentStatus> members = new LinkedHashMap<>();
   private final Map<String, Offered> offered = new HashMap<>();
   private String rrCursor;
@@ -163,8 +167,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private Instant openingArmedFor;
 
   private Team(String teamId, TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory,
-      Clock clock,
-      CoreSettings settings) {
+      Clock clock, CoreSettings settings, RoutingObserver observer) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), teamId),
         settings.onPersistFailure());
     this.teamId = teamId;
@@ -173,6 +176,12 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     this.directory = directory;
     this.clock = clock;
     this.settings = settings;
+    this.observer = observer;
+  }
+
+  /** Persists queue changes and tells the observer the new queue length. */
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persistQueue(List<Event> events) {
+    return Effect().persist(events).thenRun(ns -> observer.queueLength(teamId, ns.queue().size()));
   }
 
   @Override
@@ -269,7 +278,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       if (overflow != null && !overflow.equals(teamId)) {
         directory.conversation(convId, new Conversation.TeamCannotServe(teamId, req.attempt(), overflow,
             "outside_business_hours", "team " + teamId + " is outside its business hours"));
-        return events.isEmpty() ? Effect().none() : Effect().persist(events);
+        return events.isEmpty() ? Effect().none() : persistQueue(events);
       }
       return enqueue(s, events, req, "outside_business_hours", now);
     }
@@ -281,7 +290,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
         send.run();
         return Effect().none();
       }
-      return Effect().persist(events).thenRun(ns -> send.run());
+      return persistQueue(events).thenRun(ns -> send.run());
     }
     return enqueue(s, events, req,
         s.config().strategy() == StrategyKind.MANUAL ? "waiting_in_pool" : "no_agent_available", now);
@@ -292,7 +301,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     Duration limit = s.config().queueWaitLimit();
     Instant deadline = limit == null ? null : req.waitingSince().plus(limit);
     events.add(new Enqueued(new QueueEntry(req, reason, now, deadline)));
-    return Effect().persist(events).thenRun(ns -> {
+    return persistQueue(events).thenRun(ns -> {
       ns.queued(req.conversationId()).ifPresent(e -> directory.conversation(req.conversationId(), queuedNotice(ns, e)));
       armTimers(ns);
     });
@@ -356,7 +365,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     offered.remove(c.conversationId());
     Optional<QueueEntry> q = s.queued(c.conversationId());
     if (q.isEmpty() || q.get().request().attempt() > c.attempt()) return Effect().none();
-    return Effect().persist(new Dequeued(c.conversationId(), "withdrawn", clock.instant()))
+    return persistQueue(List.of(new Dequeued(c.conversationId(), "withdrawn", clock.instant())))
         .thenRun(this::armTimers);
   }
 
@@ -386,7 +395,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       sends.add(offer(s.config(), e.request(), pick.get(), now));
     }
     if (events.isEmpty()) return Effect().none();
-    return Effect().persist(events).thenRun(ns -> {
+    return persistQueue(events).thenRun(ns -> {
       sends.forEach(Runnable::run);
       armTimers(ns);
     });
@@ -413,7 +422,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     List<Event> events = new ArrayList<>();
     expired.forEach(e -> events.add(new Dequeued(e.request().conversationId(), "expired", now)));
     String overflow = s.config() == null ? null : s.config().overflowTeam();
-    return Effect().persist(events).thenRun(ns -> {
+    return persistQueue(events).thenRun(ns -> {
       for (QueueEntry e : expired) {
         directory.conversation(e.request().conversationId(), new Conversation.TeamCannotServe(teamId,
             e.request().attempt(), overflow, "queue_wait_exceeded",

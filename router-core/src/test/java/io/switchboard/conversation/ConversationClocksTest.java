@@ -60,6 +60,46 @@ class ConversationClocksTest {
   }
 
   @Test
+  void liveObserversHearTheAssignmentAWarningBeforeTheReplyWindowEndsAndTheReroute() {
+    f.onlineAgent("obs1/a", 2);
+    f.onlineAgent("obs1/b", 2);
+    f.configure("obs1/sales", TeamConfig.of(List.of("obs1/a", "obs1/b"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("obs1/sales", "obs1/a", "obs1/b");
+    String c = Fixture.conv("obs1", "111");
+
+    assertTrue(f.inbound(c, "m1", "obs1/sales").ok());
+    String first = f.awaitAnyAgent(c);
+    java.time.Instant deadline = f.conversation(c).state().replyDeadline();
+    f.eventually(() -> assertEquals(List.of("assigned " + c + " " + first + " obs1/sales waited PT0S"),
+        f.observed.of("assigned " + c)));
+
+    // reply-window-warning is 60 s by default: nothing before, one warning at deadline - 60 s
+    f.advance(REPLY_WINDOW.minusSeconds(61));
+    assertEquals(List.of(), f.observed.of("closing " + c));
+    f.advance(Duration.ofSeconds(1));
+    f.eventually(() -> assertEquals(List.of("closing " + c + " " + first + " at " + deadline),
+        f.observed.of("closing " + c)));
+
+    f.advance(Duration.ofSeconds(60));
+    f.eventually(() -> assertEquals(List.of("rerouted " + c + " from " + first + " reply_window_lapsed"),
+        f.observed.of("rerouted " + c)));
+  }
+
+  @Test
+  void anAnsweredConversationGetsNoReplyWindowWarning() {
+    f.onlineAgent("obs2/a", 2);
+    f.configure("obs2/sales", TeamConfig.of(List.of("obs2/a"), StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("obs2/sales", "obs2/a");
+    String c = Fixture.conv("obs2", "222");
+    assertTrue(f.inbound(c, "m1", "obs2/sales").ok());
+    f.awaitAssigned(c, "obs2/a");
+    assertTrue(f.ask(r -> f.directory.conversation(c, new Conversation.AgentReply("obs2/a", "hi", false, r))).ok());
+    f.advance(REPLY_WINDOW.plusMinutes(1));
+    assertEquals(List.of(), f.observed.of("closing " + c));
+    assertEquals(List.of(), f.observed.of("rerouted " + c));
+  }
+
+  @Test
   void agentWhoLetTheReplyWindowLapseNeverGetsTheConversationBackSoItWaitsInTheQueue() {
     f.onlineAgent("clk2/a", 2);
     f.onlineAgent("clk2/b", 2);
@@ -279,6 +319,19 @@ class ConversationClocksTest {
     Outcome refused = f.reply(c, "svc1/a", false);
     assertFalse(refused.ok());
     assertEquals("service_window_closed", refused.code());
+  }
+
+  @Test
+  void theServiceWindowRunsFromTheContactsOwnTimestampNotFromWhenTheMessageArrived() {
+    String c = assignedWithoutReplyWindow("svc5");
+    // The channel delivers a message the contact sent 23 hours ago (WhatsApp retries for days).
+    java.time.Instant sentAt = f.clock.instant().minus(Duration.ofHours(23));
+    assertTrue(f.ask(r -> f.directory.conversation(c, new Conversation.Inbound("late", "hello", null, sentAt, r))).ok());
+    assertEquals(sentAt.plus(Duration.ofHours(24)), f.conversation(c).state().serviceWindowClosesAt());
+    f.advance(Duration.ofMinutes(59));
+    assertTrue(f.reply(c, "svc5/a", false).ok());
+    f.advance(Duration.ofMinutes(1));
+    assertEquals("service_window_closed", f.reply(c, "svc5/a", false).code());
   }
 
   @Test

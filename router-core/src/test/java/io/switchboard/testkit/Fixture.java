@@ -33,6 +33,8 @@ public final class Fixture implements AutoCloseable {
   public final ManualClock clock;
   public final CoreSettings settings;
   public final LocalDirectory directory;
+  /** What the entities told live observers, in order. */
+  public final RecordingObserver observed = new RecordingObserver();
 
   public Fixture() {
     this(com.typesafe.config.ConfigFactory.empty());
@@ -45,7 +47,7 @@ public final class Fixture implements AutoCloseable {
     clock = new ManualClock(START, (org.apache.pekko.testkit.ExplicitlyTriggeredScheduler)
         org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(testKit.system()).scheduler());
     settings = CoreSettings.from(testKit.system().settings().config());
-    directory = LocalDirectory.start(testKit::spawn, clock, settings);
+    directory = LocalDirectory.start(testKit::spawn, clock, settings, observed);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.switchboard.testkit;
 
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
+import io.switchboard.RoutingObserver;
 import io.switchboard.agent.Agent;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.team.Team;
@@ -49,10 +50,10 @@ public final class LocalDirectory implements Directory {
 
   /** Spawns the registry with {@code spawner} (e.g. {@code testKit::spawn}) and returns the directory. */
   public static LocalDirectory start(java.util.function.Function<Behavior<Msg>, ActorRef<Msg>> spawner, Clock clock,
-      CoreSettings settings) {
+      CoreSettings settings, RoutingObserver observer) {
     LocalDirectory[] self = new LocalDirectory[1];
-    ActorRef<Msg> ref = spawner.apply(Behaviors.setup(ctx -> new Registry(ctx, () -> self[0], clock, settings)
-        .behavior()));
+    ActorRef<Msg> ref = spawner.apply(Behaviors.setup(ctx -> new Registry(ctx, () -> self[0], clock, settings,
+        observer).behavior()));
     self[0] = new LocalDirectory(ref);
     return self[0];
   }
@@ -81,6 +82,7 @@ public final class LocalDirectory implements Directory {
     private final java.util.function.Supplier<Directory> directory;
     private final Clock clock;
     private final CoreSettings settings;
+    private final RoutingObserver observer;
     private final Map<Key, ActorRef<Object>> running = new HashMap<>();
     private final Map<ActorRef<Void>, Key> byRef = new HashMap<>();
     /** Entities that are stopping, with the messages that arrived meanwhile. */
@@ -88,11 +90,12 @@ public final class LocalDirectory implements Directory {
     private long incarnations;
 
     Registry(ActorContext<Msg> ctx, java.util.function.Supplier<Directory> directory, Clock clock,
-        CoreSettings settings) {
+        CoreSettings settings, RoutingObserver observer) {
       this.ctx = ctx;
       this.directory = directory;
       this.clock = clock;
       this.settings = settings;
+      this.observer = observer;
     }
 
     Behavior<Msg> behavior() {
@@ -119,9 +122,9 @@ public final class LocalDirectory implements Directory {
       ActorRef<Object> ref = running.get(key);
       if (ref == null) {
         Behavior<?> b = switch (key.kind()) {
-          case CONVERSATION -> Conversation.create(key.id(), directory.get(), clock, settings);
+          case CONVERSATION -> Conversation.create(key.id(), directory.get(), clock, settings, observer);
           case AGENT -> Agent.create(key.id(), directory.get(), clock, settings);
-          case TEAM -> Team.create(key.id(), directory.get(), clock, settings);
+          case TEAM -> Team.create(key.id(), directory.get(), clock, settings, observer);
         };
         ref = (ActorRef<Object>) (ActorRef<?>) ctx.spawn((Behavior<Object>) b,
             key.kind().name().toLowerCase() + "-" + (++incarnations));
