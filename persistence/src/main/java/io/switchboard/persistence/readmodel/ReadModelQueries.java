@@ -18,7 +18,7 @@ import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 
 /**
- * Queries on the read-model tables. Blocking JDBC runs on the executor given (a dispatcher of its
+ * Queries on the read-model tables (and the one write that is not a projection's: delivery receipts). Blocking JDBC runs on the executor given (a dispatcher of its
  * own), never on the caller's thread; each answer is a {@link CompletionStage} that fails with a
  * {@link CompletionException} wrapping the {@link SQLException} when the store is unavailable.
  */
@@ -36,6 +36,59 @@ public final class ReadModelQueries {
   ReadModelQueries(DataSource dataSource, Executor executor) {
     this.dataSource = dataSource;
     this.executor = executor;
+  }
+
+  /** A delivery receipt of a message the business sent. */
+  public record MessageStatus(String tenant, String channel, String messageId, String status, String recipient,
+      java.time.Instant at, String errors) {}
+
+  /** Records delivery receipts (they are facts to keep, not input to route). */
+  public CompletionStage<Integer> recordStatuses(List<MessageStatus> statuses) {
+    if (statuses.isEmpty()) return CompletableFuture.completedFuture(0);
+    return run(con -> {
+      try (PreparedStatement ps = con.prepareStatement("INSERT INTO sb_message_status (tenant, channel, message_id, "
+          + "status, recipient, at, errors, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+        java.time.Instant now = java.time.Instant.now();
+        for (MessageStatus m : statuses) {
+          ps.setString(1, m.tenant());
+          ps.setString(2, m.channel());
+          ps.setString(3, m.messageId());
+          ps.setString(4, m.status());
+          ps.setString(5, m.recipient());
+          ConversationProjectionHandler.timestamp(ps, 6, m.at());
+          ps.setString(7, m.errors());
+          ConversationProjectionHandler.timestamp(ps, 8, now);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      return statuses.size();
+    }, false);
+  }
+
+  /** The receipts recorded for one message, oldest first. */
+  public CompletionStage<List<MessageStatus>> statusesOf(String tenant, String messageId) {
+    return run(con -> {
+      List<MessageStatus> out = new ArrayList<>();
+      try (PreparedStatement ps = prepare(con, "SELECT tenant, channel, message_id, status, recipient, at, errors FROM "
+          + "sb_message_status WHERE tenant = ? AND message_id = ? ORDER BY received_at, at", List.of(tenant, messageId));
+           ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new MessageStatus(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+              rs.getString(5), ConversationProjectionHandler.instant(rs, 6), rs.getString(7)));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Completes when the read-model store answers a trivial query (readiness checks). */
+  public CompletionStage<Boolean> ping() {
+    return run(con -> {
+      try (PreparedStatement ps = con.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    });
   }
 
   public CompletionStage<Optional<ConversationSummary>> conversation(String conversationId) {
@@ -152,9 +205,13 @@ public final class ReadModelQueries {
   }
 
   private <T> CompletionStage<T> run(Query<T> query) {
+    return run(query, true);
+  }
+
+  private <T> CompletionStage<T> run(Query<T> query, boolean readOnly) {
     return CompletableFuture.supplyAsync(() -> {
       try (Connection con = dataSource.getConnection()) {
-        con.setReadOnly(true);
+        con.setReadOnly(readOnly);
         con.setAutoCommit(true);
         return query.run(con);
       } catch (SQLException e) {

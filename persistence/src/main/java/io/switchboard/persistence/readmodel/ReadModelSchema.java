@@ -14,7 +14,9 @@ import java.util.List;
  *       queries sum the shards;
  *   <li>{@code sb_webhook_outbox}: the events each tenant's webhook receives (assigned, re-routed,
  *       escalated, resolved), written in the projection's transaction and deleted once delivered;
- *       {@code event_id} ({@code persistenceId:sequenceNr}) lets a receiver drop a repeat.
+ *       {@code event_id} ({@code persistenceId:sequenceNr}) lets a receiver drop a repeat;
+ *   <li>{@code sb_message_status}: delivery receipts of messages the business sent (sent,
+ *       delivered, read, failed), recorded as they arrive, never routed.
  * </ul>
  */
 public final class ReadModelSchema {
@@ -69,6 +71,17 @@ public final class ReadModelSchema {
           created_at TIMESTAMP WITH TIME ZONE NOT NULL,
           attempts INT NOT NULL DEFAULT 0,
           next_attempt_at TIMESTAMP WITH TIME ZONE)""",
-        "CREATE INDEX IF NOT EXISTS sb_webhook_outbox_by_tenant ON sb_webhook_outbox (tenant, id)");
+        "CREATE INDEX IF NOT EXISTS sb_webhook_outbox_by_tenant ON sb_webhook_outbox (tenant, id)",
+        """
+        CREATE TABLE IF NOT EXISTS sb_message_status (
+          tenant VARCHAR NOT NULL,
+          channel VARCHAR NOT NULL,
+          message_id VARCHAR NOT NULL,
+          status VARCHAR(32) NOT NULL,
+          recipient VARCHAR,
+          at TIMESTAMP WITH TIME ZONE,
+          errors VARCHAR,
+          received_at TIMESTAMP WITH TIME ZONE NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS sb_message_status_by_message ON sb_message_status (tenant, message_id)");
   }
 }

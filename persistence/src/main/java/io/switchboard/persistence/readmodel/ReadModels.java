@@ -118,6 +118,11 @@ public final class ReadModels {
     return queries;
   }
 
+  /** The read models' connection pool, for other tables of the same store (the webhook outbox). */
+  public javax.sql.DataSource dataSource() {
+    return dataSource;
+  }
+
   /** Closes the connection pool (also done on actor-system termination). */
   public void close() {
     dataSource.close();
