@@ -1,0 +1,220 @@
+package io.switchboard.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import io.switchboard.RouterCore;
+import io.switchboard.gateway.api.AdminRoutes;
+import io.switchboard.gateway.api.AgentRoutes;
+import io.switchboard.gateway.api.ConnectorReplies;
+import io.switchboard.gateway.api.WhatsAppRoutes;
+import io.switchboard.gateway.outbound.ChannelConnector;
+import io.switchboard.gateway.outbound.JdbcOutbox;
+import io.switchboard.gateway.outbound.OutboundSettings;
+import io.switchboard.gateway.outbound.TenantWebhookTargets;
+import io.switchboard.gateway.outbound.WebhookDispatcher;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import io.switchboard.gateway.api.Auth;
+import io.switchboard.gateway.api.ConversationRoutes;
+import io.switchboard.gateway.api.Entities;
+import io.switchboard.gateway.api.Errors;
+import io.switchboard.gateway.api.Json;
+import io.switchboard.gateway.api.OpsRoutes;
+import io.switchboard.gateway.api.TeamRoutes;
+import io.switchboard.gateway.api.Validation;
+import io.switchboard.gateway.live.AgentEvents;
+import io.switchboard.gateway.live.LiveEvents;
+import io.switchboard.gateway.tenant.Tenant;
+import io.switchboard.persistence.Store;
+import io.switchboard.persistence.StoreSettings;
+import io.switchboard.persistence.readmodel.ReadModels;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.japi.function.Function;
+
+/**
+ * One Switchboard node: the store's schema, the actor system as a cluster member (joining itself
+ * when no seed nodes are configured), the routing core, tenants, read models, agents' live
+ * streams, and the HTTP API bound on {@code switchboard.gateway.host:port}. {@link #start} is what
+ * {@link Main} and the tests call.
+ */
+public final class Gateway {
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final Metrics metrics;
+
+  private Gateway(ActorSystem<Void> system, ServerBinding binding, Metrics metrics) {
+    this.system = system;
+    this.binding = binding;
+    this.metrics = metrics;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** Unbinds and terminates the actor system (coordinated shutdown). */
+  public void stop() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("the actor system did not terminate in time", e);
+    }
+  }
+
+  /**
+   * Creates the schema (blocking, before anything runs), starts the node and binds the API.
+   *
+   * @param app the application's configuration; the store's Pekko settings are layered over it
+   */
+  public static CompletionStage<Gateway> start(Config app) {
+    StoreSettings store = StoreSettings.from(app);
+    Store.createSchema(store);
+    Config config = Store.pekkoConfig(store).withFallback(app);
+    GatewaySettings settings = GatewaySettings.from(config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), config.getString("switchboard.system-name"),
+        config);
+    Cluster cluster = Cluster.get(system);
+    if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+
+    Metrics metrics = new Metrics();
+    ActorRef<AgentEvents.Command> topics = system.systemActorOf(AgentEvents.create(), "agent-events", Props.empty());
+    RouterCore.init(system, Clock.systemUTC(), new Observers(metrics, new LiveEvents(topics)));
+    Tenant.init(system);
+    ReadModels readModels = ReadModels.start(system, store);
+    JdbcOutbox.createTables(readModels.dataSource());
+    // One dispatcher for the whole cluster: two would deliver the same outbox rows twice, out of order.
+    ClusterSingleton.get(system).init(SingletonActor.of(WebhookDispatcher.create(new JdbcOutbox(readModels.dataSource()),
+        new TenantWebhookTargets(ClusterSharding.get(system), settings.askTimeout(), system.executionContext()),
+        OutboundSettings.from(config)), "webhook-dispatcher"));
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "http-client-pools",
+        () -> Http.get(system).shutdownAllConnectionPools().thenApply(x -> Done.getInstance()));
+    Readiness readiness = new Readiness(system, cluster, readModels);
+
+    ObjectMapper json = Json.mapper();
+    Errors errors = new Errors(json, settings.retryAfter());
+    Validation valid = new Validation(settings.maxIdLength(), settings.maxTextLength());
+    ClusterSharding sharding = ClusterSharding.get(system);
+    Entities entities = new Entities(sharding, settings.askTimeout());
+    Auth auth = new Auth(json, errors, valid, sharding, settings);
+    AdminRoutes admin = new AdminRoutes(json, errors, valid, auth, sharding, settings.askTimeout());
+    TeamRoutes teams = new TeamRoutes(json, errors, valid, entities, readModels.queries());
+    AgentRoutes agents = new AgentRoutes(json, errors, valid, entities, readModels.queries(), topics,
+        settings.sseKeepAlive());
+    OutboundSettings outbound = OutboundSettings.from(config);
+    ChannelConnector connector = new ChannelConnector(system, outbound);
+    ConversationRoutes conversations = new ConversationRoutes(json, errors, valid, entities, readModels.queries(),
+        metrics, new ConnectorReplies(connector, system.executionContext()), Clock.systemUTC());
+    WhatsAppRoutes whatsapp = new WhatsAppRoutes(json, errors, valid, auth, entities, readModels.queries(), metrics,
+        system.executionContext());
+    OpsRoutes ops = new OpsRoutes(json, errors, valid, metrics, readiness);
+
+    AllDirectives d = new AllDirectives() {};
+    Route api = d.concat(
+        ops.routes(),
+        d.pathPrefix("v1", () -> d.concat(
+            admin.routes(),
+            whatsapp.routes(),
+            d.pathPrefix("tenants", () -> d.pathPrefix(org.apache.pekko.http.javadsl.server.PathMatchers.segment(),
+                tenant -> auth.tenant(tenant, tenantSettings -> d.concat(
+                    teams.routes(tenant),
+                    agents.routes(tenant),
+                    conversations.routes(tenant, tenantSettings))))))));
+    Route sealed = d.withSizeLimit(settings.maxBodySize(), () -> d.handleExceptions(errors.exceptionHandler(),
+        () -> d.handleRejections(errors.rejectionHandler(), () -> api)));
+
+    Function<HttpRequest, CompletionStage<HttpResponse>> handler = limitInFlight(
+        sealed.seal(errors.rejectionHandler(), errors.exceptionHandler()).handler(system), settings, errors, system);
+    return Http.get(system).newServerAt(settings.host(), settings.port()).bind(handler).thenApply(binding -> {
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind",
+          () -> binding.unbind().thenApply(x -> Done.getInstance()));
+      system.log().info("Switchboard listening on {}:{} (store: {})", settings.host(),
+          binding.localAddress().getPort(), store.describe());
+      return new Gateway(system, binding, metrics);
+    });
+  }
+
+  /** Beyond {@code max-in-flight} requests being answered on this node: 503 with Retry-After at once. */
+  private static Function<HttpRequest, CompletionStage<HttpResponse>> limitInFlight(
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler, GatewaySettings settings, Errors errors,
+      ActorSystem<?> system) {
+    AtomicInteger inFlight = new AtomicInteger();
+    org.apache.pekko.stream.Materializer materializer = org.apache.pekko.stream.Materializer.matFromSystem(system);
+    return request -> {
+      if (inFlight.incrementAndGet() > settings.maxInFlight()) {
+        inFlight.decrementAndGet();
+        request.discardEntityBytes(materializer);
+        return CompletableFuture.completedFuture(errors.unavailable("overloaded: too many requests in flight"));
+      }
+      try {
+        return handler.apply(request).whenComplete((r, t) -> inFlight.decrementAndGet());
+      } catch (Exception e) {
+        inFlight.decrementAndGet();
+        return CompletableFuture.failedFuture(e);
+      }
+    };
+  }
+
+  /** Ready when this node is an Up cluster member, the read models started and the store answers. */
+  static final class Readiness implements OpsRoutes.Readiness {
+    private final AtomicReference<String> storeProblem = new AtomicReference<>("store not checked yet");
+    private final Cluster cluster;
+    private final ReadModels readModels;
+
+    Readiness(ActorSystem<?> system, Cluster cluster, ReadModels readModels) {
+      this.cluster = cluster;
+      this.readModels = readModels;
+      system.scheduler().scheduleAtFixedRate(Duration.ZERO, Duration.ofSeconds(2), () ->
+          readModels.queries().ping().whenComplete((ok, t) ->
+              storeProblem.set(t == null ? null : "the store does not answer: " + rootMessage(t))),
+          system.executionContext());
+    }
+
+    @Override
+    public String notReadyBecause() {
+      if (cluster.selfMember().status() != MemberStatus.up()) return "not yet an Up member of the cluster";
+      CompletableFuture<Done> rm = readModels.ready().toCompletableFuture();
+      if (!rm.isDone()) return "read models starting";
+      if (rm.isCompletedExceptionally()) return "read models failed to start";
+      return storeProblem.get();
+    }
+
+    private static String rootMessage(Throwable t) {
+      Throwable c = t;
+      while (c.getCause() != null) c = c.getCause();
+      return c.getMessage();
+    }
+  }
+}

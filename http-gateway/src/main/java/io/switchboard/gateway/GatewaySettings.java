@@ -1,0 +1,31 @@
+package io.switchboard.gateway;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** The gateway's settings, read once from {@code switchboard.gateway}. */
+public record GatewaySettings(
+    String host,
+    int port,
+    String adminKey,
+    long maxBodySize,
+    int maxTextLength,
+    int maxIdLength,
+    Duration askTimeout,
+    int maxInFlight,
+    Duration retryAfter,
+    Duration sseKeepAlive,
+    String bootstrapFile) {
+
+  public static GatewaySettings from(Config root) {
+    Config c = root.getConfig("switchboard.gateway");
+    return new GatewaySettings(c.getString("host"), c.getInt("port"), c.getString("admin-key"),
+        c.getBytes("max-body-size"), c.getInt("max-text-length"), c.getInt("max-id-length"),
+        c.getDuration("ask-timeout"), c.getInt("max-in-flight"), c.getDuration("retry-after"),
+        c.getDuration("sse-keep-alive"), c.getString("bootstrap-file"));
+  }
+
+  public boolean adminEnabled() {
+    return adminKey != null && !adminKey.isBlank();
+  }
+}

@@ -1,0 +1,107 @@
+package io.switchboard.gateway.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.Outcome;
+import io.switchboard.gateway.tenant.ApiKeys;
+import io.switchboard.gateway.tenant.Tenant;
+import io.switchboard.gateway.tenant.TenantSettings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The provider's admin API ({@code /v1/admin}, admin key only): create or update a tenant, read it
+ * (secrets are never shown back, only whether they are set), issue and revoke its API keys (a new
+ * key is shown once).
+ */
+public final class AdminRoutes extends RouteSupport {
+  private final Auth auth;
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+
+  public AdminRoutes(ObjectMapper json, Errors errors, Validation valid, Auth auth, ClusterSharding sharding,
+      Duration timeout) {
+    super(json, errors, valid);
+    this.auth = auth;
+    this.sharding = sharding;
+    this.timeout = timeout;
+  }
+
+  /** A tenant as the admin sees it. */
+  public record TenantView(String tenant, String displayName, boolean verifyTokenSet, boolean appSecretSet,
+      String webhookUrl, boolean webhookSecretSet, String defaultTeam, Map<String, String> whatsappNumbers,
+      List<KeyView> apiKeys) {}
+
+  public record KeyView(String keyId, String label, Instant createdAt) {}
+
+  /** Shown once: the key itself is not stored. */
+  public record NewKey(String keyId, String apiKey, String label) {}
+
+  public Route routes() {
+    return pathPrefix("admin", () -> auth.admin(() -> pathPrefix("tenants", () ->
+        pathPrefix(PathMatchers.segment(), tenant -> concat(
+            pathEnd(() -> concat(
+                put(() -> body(Requests.TenantRequest.class, r -> configure(valid.name("tenant", tenant), r))),
+                get(() -> view(tenant)))),
+            pathPrefix("api-keys", () -> concat(
+                pathEnd(() -> post(() -> body(Requests.ApiKeyRequest.class, r -> newKey(tenant, r)))),
+                path(PathMatchers.segment(), keyId -> delete(() -> revoke(tenant, keyId))))))))));
+  }
+
+  private CompletionStage<Outcome> ask(String tenant, java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<Outcome>, Tenant.Command> f) {
+    return sharding.entityRefFor(Tenant.ENTITY_TYPE_KEY, tenant).ask(f::apply, timeout);
+  }
+
+  private Route configure(String tenant, Requests.TenantRequest r) {
+    r.validate(valid);
+    TenantSettings s = new TenantSettings(r.displayName(), r.verifyToken(), r.appSecret(), r.webhookUrl(),
+        r.webhookSecret(), r.defaultTeam() == null ? null : tenant + "/" + r.defaultTeam(),
+        r.whatsappNumbers() == null ? Map.of() : r.whatsappNumbers().entrySet().stream()
+            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> tenant + "/" + e.getValue())));
+    return outcome(ask(tenant, to -> new Tenant.Configure(s, to)), o -> await(auth.tenantView(tenant), v ->
+        json("created".equals(o.message()) ? StatusCodes.CREATED : StatusCodes.OK, viewOf(v))));
+  }
+
+  private Route view(String tenant) {
+    return await(auth.tenantView(tenant), v -> v.state() == null
+        ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "no tenant " + tenant))
+        : ok(viewOf(v)));
+  }
+
+  private Route newKey(String tenant, Requests.ApiKeyRequest r) {
+    r.validate(valid);
+    ApiKeys.Generated key = ApiKeys.generate(tenant);
+    return outcome(ask(tenant, to -> new Tenant.AddApiKey(key.keyId(), ApiKeys.hash(key.secret()), r.label(), to)),
+        o -> json(StatusCodes.CREATED, new NewKey(key.keyId(), key.token(), r.label())));
+  }
+
+  private Route revoke(String tenant, String keyId) {
+    return outcome(ask(tenant, to -> new Tenant.RevokeApiKey(keyId, to)),
+        o -> complete(StatusCodes.NO_CONTENT));
+  }
+
+  static String local(String id) {
+    if (id == null) return null;
+    int slash = id.indexOf('/');
+    return slash < 0 ? id : id.substring(slash + 1);
+  }
+
+  private static TenantView viewOf(Tenant.View v) {
+    TenantSettings s = v.state().settings();
+    return new TenantView(v.tenantId(), s.displayName(), set(s.verifyToken()), set(s.appSecret()), s.webhookUrl(),
+        set(s.webhookSecret()), local(s.defaultTeam()),
+        s.whatsappNumbers().entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+            e -> local(e.getValue()))),
+        v.state().apiKeys().values().stream().map(k -> new KeyView(k.keyId(), k.label(), k.createdAt())).toList());
+  }
+
+  private static boolean set(String s) {
+    return s != null && !s.isEmpty();
+  }
+}

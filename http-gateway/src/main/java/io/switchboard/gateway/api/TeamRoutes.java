@@ -1,0 +1,51 @@
+package io.switchboard.gateway.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.persistence.readmodel.ReadModelQueries;
+import io.switchboard.routing.EscalationTarget;
+import io.switchboard.team.Team;
+import io.switchboard.team.TeamConfig;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code /v1/tenants/{t}/teams/{team}}: configure a team (PUT), read it with its live queue and
+ * members (GET), its waiting pool from the read model ({@code /waiting}); figures of every team
+ * ({@code /v1/tenants/{t}/stats/teams}) are in {@link ConversationRoutes}.
+ */
+public final class TeamRoutes extends RouteSupport {
+  private final Entities entities;
+  private final ReadModelQueries queries;
+
+  public TeamRoutes(ObjectMapper json, Errors errors, Validation valid, Entities entities, ReadModelQueries queries) {
+    super(json, errors, valid);
+    this.entities = entities;
+    this.queries = queries;
+  }
+
+  public Route routes(String tenant) {
+    return pathPrefix("teams", () -> pathPrefix(PathMatchers.segment(), name -> {
+      String teamId = tenant + "/" + valid.name("team", name);
+      return concat(
+          pathEnd(() -> concat(
+              put(() -> body(Requests.TeamRequest.class, r -> configure(tenant, teamId, r))),
+              get(() -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v)))))),
+          path("waiting", () -> get(() -> Paging.page(this, (limit, offset) ->
+              await(queries.waitingPool(tenant, teamId, limit, offset),
+                  rows -> ok(new Views.Page<>(Views.ConversationRow.of(rows), limit, offset)))))));
+    }));
+  }
+
+  private Route configure(String tenant, String teamId, Requests.TeamRequest r) {
+    r.validate(valid);
+    String p = tenant + "/";
+    EscalationTarget escalation = r.escalation() == null ? null : r.escalation().supervisor() != null
+        ? EscalationTarget.supervisor(p + r.escalation().supervisor()) : EscalationTarget.team(p + r.escalation().team());
+    TeamConfig config = new TeamConfig(r.members().stream().map(m -> p + m).toList(), r.strategy(), r.replyWindow(),
+        r.maxReroutes() == null ? 3 : r.maxReroutes(), escalation, r.queueWait(),
+        r.overflowTeam() == null ? null : p + r.overflowTeam(), r.businessHours(), r.idleAutoResolve(),
+        Boolean.TRUE.equals(r.rerouteAnsweredOnOffline()));
+    return outcome(entities.team(teamId, to -> new Team.Configure(config, to)),
+        o -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v))));
+  }
+}

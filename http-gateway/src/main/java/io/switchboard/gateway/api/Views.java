@@ -1,0 +1,113 @@
+package io.switchboard.gateway.api;
+
+import io.switchboard.agent.Agent;
+import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.readmodel.ConversationSummary;
+import io.switchboard.persistence.readmodel.RoutingStats;
+import io.switchboard.team.Team;
+import io.switchboard.team.TeamConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** What the API answers, as records; ids are shown within the tenant (names, {@code channel:contact}). */
+public final class Views {
+  private Views() {}
+
+  static String local(String id) {
+    return AdminRoutes.local(id);
+  }
+
+  /** A conversation as its entity holds it now (exact). */
+  public record ConversationView(String conversation, String status, String team, String agent, int priority,
+      String reason, String escalatedTo, Instant waitingSince, Instant assignedAt, Instant replyDeadline,
+      Instant serviceWindowClosesAt, boolean serviceWindowOpen, boolean answered, int reroutes, int episode,
+      long messages, String waitingBecause) {
+    static ConversationView of(Conversation.View v, Instant now) {
+      Conversation.State s = v.state();
+      boolean open = !s.serviceWindowClosed() && s.serviceWindowClosesAt() != null
+          && now.isBefore(s.serviceWindowClosesAt());
+      return new ConversationView(local(v.conversationId()), s.status().name(), local(s.team()), local(s.agentId()),
+          s.priority(), s.reason(), local(s.escalatedTo()), s.waitingSince(), s.assignedAt(), s.replyDeadline(),
+          s.serviceWindowClosesAt(), open, s.answered(), s.reroutes(), s.episodes(), s.messages(), v.queueReason());
+    }
+  }
+
+  /** A conversation as the read model shows it (may trail the entity by a moment). */
+  public record ConversationRow(String conversation, String channel, String contact, String status, String team,
+      String agent, int priority, String reason, String escalatedTo, int episode, Instant openedAt,
+      Instant waitingSince, Instant assignedAt, Instant firstResponseAt, int reroutes, Instant updatedAt) {
+    static ConversationRow of(ConversationSummary c) {
+      return new ConversationRow(local(c.conversationId()), c.channel(), c.contact(), c.status().name(),
+          local(c.team()), local(c.agentId()), c.priority(), c.reason(), local(c.escalatedTo()), c.episode(),
+          c.openedAt(), c.waitingSince(), c.assignedAt(), c.firstResponseAt(), c.reroutes(), c.updatedAt());
+    }
+
+    static List<ConversationRow> of(List<ConversationSummary> rows) {
+      return rows.stream().map(ConversationRow::of).toList();
+    }
+  }
+
+  public record Page<T>(List<T> items, int limit, int offset) {}
+
+  public record MemberView(String agent, String presence, Map<String, Integer> load, int open) {}
+
+  public record QueuedView(String conversation, int priority, String reason, Instant since, Instant deadline) {}
+
+  public record TeamView(String team, List<String> members, String strategy, Duration replyWindow, int maxReroutes,
+      String escalationSupervisor, String escalationTeam, Duration queueWait, String overflowTeam,
+      Object businessHours, Duration idleAutoResolve, boolean rerouteAnsweredOnOffline, List<QueuedView> queue,
+      List<MemberView> memberStatus) {
+    static TeamView of(Team.View v) {
+      TeamConfig c = v.config();
+      if (c == null) {
+        return new TeamView(local(v.teamId()), List.of(), null, null, 0, null, null, null, null, null, null, false,
+            List.of(), List.of());
+      }
+      return new TeamView(local(v.teamId()), c.members().stream().map(Views::local).toList(), c.strategy().name(),
+          c.replyWindow(), c.maxReroutes(), c.escalation() == null ? null : local(c.escalation().supervisorAgent()),
+          c.escalation() == null ? null : local(c.escalation().team()), c.queueWaitLimit(), local(c.overflowTeam()),
+          c.businessHours(), c.idleAutoResolve(), c.rerouteAnsweredOnOffline(),
+          v.queue().stream().map(e -> new QueuedView(local(e.request().conversationId()), e.request().priority(),
+              e.reason(), e.enqueuedAt(), e.deadline())).toList(),
+          v.members().values().stream().map(m -> new MemberView(local(m.agentId()), m.presence().name(), m.load(),
+              m.totalOpen())).toList());
+    }
+  }
+
+  public record AgentView(String agent, String presence, Map<String, Integer> capacity, Map<String, Integer> skills,
+      List<String> languages, String role, List<String> teams, List<String> holding, Map<String, Integer> load,
+      Instant offlineGraceEnds, List<String> escalations) {
+    static AgentView of(Agent.View v) {
+      Agent.State s = v.state();
+      return new AgentView(local(v.agentId()), s.presence().name(), s.profile().capacity(), s.profile().skills(),
+          s.profile().languages().stream().sorted().toList(), s.profile().role().name(),
+          s.teams().stream().map(Views::local).sorted().toList(),
+          s.holds().keySet().stream().map(Views::local).sorted().toList(), s.load(), s.offlineGraceEnds(),
+          v.escalations().stream().map(Views::local).sorted().toList());
+    }
+  }
+
+  public record StatsView(String subject, long assignments, long firstResponses, Duration averageFirstResponse,
+      Duration maxFirstResponse, long reroutes, long escalations, long resolutions) {
+    static List<StatsView> of(List<RoutingStats> stats) {
+      return stats.stream().map(s -> new StatsView(local(s.subject()), s.assignments(), s.firstResponses(),
+          s.averageFirstResponse(), s.maxFirstResponse(), s.reroutes(), s.escalations(), s.resolutions())).toList();
+    }
+  }
+
+  public record Counts(Map<String, Long> byStatus) {
+    static Counts of(Map<Conversation.Status, Long> m) {
+      Map<String, Long> out = new TreeMap<>();
+      m.forEach((k, v) -> out.put(k.name(), v));
+      return new Counts(out);
+    }
+  }
+
+  public record Accepted(String status, String conversation, String message) {}
+
+  /** A delivery receipt (sent, delivered, read, failed) of a message the business sent. */
+  public record StatusView(String messageId, String status, String recipient, Instant at, String errors) {}
+}
