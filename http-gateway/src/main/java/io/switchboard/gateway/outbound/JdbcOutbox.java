@@ -1,11 +1,9 @@
 package io.switchboard.gateway.outbound;
 
-import io.switchboard.persistence.Store;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -36,50 +34,6 @@ public final class JdbcOutbox {
 
   public JdbcOutbox(DataSource dataSource) {
     this.dataSource = dataSource;
-  }
-
-  /**
-   * The dead-letter table: the outbox's columns (its {@code id} kept, so a tenant's dead events keep
-   * their order) plus the last error and when the event was given up. Idempotent.
-   */
-  public static List<String> tableStatements() {
-    return List.of(
-        """
-        CREATE TABLE IF NOT EXISTS sb_webhook_dead (
-          id BIGINT NOT NULL PRIMARY KEY,
-          tenant VARCHAR NOT NULL,
-          event_id VARCHAR NOT NULL,
-          event_type VARCHAR(40) NOT NULL,
-          conversation_id VARCHAR NOT NULL,
-          payload VARCHAR NOT NULL,
-          created_at TIMESTAMP WITH TIME ZONE NOT NULL,
-          attempts INT NOT NULL DEFAULT 0,
-          next_attempt_at TIMESTAMP WITH TIME ZONE,
-          last_error VARCHAR,
-          failed_at TIMESTAMP WITH TIME ZONE NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS sb_webhook_dead_by_tenant ON sb_webhook_dead (tenant, id)");
-  }
-
-  /**
-   * Creates {@code sb_webhook_dead} if it is missing. Blocking: call it at start-up, next to
-   * {@code Store.createSchema} (which creates the outbox itself), never from an actor.
-   *
-   * @throws Store.SchemaException naming the statement that failed
-   */
-  public static void createTables(DataSource dataSource) {
-    try (Connection con = dataSource.getConnection(); Statement st = con.createStatement()) {
-      con.setAutoCommit(true);
-      for (String sql : tableStatements()) {
-        try {
-          st.execute(sql);
-        } catch (SQLException e) {
-          throw new Store.SchemaException("creating the webhook dead-letter table failed at: "
-              + sql.lines().findFirst().orElse(sql) + ": " + e.getMessage(), e);
-        }
-      }
-    } catch (SQLException e) {
-      throw new Store.SchemaException("cannot connect to create the webhook dead-letter table: " + e.getMessage(), e);
-    }
   }
 
   /**

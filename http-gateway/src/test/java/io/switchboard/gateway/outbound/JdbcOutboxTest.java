@@ -54,7 +54,6 @@ class JdbcOutboxTest {
     ds.setUser(s.user());
     ds.setPassword(s.password());
     try {
-      JdbcOutbox.createTables(ds);
       exercise(ds);
     } finally {
       try (Connection con = ds.getConnection(); Statement st = con.createStatement()) {
@@ -64,7 +63,6 @@ class JdbcOutboxTest {
   }
 
   private static void exercise(DataSource ds) throws SQLException {
-    JdbcOutbox.createTables(ds); // again: idempotent
     JdbcOutbox outbox = new JdbcOutbox(ds);
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 

@@ -17,7 +17,7 @@ import java.util.List;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 
-/** A real outbox for the tests: the store's schema on H2 plus the dead-letter table, and plain-JDBC helpers. */
+/** A real outbox for the tests: the store's schema on H2 (outbox and dead-letter tables), and plain-JDBC helpers. */
 final class TestOutbox {
   private TestOutbox() {}
 
@@ -32,7 +32,6 @@ final class TestOutbox {
     ds.setURL(s.jdbcUrl());
     ds.setUser(s.user());
     ds.setPassword(s.password());
-    JdbcOutbox.createTables(ds);
     return ds;
   }
 

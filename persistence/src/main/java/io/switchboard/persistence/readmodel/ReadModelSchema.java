@@ -15,6 +15,8 @@ import java.util.List;
  *   <li>{@code sb_webhook_outbox}: the events each tenant's webhook receives (assigned, re-routed,
  *       escalated, resolved), written in the projection's transaction and deleted once delivered;
  *       {@code event_id} ({@code persistenceId:sequenceNr}) lets a receiver drop a repeat;
+ *   <li>{@code sb_webhook_dead}: outbox rows given up after their last delivery attempt (the outbox's
+ *       columns, its id kept so a tenant's dead events keep their order, the last error, when);
  *   <li>{@code sb_message_status}: delivery receipts of messages the business sent (sent,
  *       delivered, read, failed), recorded as they arrive, never routed.
  * </ul>
@@ -72,6 +74,20 @@ public final class ReadModelSchema {
           attempts INT NOT NULL DEFAULT 0,
           next_attempt_at TIMESTAMP WITH TIME ZONE)""",
         "CREATE INDEX IF NOT EXISTS sb_webhook_outbox_by_tenant ON sb_webhook_outbox (tenant, id)",
+        """
+        CREATE TABLE IF NOT EXISTS sb_webhook_dead (
+          id BIGINT NOT NULL PRIMARY KEY,
+          tenant VARCHAR NOT NULL,
+          event_id VARCHAR NOT NULL,
+          event_type VARCHAR(40) NOT NULL,
+          conversation_id VARCHAR NOT NULL,
+          payload VARCHAR NOT NULL,
+          created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+          attempts INT NOT NULL DEFAULT 0,
+          next_attempt_at TIMESTAMP WITH TIME ZONE,
+          last_error VARCHAR,
+          failed_at TIMESTAMP WITH TIME ZONE NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS sb_webhook_dead_by_tenant ON sb_webhook_dead (tenant, id)",
         """
         CREATE TABLE IF NOT EXISTS sb_message_status (
           tenant VARCHAR NOT NULL,
