@@ -29,7 +29,10 @@ public final class TeamRoutes extends RouteSupport {
       return concat(
           pathEnd(() -> concat(
               put(() -> body(Requests.TeamRequest.class, r -> configure(tenant, teamId, r))),
-              get(() -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v)))))),
+              get(() -> await(entities.teamView(teamId), v -> v.config() == null
+                  ? complete(errors.response(org.apache.pekko.http.javadsl.model.StatusCodes.NOT_FOUND, "not_found",
+                      "no team " + name + " (never configured)"))
+                  : ok(Views.TeamView.of(v)))))),
           path("waiting", () -> get(() -> Paging.page(this, (limit, offset) ->
               await(queries.waitingPool(tenant, teamId, limit, offset),
                   rows -> ok(new Views.Page<>(Views.ConversationRow.of(rows), limit, offset)))))));
@@ -37,6 +40,13 @@ public final class TeamRoutes extends RouteSupport {
   }
 
   private Route configure(String tenant, String teamId, Requests.TeamRequest r) {
+    TeamConfig config = configOf(tenant, r, valid);
+    return outcome(entities.team(teamId, to -> new Team.Configure(config, to)),
+        o -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v))));
+  }
+
+  /** A validated request as the team's configuration (names become {@code tenant/name} ids). */
+  public static TeamConfig configOf(String tenant, Requests.TeamRequest r, Validation valid) {
     r.validate(valid);
     String p = tenant + "/";
     EscalationTarget escalation = r.escalation() == null ? null : r.escalation().supervisor() != null
@@ -45,7 +55,6 @@ public final class TeamRoutes extends RouteSupport {
         r.maxReroutes() == null ? 3 : r.maxReroutes(), escalation, r.queueWait(),
         r.overflowTeam() == null ? null : p + r.overflowTeam(), r.businessHours(), r.idleAutoResolve(),
         Boolean.TRUE.equals(r.rerouteAnsweredOnOffline()));
-    return outcome(entities.team(teamId, to -> new Team.Configure(config, to)),
-        o -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v))));
+    return config;
   }
 }

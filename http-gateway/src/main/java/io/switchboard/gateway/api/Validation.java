@@ -14,6 +14,8 @@ public final class Validation {
 
   /** Names of tenants, teams, agents: lower-case letters, digits, '-', '_' and '.'. */
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+  /** Tenants: part of their API keys ({@code sb_<tenant>.…}), so no '.' or '_'. */
+  private static final Pattern TENANT = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   /** Channels: a lower-case word such as whatsapp, sms, webchat. */
   private static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
 
@@ -27,6 +29,15 @@ public final class Validation {
     if (value.length() > maxIdLength || !NAME.matcher(value).matches()) {
       throw ApiException.badRequest("invalid_request", field + " must be 1-" + maxIdLength
           + " characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit: '" + clip(value) + "'");
+    }
+    return value;
+  }
+
+  public String tenant(String value) {
+    required("tenant", value);
+    if (!TENANT.matcher(value).matches()) {
+      throw ApiException.badRequest("invalid_request", "a tenant is named with 1-63 characters of a-z, 0-9 or '-', "
+          + "starting with a letter or digit: '" + clip(value) + "'");
     }
     return value;
   }
