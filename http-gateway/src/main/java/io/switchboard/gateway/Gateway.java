@@ -114,7 +114,6 @@ public final class Gateway {
     RouterCore.init(system, Clock.systemUTC(), new Observers(metrics, new LiveEvents(topics)));
     Tenant.init(system);
     ReadModels readModels = ReadModels.start(system, store);
-    JdbcOutbox.createTables(readModels.dataSource());
     // One dispatcher for the whole cluster: two would deliver the same outbox rows twice, out of order.
     ClusterSingleton.get(system).init(SingletonActor.of(WebhookDispatcher.create(new JdbcOutbox(readModels.dataSource()),
         new TenantWebhookTargets(ClusterSharding.get(system), settings.askTimeout(), system.executionContext()),

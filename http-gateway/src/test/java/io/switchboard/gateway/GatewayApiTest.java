@@ -234,6 +234,57 @@ class GatewayApiTest {
   }
 
   @Test
+  void aConversationIsTransferredToAnotherTeamAndToANamedAgentAndListsFollow() {
+    for (String a : List.of("tom", "tia")) {
+      ok(gw.call("PUT", "/v1/tenants/acme/agents/" + a, acme, Map.of("capacity", Map.of("*", 2))));
+      ok(gw.call("PUT", "/v1/tenants/acme/agents/" + a + "/presence", acme, Map.of("presence", "ONLINE")));
+    }
+    ok(gw.call("PUT", "/v1/tenants/acme/teams/first", acme, Map.of("members", List.of("tom"), "strategy", "ROUND_ROBIN")));
+    ok(gw.call("PUT", "/v1/tenants/acme/teams/second", acme, Map.of("members", List.of("tia"), "strategy",
+        "ROUND_ROBIN")));
+    Map<String, Object> msg = new java.util.HashMap<>(inbound("sms", "5550001", "s-1"));
+    msg.put("team", "first");
+    assertEquals(202, gw.call("POST", "/v1/tenants/acme/messages", acme, msg).status());
+    String c = "/v1/tenants/acme/conversations/sms:5550001";
+    eventually(() -> assertEquals("tom", gw.call("GET", c, acme, null).text("agent")));
+
+    Answer toTeam = gw.call("POST", c + "/transfer", acme, Map.of("toTeam", "second", "requestedBy", "tom"));
+    assertEquals(200, toTeam.status(), toTeam.raw());
+    eventually(() -> {
+      Answer now = gw.call("GET", c, acme, null);
+      assertEquals("second", now.text("team"), now.raw());
+      assertEquals("tia", now.text("agent"), now.raw());
+    });
+    Answer toAgent = gw.call("POST", c + "/transfer", acme, Map.of("toAgent", "tom", "requestedBy", "tia"));
+    assertEquals(200, toAgent.status(), toAgent.raw());
+    eventually(() -> assertEquals("tom", gw.call("GET", c, acme, null).text("agent")));
+
+    eventually(() -> {
+      Answer list = gw.call("GET", "/v1/tenants/acme/conversations?team=second&status=ASSIGNED", acme, null);
+      assertEquals(1, list.body().get("items").size(), list.raw());
+      assertEquals("sms:5550001", list.body().get("items").get(0).get("conversation").asText());
+      Answer teams = gw.call("GET", "/v1/tenants/acme/stats/teams", acme, null);
+      boolean first = false;
+      for (var t : teams.body()) if ("first".equals(t.get("subject").asText())) first = t.get("assignments").asInt() == 1;
+      assertTrue(first, teams.raw());
+    });
+  }
+
+  @Test
+  void metricsCountWhatHappened() {
+    Map<String, Object> msg = new java.util.HashMap<>(inbound("telegram", "m-77", "t-77"));
+    msg.put("team", "support");
+    assertEquals(202, gw.call("POST", "/v1/tenants/acme/messages", acme, msg).status());
+    eventually(() -> {
+      String m = gw.call("GET", "/metrics", null, null).raw();
+      assertTrue(m.contains("switchboard_messages_in_total{channel=\"telegram\",source=\"api\"} 1.0"), m);
+      assertTrue(m.contains("switchboard_conversations_opened_total"), m);
+      assertTrue(m.contains("switchboard_routing_latency_seconds_bucket"), m);
+      assertTrue(m.contains("switchboard_queue_length{team=\"acme/"), m);
+    });
+  }
+
+  @Test
   void aMessageWithNoTeamToGoToIsRefusedWithAReason() {
     error(422, "no_route", gw.call("POST", "/v1/tenants/globex/messages", globex, inbound("sms", "555", "m-1")));
   }

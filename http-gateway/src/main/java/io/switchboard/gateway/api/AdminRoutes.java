@@ -47,7 +47,7 @@ public final class AdminRoutes extends RouteSupport {
     return pathPrefix("admin", () -> auth.admin(() -> pathPrefix("tenants", () ->
         pathPrefix(PathMatchers.segment(), tenant -> concat(
             pathEnd(() -> concat(
-                put(() -> body(Requests.TenantRequest.class, r -> configure(valid.name("tenant", tenant), r))),
+                put(() -> body(Requests.TenantRequest.class, r -> configure(valid.tenant(tenant), r))),
                 get(() -> view(tenant)))),
             pathPrefix("api-keys", () -> concat(
                 pathEnd(() -> post(() -> body(Requests.ApiKeyRequest.class, r -> newKey(tenant, r)))),
@@ -58,12 +58,17 @@ public final class AdminRoutes extends RouteSupport {
     return sharding.entityRefFor(Tenant.ENTITY_TYPE_KEY, tenant).ask(f::apply, timeout);
   }
 
-  private Route configure(String tenant, Requests.TenantRequest r) {
+  /** A validated request as the tenant entity's settings (team names become {@code tenant/name} ids). */
+  public static TenantSettings settingsOf(String tenant, Requests.TenantRequest r, Validation valid) {
     r.validate(valid);
-    TenantSettings s = new TenantSettings(r.displayName(), r.verifyToken(), r.appSecret(), r.webhookUrl(),
+    return new TenantSettings(r.displayName(), r.verifyToken(), r.appSecret(), r.webhookUrl(),
         r.webhookSecret(), r.defaultTeam() == null ? null : tenant + "/" + r.defaultTeam(),
         r.whatsappNumbers() == null ? Map.of() : r.whatsappNumbers().entrySet().stream()
             .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> tenant + "/" + e.getValue())));
+  }
+
+  private Route configure(String tenant, Requests.TenantRequest r) {
+    TenantSettings s = settingsOf(tenant, r, valid);
     return outcome(ask(tenant, to -> new Tenant.Configure(s, to)), o -> await(auth.tenantView(tenant), v ->
         json("created".equals(o.message()) ? StatusCodes.CREATED : StatusCodes.OK, viewOf(v))));
   }

@@ -32,6 +32,10 @@ public final class Entities {
     return sharding.entityRefFor(Team.ENTITY_TYPE_KEY, id).ask(command::apply, timeout);
   }
 
+  public CompletionStage<Outcome> tenant(String id, Function<ActorRef<Outcome>, io.switchboard.gateway.tenant.Tenant.Command> command) {
+    return sharding.entityRefFor(io.switchboard.gateway.tenant.Tenant.ENTITY_TYPE_KEY, id).ask(command::apply, timeout);
+  }
+
   public CompletionStage<Conversation.View> conversationView(String id) {
     return sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, id).ask(Conversation.Get::new, timeout);
   }

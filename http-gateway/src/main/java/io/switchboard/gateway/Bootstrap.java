@@ -1,0 +1,136 @@
+package io.switchboard.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.Outcome;
+import io.switchboard.agent.Agent;
+import io.switchboard.agent.AgentProfile;
+import io.switchboard.gateway.api.AdminRoutes;
+import io.switchboard.gateway.api.ApiException;
+import io.switchboard.gateway.api.Entities;
+import io.switchboard.gateway.api.Json;
+import io.switchboard.gateway.api.Requests;
+import io.switchboard.gateway.api.TeamRoutes;
+import io.switchboard.gateway.api.Validation;
+import io.switchboard.gateway.tenant.ApiKeys;
+import io.switchboard.gateway.tenant.Tenant;
+import io.switchboard.routing.Presence;
+import io.switchboard.team.Team;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * Tenants, API keys, teams and agents loaded from a JSON file at start ({@code switchboard.gateway.
+ * bootstrap-file}; see {@code examples/}). The same shapes and checks as the admin and tenant APIs;
+ * applying a file again changes nothing that is already so. Runs on the starting thread, before the
+ * node serves traffic of its own, never inside an actor.
+ */
+public final class Bootstrap {
+  private Bootstrap() {}
+
+  public record File(List<TenantEntry> tenants) {}
+
+  /** @param apiKeys keys given in full (sb_<tenant>.<id>.<secret>); only their hash is stored */
+  public record TenantEntry(String id, Requests.TenantRequest settings, List<KeyEntry> apiKeys,
+      Map<String, Requests.TeamRequest> teams, Map<String, AgentEntry> agents) {}
+
+  public record KeyEntry(String label, String key) {}
+
+  public record AgentEntry(Map<String, Integer> capacity, Map<String, Integer> skills, Set<String> languages,
+      AgentProfile.Role role, Presence presence) {}
+
+  /** What was applied, for the log. */
+  public record Summary(int tenants, int keys, int teams, int agents) {}
+
+  public static File read(Path path) {
+    try {
+      return parse(Files.readAllBytes(path), path.toString());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the bootstrap file " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** @param source where the bytes came from, for messages */
+  public static File parse(byte[] bytes, String source) {
+    ObjectMapper json = Json.mapper();
+    try {
+      File f = json.readValue(bytes, File.class);
+      if (f == null || f.tenants() == null) throw new IllegalArgumentException(source + ": \"tenants\" is required");
+      return f;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the bootstrap file " + source + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static Summary apply(ActorSystem<?> system, File file, GatewaySettings settings) {
+    Duration timeout = settings.askTimeout().multipliedBy(4);
+    Entities entities = new Entities(ClusterSharding.get(system), timeout);
+    Validation valid = new Validation(settings.maxIdLength(), settings.maxTextLength());
+    int keys = 0;
+    int teams = 0;
+    int agents = 0;
+    for (TenantEntry t : file.tenants()) {
+      String tenant = t.id();
+      try {
+        valid.tenant(tenant);
+        var tenantSettings = AdminRoutes.settingsOf(tenant, t.settings() == null
+            ? new Requests.TenantRequest(null, null, null, null, null, null, null) : t.settings(), valid);
+        expectOk(await(entities.tenant(tenant, to -> new Tenant.Configure(tenantSettings,
+            to)), timeout), "tenant " + tenant);
+        for (KeyEntry k : t.apiKeys() == null ? List.<KeyEntry>of() : t.apiKeys()) {
+          ApiKeys.Presented key = ApiKeys.parse(k.key()).filter(p -> p.tenant().equals(tenant))
+              .orElseThrow(() -> new IllegalArgumentException("API key of tenant " + tenant + " must look like sb_"
+                  + tenant + ".<12 hex digits>.<43 characters of base64url>"));
+          Outcome o = await(entities.tenant(tenant, to -> new Tenant.AddApiKey(key.keyId(),
+              ApiKeys.hash(key.secret()), k.label(), to)), timeout);
+          if (!o.ok() && !"conflict".equals(o.code())) throw new IllegalStateException("API key: " + o.message());
+          keys++;
+        }
+        for (Map.Entry<String, AgentEntry> a : (t.agents() == null ? Map.<String, AgentEntry>of() : t.agents())
+            .entrySet()) {
+          String agentId = tenant + "/" + valid.name("agent", a.getKey());
+          AgentEntry e = a.getValue();
+          Requests.AgentRequest profile = new Requests.AgentRequest(e.capacity(), e.skills(), e.languages(), e.role());
+          profile.validate(valid);
+          expectOk(await(entities.agent(agentId, to -> new Agent.SetProfile(profile.profile(), to)), timeout),
+              "agent " + agentId);
+          if (e.presence() != null) {
+            expectOk(await(entities.agent(agentId, to -> new Agent.SetPresence(e.presence(), to)), timeout),
+                "agent " + agentId);
+          }
+          agents++;
+        }
+        for (Map.Entry<String, Requests.TeamRequest> team : (t.teams() == null
+            ? Map.<String, Requests.TeamRequest>of() : t.teams()).entrySet()) {
+          String teamId = tenant + "/" + valid.name("team", team.getKey());
+          var config = TeamRoutes.configOf(tenant, team.getValue(), valid);
+          expectOk(await(entities.team(teamId, to -> new Team.Configure(config, to)), timeout), "team " + teamId);
+          teams++;
+        }
+      } catch (ApiException e) {
+        throw new IllegalArgumentException("bootstrap tenant " + tenant + ": " + e.getMessage(), e);
+      }
+    }
+    return new Summary(file.tenants().size(), keys, teams, agents);
+  }
+
+  private static Outcome await(CompletionStage<Outcome> answer, Duration timeout) {
+    try {
+      return answer.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("bootstrap: no answer in time (" + e + ")", e);
+    }
+  }
+
+  private static void expectOk(Outcome o, String what) {
+    if (!o.ok()) throw new IllegalArgumentException("bootstrap " + what + ": " + o.code() + ": " + o.message());
+  }
+}

@@ -1,0 +1,45 @@
+package io.switchboard.gateway;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts a Switchboard node: {@code java -jar switchboard.jar} (configuration from application.conf,
+ * {@code -Dkey=value} and the environment variables of the reference.confs), or with {@code --demo}
+ * the demo on a fresh embedded store, which drives simulated contacts and agents through the API.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> flags = List.of(args);
+    if (flags.contains("--help") || flags.contains("-h")) {
+      System.out.println("""
+          usage: java -jar switchboard.jar [--demo [--exit]]
+            (no flag)  start a node: store from SWITCHBOARD_STORE (h2 default, ./data) or postgres
+                       (SWITCHBOARD_PG_URL, _USER, _PASSWORD), API on SWITCHBOARD_PORT (8080),
+                       admin key SWITCHBOARD_ADMIN_KEY, tenants from SWITCHBOARD_BOOTSTRAP (a JSON file)
+            --demo     a fresh H2 store in ./data/demo, the tenant of examples/demo.json, and simulated
+                       contacts and agents that show assignment, re-routing and escalation (~40 s);
+                       the API stays up afterwards
+            --exit     with --demo: stop when the demo is over""");
+      return;
+    }
+    if (flags.contains("--demo")) {
+      Demo.run(flags.contains("--exit"));
+      return;
+    }
+    Config config = ConfigFactory.load();
+    Gateway gateway = Gateway.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
+    GatewaySettings settings = GatewaySettings.from(config);
+    if (!settings.bootstrapFile().isBlank()) {
+      Bootstrap.Summary s = Bootstrap.apply(gateway.system(), Bootstrap.read(Path.of(settings.bootstrapFile())),
+          settings);
+      gateway.system().log().info("bootstrap {}: {}", settings.bootstrapFile(), s);
+    }
+    gateway.system().getWhenTerminated().toCompletableFuture().get();
+  }
+}

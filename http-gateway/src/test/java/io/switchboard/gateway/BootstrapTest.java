@@ -1,0 +1,65 @@
+package io.switchboard.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The example configuration files load, apply through the API's own checks, and bad ones are refused clearly. */
+class BootstrapTest {
+  static TestGateway gw;
+
+  @BeforeAll
+  static void start() {
+    gw = new TestGateway("");
+  }
+
+  @AfterAll
+  static void stop() {
+    gw.close();
+  }
+
+  private static GatewaySettings settings() {
+    return GatewaySettings.from(gw.gateway.system().settings().config());
+  }
+
+  @Test
+  void theExampleFilesApplyAndTwiceChangesNothing() {
+    for (String name : List.of("demo.json", "tenants.example.json")) {
+      Bootstrap.File f = Bootstrap.read(Path.of("..", "examples", name));
+      Bootstrap.Summary first = Bootstrap.apply(gw.gateway.system(), f, settings());
+      assertEquals(first, Bootstrap.apply(gw.gateway.system(), f, settings()), name);
+    }
+    TestGateway.Answer team = gw.call("GET", "/v1/tenants/demo/teams/support", Demo.KEY, null);
+    assertEquals(200, team.status(), team.raw());
+    assertEquals(List.of("alice", "bob", "carol"), List.of(team.body().get("members").get(0).asText(),
+        team.body().get("members").get(1).asText(), team.body().get("members").get(2).asText()));
+    TestGateway.Answer sales = gw.call("GET", "/v1/tenants/acme/teams/sales", TestGateway.ADMIN, null);
+    assertEquals("America/Sao_Paulo", sales.body().get("businessHours").get("zone").asText(), sales.raw());
+    assertEquals("support", sales.body().get("overflowTeam").asText());
+  }
+
+  @Test
+  void aBadFileIsRefusedNamingWhatIsWrong() {
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> Bootstrap.parse(
+        "{\"tenants\":[{\"id\":\"x\",\"teams\":{\"t\":{\"members\":[],\"strategy\":\"ROUND_ROBIN\",\"colour\":1}}}]}"
+            .getBytes(StandardCharsets.UTF_8), "bad.json"));
+    assertTrue(unknown.getMessage().contains("colour"), unknown.getMessage());
+    Bootstrap.File badKey = Bootstrap.parse("{\"tenants\":[{\"id\":\"x\",\"apiKeys\":[{\"label\":\"l\",\"key\":\"secret\"}]}]}"
+        .getBytes(StandardCharsets.UTF_8), "bad.json");
+    IllegalArgumentException key = assertThrows(IllegalArgumentException.class,
+        () -> Bootstrap.apply(gw.gateway.system(), badKey, settings()));
+    assertTrue(key.getMessage().contains("sb_x."), key.getMessage());
+    Bootstrap.File badTeam = Bootstrap.parse(("{\"tenants\":[{\"id\":\"y\",\"teams\":{\"t\":{\"members\":[\"A B\"],"
+        + "\"strategy\":\"MANUAL\"}}}]}").getBytes(StandardCharsets.UTF_8), "bad.json");
+    IllegalArgumentException team = assertThrows(IllegalArgumentException.class,
+        () -> Bootstrap.apply(gw.gateway.system(), badTeam, settings()));
+    assertTrue(team.getMessage().contains("tenant y") && team.getMessage().contains("members"), team.getMessage());
+  }
+}
