@@ -14,6 +14,7 @@ import io.switchboard.gateway.api.Validation;
 import io.switchboard.gateway.tenant.ApiKeys;
 import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.routing.Presence;
+import io.switchboard.routing.rules.RoutingRules;
 import io.switchboard.team.Team;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,8 +40,9 @@ public final class Bootstrap {
   public record File(List<TenantEntry> tenants) {}
 
   /** @param apiKeys keys given in full (sb_<tenant>.<id>.<secret>); only their hash is stored */
+  /** @param rules the tenant's routing rules (as {@code examples/rules/}); validated after its teams and agents */
   public record TenantEntry(String id, Requests.TenantRequest settings, List<KeyEntry> apiKeys,
-      Map<String, Requests.TeamRequest> teams, Map<String, AgentEntry> agents) {}
+      Map<String, Requests.TeamRequest> teams, Map<String, AgentEntry> agents, RoutingRules rules) {}
 
   public record KeyEntry(String label, String key) {}
 
@@ -102,6 +104,8 @@ public final class Bootstrap {
           profile.validate(valid);
           expectOk(await(entities.agent(agentId, to -> new Agent.SetProfile(profile.profile(), to)), timeout),
               "agent " + agentId);
+          expectOk(await(entities.tenant(tenant, to -> new Tenant.RecordName("agent", a.getKey(), to)), timeout),
+              "agent " + agentId);
           if (e.presence() != null) {
             expectOk(await(entities.agent(agentId, to -> new Agent.SetPresence(e.presence(), to)), timeout),
                 "agent " + agentId);
@@ -113,7 +117,12 @@ public final class Bootstrap {
           String teamId = tenant + "/" + valid.name("team", team.getKey());
           var config = TeamRoutes.configOf(tenant, team.getValue(), valid);
           expectOk(await(entities.team(teamId, to -> new Team.Configure(config, to)), timeout), "team " + teamId);
+          expectOk(await(entities.tenant(tenant, to -> new Tenant.RecordName("team", team.getKey(), to)), timeout),
+              "team " + teamId);
           teams++;
+        }
+        if (t.rules() != null) {
+          expectOk(await(entities.tenant(tenant, to -> new Tenant.SetRules(t.rules(), to)), timeout), "rules");
         }
       } catch (ApiException e) {
         throw new IllegalArgumentException("bootstrap tenant " + tenant + ": " + e.getMessage(), e);

@@ -283,7 +283,8 @@ final class Demo {
     return new Bootstrap.File(f.tenants().stream().map(t -> {
       Requests.TenantRequest s = t.settings();
       return new Bootstrap.TenantEntry(t.id(), new Requests.TenantRequest(s.displayName(), s.verifyToken(),
-          s.appSecret(), url, HOOK_SECRET, s.defaultTeam(), s.whatsappNumbers()), t.apiKeys(), t.teams(), t.agents());
+          s.appSecret(), url, HOOK_SECRET, s.defaultTeam(), s.whatsappNumbers()), t.apiKeys(), t.teams(), t.agents(),
+          t.rules());
     }).toList());
   }
 

@@ -20,6 +20,7 @@ import io.switchboard.gateway.api.Entities;
 import io.switchboard.gateway.api.Errors;
 import io.switchboard.gateway.api.Json;
 import io.switchboard.gateway.api.OpsRoutes;
+import io.switchboard.gateway.api.RulesRoutes;
 import io.switchboard.gateway.api.TeamRoutes;
 import io.switchboard.gateway.api.Validation;
 import io.switchboard.gateway.live.AgentEvents;
@@ -139,6 +140,7 @@ public final class Gateway {
     WhatsAppRoutes whatsapp = new WhatsAppRoutes(json, errors, valid, auth, entities, readModels.queries(), metrics,
         system.executionContext());
     OpsRoutes ops = new OpsRoutes(json, errors, valid, metrics, readiness);
+    RulesRoutes rules = new RulesRoutes(json, errors, valid, entities, auth);
 
     AllDirectives d = new AllDirectives() {};
     Route api = d.concat(
@@ -150,6 +152,7 @@ public final class Gateway {
                 tenant -> auth.tenant(tenant, tenantSettings -> d.concat(
                     teams.routes(tenant),
                     agents.routes(tenant),
+                    rules.routes(tenant),
                     conversations.routes(tenant, tenantSettings))))))));
     Route sealed = d.withSizeLimit(settings.maxBodySize(), () -> d.handleExceptions(errors.exceptionHandler(),
         () -> d.handleRejections(errors.rejectionHandler(), () -> api)));

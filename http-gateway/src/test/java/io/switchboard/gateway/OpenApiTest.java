@@ -73,6 +73,9 @@ class OpenApiTest {
       "POST /v1/tenants/{tenant}/agents/{agent}/claims",
       "GET /v1/tenants/{tenant}/agents/{agent}/conversations",
       "GET /v1/tenants/{tenant}/agents/{agent}/events",
+      // RulesRoutes
+      "PUT /v1/tenants/{tenant}/rules",
+      "GET /v1/tenants/{tenant}/rules",
       // ConversationRoutes
       "POST /v1/tenants/{tenant}/messages",
       "GET /v1/tenants/{tenant}/messages/{messageId}/statuses",
@@ -318,6 +321,10 @@ class OpenApiTest {
         new Sample("PUT", "/v1/tenants/{tenant}/agents/{agent}", acme, """
             {"capacity": {"*": 2, "sms": 1}, "skills": {"billing": 50}, "languages": ["en"], "role": "SUPERVISOR"}""",
             "acme", "checked-agent"),
+        new Sample("PUT", "/v1/tenants/{tenant}/rules", acme, """
+            {"description": "checks", "timeZone": "UTC", "rules": [
+              {"name": "else", "when": {"type": "always"}, "then": [{"type": "team", "team": "checked"}]}]}""",
+            "acme"),
         new Sample("PUT", "/v1/tenants/{tenant}/agents/{agent}/presence", acme, """
             {"presence": "AWAY"}""", "acme", "checked-agent"),
         new Sample("POST", "/v1/tenants/{tenant}/agents/{agent}/claims", acme, """
@@ -492,6 +499,17 @@ class OpenApiTest {
     assertEquals("UTC", support.body().path("businessHours").path("zone").asText(), support.raw());
     api("PUT", "/v1/tenants/{tenant}/teams/{team}", acme, obj("""
         {"members": [], "strategy": "MANUAL"}"""), "acme", "pool");
+    api("GET", "/v1/tenants/{tenant}/rules", acme, null, "acme");
+    Answer rules = api("PUT", "/v1/tenants/{tenant}/rules", acme, obj("""
+        {"description": "a day's rules", "timeZone": "UTC", "rules": [
+          {"name": "urgent", "when": {"type": "keyword", "words": ["urgent"]},
+           "then": [{"type": "setPriority", "priority": 20}, {"type": "team", "team": "support"}]},
+          {"name": "else", "when": {"type": "always"}, "then": [{"type": "team", "team": "pool"}]}]}"""), "acme");
+    assertEquals(200, rules.status(), rules.raw());
+    assertEquals(200, api("GET", "/v1/tenants/{tenant}/rules", acme, null, "acme").status());
+    assertEquals(400, api("PUT", "/v1/tenants/{tenant}/rules", acme, obj("""
+        {"rules": [{"name": "no-else", "when": {"type": "keyword", "words": ["x"]},
+          "then": [{"type": "team", "team": "support"}]}]}"""), "acme").status());
     api("GET", "/v1/tenants/{tenant}/teams/{team}", acme, null, "acme", "never-configured");
     api("GET", "/v1/tenants/{tenant}/agents/{agent}", acme, null, "acme", "never-configured");
 

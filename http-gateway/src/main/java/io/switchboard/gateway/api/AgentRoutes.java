@@ -49,7 +49,9 @@ public final class AgentRoutes extends RouteSupport {
           pathEnd(() -> concat(
               put(() -> body(Requests.AgentRequest.class, r -> {
                 r.validate(valid);
-                return outcome(entities.agent(agentId, to -> new Agent.SetProfile(r.profile(), to)), o -> view(agentId));
+                return outcome(entities.agent(agentId, to -> new Agent.SetProfile(r.profile(), to)),
+                    o -> outcome(entities.tenant(tenant, to -> new io.switchboard.gateway.tenant.Tenant.RecordName("agent",
+                        name, to)), known -> view(agentId)));
               })),
               get(() -> view(agentId)))),
           path("presence", () -> put(() -> body(Requests.PresenceRequest.class, r -> {

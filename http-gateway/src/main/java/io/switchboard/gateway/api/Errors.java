@@ -65,6 +65,7 @@ public final class Errors {
       case "not_found" -> StatusCodes.NOT_FOUND;
       case "no_route", "service_window_closed", "bad_transfer", "bad_conversation_id" -> StatusCodes.UNPROCESSABLE_ENTITY;
       case "delivery_failed" -> StatusCodes.BAD_GATEWAY;
+      case "invalid_rules" -> StatusCodes.BAD_REQUEST;
       default -> StatusCodes.CONFLICT; // already_assigned, not_assigned, not_open, capacity_full, agent_offline, …
     };
   }

@@ -41,8 +41,10 @@ public final class TeamRoutes extends RouteSupport {
 
   private Route configure(String tenant, String teamId, Requests.TeamRequest r) {
     TeamConfig config = configOf(tenant, r, valid);
+    String name = teamId.substring(tenant.length() + 1);
     return outcome(entities.team(teamId, to -> new Team.Configure(config, to)),
-        o -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v))));
+        o -> outcome(entities.tenant(tenant, to -> new io.switchboard.gateway.tenant.Tenant.RecordName("team", name, to)),
+            known -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v)))));
   }
 
   /** A validated request as the team's configuration (names become {@code tenant/name} ids). */

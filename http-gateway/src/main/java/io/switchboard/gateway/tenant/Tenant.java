@@ -2,9 +2,14 @@ package io.switchboard.gateway.tenant;
 
 import io.switchboard.CborSerializable;
 import io.switchboard.Outcome;
+import io.switchboard.routing.rules.RoutingRules;
+import io.switchboard.routing.rules.RulesValidator;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -20,8 +25,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * One tenant of the provider: its settings (WhatsApp verify token and app secret, outbound webhook,
- * default team) and its API keys, stored only as SHA-256 hashes (the key itself is shown once, when
- * created, and never stored). Single writer of all of it; the gateway asks it to authenticate a key.
+ * default team), its API keys, stored only as SHA-256 hashes (the key itself is shown once, when
+ * created, and never stored), the names of its teams and agents as the API configured them, and its
+ * routing rules, validated against those names when saved (refused whole, naming each bad rule). Single writer of all of it; the gateway asks it to authenticate a key.
  * Lifecycle: absent until the provider's admin configures it; then configured, keys added and revoked.
  */
 public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Event, Tenant.State> {
@@ -44,6 +50,12 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
   /** Revokes a key. Refused (not_found) when there is no such key. */
   public record RevokeApiKey(String keyId, ActorRef<Outcome> replyTo) implements Command {}
 
+  /** A team or an agent of this tenant was configured: rules may name it from now on. Replies ok. */
+  public record RecordName(String kind, String name, ActorRef<Outcome> replyTo) implements Command {}
+
+  /** Replaces the routing rules. Refused with {@code invalid_rules} listing every error, each naming its rule. */
+  public record SetRules(RoutingRules rules, ActorRef<Outcome> replyTo) implements Command {}
+
   public record Get(ActorRef<View> replyTo) implements Command {}
 
   /** @param state null when the tenant does not exist */
@@ -59,13 +71,29 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
 
   public record ApiKeyRevoked(String keyId, Instant at) implements Event {}
 
+  public record NameRecorded(String kind, String name) implements Event {}
+
+  public record RulesSet(RoutingRules rules, Instant at) implements Event {}
+
   // ---- state ----
 
   public record ApiKey(String keyId, String secretHash, String label, Instant createdAt) implements CborSerializable {}
 
-  public record State(TenantSettings settings, Map<String, ApiKey> apiKeys) implements CborSerializable {
+  /**
+   * @param teams names of the teams the API configured (within the tenant)
+   * @param agents names of the agents the API configured
+   * @param rules null until set
+   */
+  public record State(TenantSettings settings, Map<String, ApiKey> apiKeys, Set<String> teams, Set<String> agents,
+      RoutingRules rules) implements CborSerializable {
     public State {
       apiKeys = apiKeys == null ? Map.of() : Map.copyOf(apiKeys);
+      teams = teams == null ? Set.of() : Set.copyOf(teams);
+      agents = agents == null ? Set.of() : Set.copyOf(agents);
+    }
+
+    State with(TenantSettings s, Map<String, ApiKey> keys) {
+      return new State(s, keys, teams, agents, rules);
     }
 
     public boolean exists() {
@@ -93,7 +121,7 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
 
   @Override
   public State emptyState() {
-    return new State(null, Map.of());
+    return new State(null, Map.of(), Set.of(), Set.of(), null);
   }
 
   @Override
@@ -125,6 +153,20 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
           return Effect().persist(new ApiKeyRevoked(c.keyId(), Instant.now()))
               .thenReply(c.replyTo(), ns -> Outcome.ok("revoked"));
         })
+        .onCommand(RecordName.class, (s, c) -> {
+          if (!s.exists()) return Effect().reply(c.replyTo(), notFound());
+          Set<String> known = "team".equals(c.kind()) ? s.teams() : s.agents();
+          if (known.contains(c.name())) return Effect().reply(c.replyTo(), Outcome.ok("known"));
+          return Effect().persist(new NameRecorded(c.kind(), c.name())).thenReply(c.replyTo(), ns -> Outcome.ok("recorded"));
+        })
+        .onCommand(SetRules.class, (s, c) -> {
+          if (!s.exists()) return Effect().reply(c.replyTo(), notFound());
+          List<String> errors = RulesValidator.validate(c.rules(), s.teams(), s.agents());
+          if (!errors.isEmpty()) {
+            return Effect().reply(c.replyTo(), Outcome.refused("invalid_rules", String.join("; ", errors)));
+          }
+          return Effect().persist(new RulesSet(c.rules(), Instant.now())).thenReply(c.replyTo(), ns -> Outcome.ok("set"));
+        })
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new View(tenantId, s.exists() ? s : null)))
         .build();
   }
@@ -136,17 +178,24 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
   @Override
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
-        .onEvent(Configured.class, (s, e) -> new State(e.settings(), s.apiKeys()))
+        .onEvent(Configured.class, (s, e) -> s.with(e.settings(), s.apiKeys()))
         .onEvent(ApiKeyAdded.class, (s, e) -> {
           Map<String, ApiKey> keys = new LinkedHashMap<>(s.apiKeys());
           keys.put(e.key().keyId(), e.key());
-          return new State(s.settings(), keys);
+          return s.with(s.settings(), keys);
         })
         .onEvent(ApiKeyRevoked.class, (s, e) -> {
           Map<String, ApiKey> keys = new LinkedHashMap<>(s.apiKeys());
           keys.remove(e.keyId());
-          return new State(s.settings(), keys);
+          return s.with(s.settings(), keys);
         })
+        .onEvent(NameRecorded.class, (s, e) -> {
+          Set<String> names = new TreeSet<>("team".equals(e.kind()) ? s.teams() : s.agents());
+          names.add(e.name());
+          return "team".equals(e.kind()) ? new State(s.settings(), s.apiKeys(), names, s.agents(), s.rules())
+              : new State(s.settings(), s.apiKeys(), s.teams(), names, s.rules());
+        })
+        .onEvent(RulesSet.class, (s, e) -> new State(s.settings(), s.apiKeys(), s.teams(), s.agents(), e.rules()))
         .build();
   }
 }
