@@ -1,30 +1,20 @@
 package io.switchboard.loadtest;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
 import io.switchboard.RouterCore;
 import io.switchboard.conversation.Conversation;
-import io.switchboard.persistence.Store;
 import io.switchboard.persistence.StoreSettings;
 import io.switchboard.persistence.readmodel.ReadModels;
 import io.switchboard.routing.RoutingHint;
 import io.switchboard.team.Team;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -48,10 +38,9 @@ public final class StoreBenchmark {
     int conversations = Integer.getInteger("bench.conversations", 1_000);
     int seconds = Integer.getInteger("bench.seconds", 20);
     int inFlight = Integer.getInteger("bench.in-flight", 256);
-    StoreSettings store = freshStore(kind);
+    StoreSettings store = Bench.freshStore(kind, "bench");
     System.out.printf("store: %s; %d conversations, %d asks in flight, warm-up 10 s then %d s%n",
         store.describe(), conversations, inFlight, seconds);
-    Store.createSchema(store);
 
     String withSnapshots = EntityIds.conversationId("bench", "whatsapp", "long");
     String noSnapshots = EntityIds.conversationId("bench", "whatsapp", "long-nosnap");
@@ -101,34 +90,8 @@ public final class StoreBenchmark {
         recoveryMillis(store, noSnapshots, 1_000_000));
   }
 
-  private static StoreSettings freshStore(String kind) throws Exception {
-    Config base = ConfigFactory.parseString("switchboard.persistence.store = " + kind).withFallback(ConfigFactory.load());
-    StoreSettings s = StoreSettings.from(base);
-    if (s.kind() == StoreSettings.Kind.H2) {
-      Path dir = Files.createTempDirectory("switchboard-bench");
-      return s.withH2(dir);
-    }
-    StoreSettings pg = s.withPostgres(s.pgUrl(), "bench");
-    try (var con = java.sql.DriverManager.getConnection(s.pgUrl(), s.pgUser(), s.pgPassword());
-         var st = con.createStatement()) {
-      st.execute("DROP SCHEMA IF EXISTS bench CASCADE");
-    }
-    return pg;
-  }
-
   private static ActorSystem<Void> start(StoreSettings store, int snapshotEvery) throws InterruptedException {
-    Config config = Store.pekkoConfig(store).withFallback(ConfigFactory.parseString("""
-        pekko.actor.provider = cluster
-        pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
-        pekko.cluster.jmx.enabled = off
-        pekko.loglevel = WARNING
-        pekko.log-dead-letters = off
-        switchboard.core.snapshot-every = %d
-        """.formatted(snapshotEvery))).withFallback(ConfigFactory.load());
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench", config);
-    Cluster cluster = Cluster.get(system);
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    while (cluster.selfMember().status() != MemberStatus.up()) TimeUnit.MILLISECONDS.sleep(20);
+    ActorSystem<Void> system = Bench.start(store, "switchboard.core.snapshot-every = " + snapshotEvery);
     RouterCore.init(system);
     return system;
   }
@@ -194,11 +157,7 @@ public final class StoreBenchmark {
   }
 
   private static <T> T await(CompletionStage<T> stage) {
-    CompletableFuture<T> f = stage.toCompletableFuture();
-    try {
-      return f.get(5, TimeUnit.MINUTES);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return Bench.await(stage);
   }
+
 }
