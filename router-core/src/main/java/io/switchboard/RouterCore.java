@@ -19,11 +19,18 @@ public final class RouterCore {
     return init(system, clock, RoutingObserver.NONE);
   }
 
-  /** @param observer told of assignments, re-routes, escalations, queue lengths (live streams, metrics) */
   public static Directory init(ActorSystem<?> system, Clock clock, RoutingObserver observer) {
+    return init(system, clock, observer, RoutingPorts.NONE);
+  }
+
+  /**
+   * @param observer told of assignments, re-routes, escalations, queue lengths (live streams, metrics)
+   * @param ports how routing rules reach the contact (questions) and CRMs (lookups)
+   */
+  public static Directory init(ActorSystem<?> system, Clock clock, RoutingObserver observer, RoutingPorts ports) {
     CoreSettings settings = CoreSettings.from(system.settings().config());
     Directory directory = new ShardedDirectory(ClusterSharding.get(system));
-    Conversation.init(system, directory, clock, settings, observer);
+    Conversation.init(system, directory, clock, settings, observer, ports);
     Agent.init(system, directory, clock, settings);
     Team.init(system, directory, clock, settings, observer);
     return directory;

@@ -13,6 +13,14 @@ import io.switchboard.routing.Need;
 import io.switchboard.routing.RoutingHint;
 import io.switchboard.routing.RoutingPolicy;
 import io.switchboard.routing.RoutingRequest;
+import io.switchboard.RoutingPorts;
+import io.switchboard.routing.rules.Action;
+import io.switchboard.routing.rules.Answers;
+import io.switchboard.routing.rules.CrmLookup;
+import io.switchboard.routing.rules.Question;
+import io.switchboard.routing.rules.Decision;
+import io.switchboard.routing.rules.RoutingRules;
+import io.switchboard.routing.rules.RulesEngine;
 import io.switchboard.team.Team;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,7 +69,8 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   /** How many released holds a conversation remembers, to refuse a stale reservation and re-send releases. */
   private static final int REMEMBERED_RELEASES = 8;
 
-  public enum Status { NEW, WAITING, ASSIGNED, ESCALATED, RESOLVED }
+  /** ROUTING: the routing rules are asking the contact or looking it up; no team holds it yet. */
+  public enum Status { NEW, ROUTING, WAITING, ASSIGNED, ESCALATED, RESOLVED }
 
   // ---- commands ----
 
@@ -73,11 +82,18 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
    *
    * @param sentAt when the contact sent it (the channel's timestamp), null if unknown: the 24 h
    *     service window runs from it (never from later than now)
+   * @param rules the tenant's routing rules: an opening message is routed by them (the hint's team is
+   *     the else of last resort); null: the hint's team
+   * @param fields what the channel knows of the contact (remembered with the conversation; rules read them)
    */
-  public record Inbound(String messageId, String text, RoutingHint hint, Instant sentAt, ActorRef<Outcome> replyTo)
-      implements Command {
+  public record Inbound(String messageId, String text, RoutingHint hint, Instant sentAt, RoutingRules rules,
+      Map<String, String> fields, ActorRef<Outcome> replyTo) implements Command {
     public Inbound(String messageId, String text, RoutingHint hint, ActorRef<Outcome> replyTo) {
-      this(messageId, text, hint, null, replyTo);
+      this(messageId, text, hint, null, null, null, replyTo);
+    }
+
+    public Inbound(String messageId, String text, RoutingHint hint, Instant sentAt, ActorRef<Outcome> replyTo) {
+      this(messageId, text, hint, sentAt, null, null, replyTo);
     }
   }
 
@@ -126,6 +142,12 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   public record Get(ActorRef<View> replyTo) implements Command {}
 
   private record ReplyWindowEnded(Instant deadline) implements Command {}
+
+  /** A pending routing step's deadline (the wait for an answer or a lookup). */
+  private record StepDeadline(Instant deadline) implements Command {}
+
+  /** A CRM lookup came back. */
+  private record LookupFinished(String stepId, RoutingPorts.LookupResult result) implements Command {}
 
   /** Not persisted: a heads-up to live observers before the reply window of {@code deadline} ends. */
   private record ReplyWindowClosing(Instant deadline) implements Command {}
@@ -180,15 +202,81 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
 
   public record ServiceWindowClosed(Instant at) implements Event {}
 
+  /**
+   * The rules started a step (a question to the contact or a CRM lookup): the conversation is ROUTING
+   * until it is answered, fails or times out at {@code deadline}. The modifiers of the rule that
+   * started it apply now.
+   */
+  public record StepStarted(String rule, String reason, Question question, CrmLookup lookup, Instant deadline,
+      int priority, Map<String, String> setFields, Set<String> tags, Routing routing, Instant at) implements Event {
+    public StepStarted {
+      setFields = setFields == null ? Map.of() : Map.copyOf(setFields);
+      tags = tags == null ? Set.of() : Set.copyOf(tags);
+    }
+
+    public String stepId() {
+      return question != null ? question.id() : lookup.id();
+    }
+  }
+
+  /** The step produced fields (an accepted answer, a lookup's mapped fields): the rules decide again. */
+  public record StepAnswered(String stepId, Map<String, String> fields, Instant at) implements Event {
+    public StepAnswered {
+      fields = fields == null ? Map.of() : Map.copyOf(fields);
+    }
+  }
+
+  /** The answer was not valid, or none came in time: the question is asked again (attempt, new deadline). */
+  public record StepRetried(String stepId, int attempt, Instant deadline, String message) implements Event {}
+
+  /** The step gave up (attempts used, lookup failed or timed out): its fallback route follows. */
+  public record StepFailed(String stepId, String reason, Instant at) implements Event {}
+
+  /** Contact fields learned from the channel with a message (only the ones that changed). */
+  public record ContactFieldsLearned(Map<String, String> fields) implements Event {
+    public ContactFieldsLearned {
+      fields = fields == null ? Map.of() : Map.copyOf(fields);
+    }
+  }
+
+  /**
+   * The routing rules decided an opening message's route: it waits in {@code team} (a new round), with
+   * the rule's priority, fields and tags, {@code preferredAgent} first if available, or only in the
+   * pool for a claim ({@code poolOnly}); {@code reason} says which rule and why, for people.
+   */
+  public record RulesDecided(String rule, String reason, String team, int priority, String preferredAgent,
+      boolean poolOnly, Map<String, String> setFields, Set<String> tags, Instant at) implements Event {
+    public RulesDecided {
+      setFields = setFields == null ? Map.of() : Map.copyOf(setFields);
+      tags = tags == null ? Set.of() : Set.copyOf(tags);
+    }
+  }
+
   // ---- state ----
 
   public record Release(String agentId, String hold) implements CborSerializable {}
+
+  /** A step the rules wait for: {@code question} or {@code lookup}, its attempt and deadline. */
+  /** @param prompt what the contact is (to be) sent for this attempt of a question */
+  public record Pending(String stepId, String rule, Question question, CrmLookup lookup, int attempt,
+      Instant deadline, String prompt) implements CborSerializable {}
+
+  /** What decisions after a step read: the rules in force and the opening message's text and hints. */
+  public record Routing(RoutingRules rules, String text, String hintLanguage, String hintTeam)
+      implements CborSerializable {}
 
   /**
    * @param attempt the current routing round; offers for any other round are refused
    * @param reason why the conversation waits or was escalated, visible to supervisors
    * @param visitedTeams teams this episode has overflowed or escalated to, so it never loops
    * @param releases the latest agents this conversation was taken from (re-sent until acknowledged)
+   * @param contactFields what is known of the contact (from the channel, answers, rules), across episodes
+   * @param tags labels the rules gave the contact
+   * @param poolOnly the rules left this episode in its team's pool: no auto-assignment
+   * @param routedBy which rule sent this episode to its team and why (kept once assigned), null without rules
+   * @param pending the step the rules wait for while ROUTING (a question or a lookup), else null
+   * @param stepsDone the steps of this episode that ran (answered, looked up or fallen back)
+   * @param routing what the rules decide on while ROUTING (the rules and the opening message), else null
    */
   public record State(
       Status status,
@@ -220,7 +308,20 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       List<Release> releases,
       List<String> recentMessageIds,
       long messages,
-      int episodes) implements CborSerializable {
+      int episodes,
+      Map<String, String> contactFields,
+      Set<String> tags,
+      boolean poolOnly,
+      String routedBy,
+      Pending pending,
+      Set<String> stepsDone,
+      Routing routing) implements CborSerializable {
+
+    public State {
+      contactFields = contactFields == null ? Map.of() : contactFields; // snapshots older than these fields
+      tags = tags == null ? Set.of() : tags;
+      stepsDone = stepsDone == null ? Set.of() : stepsDone;
+    }
 
     static State empty() {
       return new Builder().build();
@@ -231,7 +332,8 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     }
 
     public boolean isOpen() {
-      return status == Status.WAITING || status == Status.ASSIGNED || status == Status.ESCALATED;
+      return status == Status.ROUTING || status == Status.WAITING || status == Status.ASSIGNED
+          || status == Status.ESCALATED;
     }
   }
 
@@ -267,6 +369,13 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     List<String> recentMessageIds = List.of();
     long messages;
     int episodes;
+    Map<String, String> contactFields = Map.of();
+    Set<String> tags = Set.of();
+    boolean poolOnly;
+    String routedBy;
+    Pending pending;
+    Set<String> stepsDone = Set.of();
+    Routing routing;
 
     Builder() {}
 
@@ -281,6 +390,13 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       preferredAgent = s.preferredAgent(); escalatedTo = s.escalatedTo();
       reason = s.reason(); transferTo = s.transferTo(); releases = s.releases();
       recentMessageIds = s.recentMessageIds(); messages = s.messages(); episodes = s.episodes();
+      contactFields = s.contactFields() == null ? Map.of() : s.contactFields();
+      tags = s.tags() == null ? Set.of() : s.tags();
+      poolOnly = s.poolOnly();
+      routedBy = s.routedBy();
+      pending = s.pending();
+      stepsDone = s.stepsDone();
+      routing = s.routing();
     }
 
     /** Leaves the current agent (if any), remembering to release it. */
@@ -311,6 +427,26 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       return this;
     }
 
+    void mergeFields(Map<String, String> more) {
+      if (more == null || more.isEmpty()) return;
+      Map<String, String> f = new java.util.TreeMap<>(contactFields);
+      f.putAll(more);
+      contactFields = Map.copyOf(f);
+    }
+
+    void addTags(Set<String> more) {
+      if (more == null || more.isEmpty()) return;
+      Set<String> t = new java.util.TreeSet<>(tags);
+      t.addAll(more);
+      tags = Set.copyOf(t);
+    }
+
+    void stepDone(String id) {
+      Set<String> d = new LinkedHashSet<>(stepsDone);
+      d.add(id);
+      stepsDone = Set.copyOf(d);
+    }
+
     Builder visit(String t) {
       Set<String> v = new LinkedHashSet<>(visitedTeams);
       v.add(t);
@@ -322,26 +458,27 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       return new State(status, team, attempt, waitingSince, priority, requiredSkills, language, policy, agentId, hold,
           assignedAt, answered, awaitingReply, replyDeadline, idleDeadline, lastInboundAt, serviceWindowClosesAt,
           serviceWindowClosed, reroutes, lapsedAgents, visitedTeams, previousAgent, preferredAgent, escalatedTo, reason, transferTo,
-          releases, recentMessageIds, messages, episodes);
+          releases, recentMessageIds, messages, episodes, contactFields, tags, poolOnly, routedBy, pending, stepsDone,
+          routing);
     }
   }
 
   // ---- wiring ----
 
   public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings,
-      RoutingObserver observer) {
+      RoutingObserver observer, RoutingPorts ports) {
     // No idle passivation: a passivated entity's timers would not fire until its next message.
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            ctx -> create(ctx.getEntityId(), directory, clock, settings, observer))
+            ctx -> create(ctx.getEntityId(), directory, clock, settings, observer, ports))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }
 
   public static Behavior<Command> create(String conversationId, Directory directory, Clock clock,
-      CoreSettings settings, RoutingObserver observer) {
+      CoreSettings settings, RoutingObserver observer, RoutingPorts ports) {
     EntityIds.channelOf(conversationId);
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Conversation(conversationId, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock,
-            settings, observer)));
+        new Conversation(conversationId, ctx, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock,
+            settings, observer, ports)));
   }
 
   private final String conversationId;
@@ -352,6 +489,8 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   private final Clock clock;
   private final CoreSettings settings;
   private final RoutingObserver observer;
+  private final RoutingPorts ports;
+  private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
   /** Not persisted: whether the team acknowledged this round, and releases acknowledged since start. */
   private int queuedAckAttempt = -1;
   private String queueReason;
@@ -359,8 +498,9 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   /** When the Redeliver timer is due, null when it is not running. */
   private Instant redeliveryDue;
 
-  private Conversation(String conversationId, TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines,
-      Directory directory, Clock clock, CoreSettings settings, RoutingObserver observer) {
+  private Conversation(String conversationId, org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context,
+      TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
+      CoreSettings settings, RoutingObserver observer, RoutingPorts ports) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), conversationId),
         settings.onPersistFailure());
     this.conversationId = conversationId;
@@ -371,6 +511,8 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     this.clock = clock;
     this.settings = settings;
     this.observer = observer;
+    this.ports = ports;
+    this.context = context;
   }
 
   @Override
@@ -391,7 +533,8 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     if (event instanceof MessageReceived e) shown = e.opensEpisode();
     else if (event instanceof AgentReplied e) shown = e.firstOfAssignment();
     else shown = !(event instanceof TransferRequested || event instanceof PolicyLearned
-        || event instanceof ServiceWindowClosed);
+        || event instanceof ServiceWindowClosed || event instanceof ContactFieldsLearned
+        || event instanceof StepAnswered || event instanceof StepRetried || event instanceof StepFailed);
     return shown ? Set.of(tagFor(conversationId, settings.readModelTags())) : Set.of();
   }
 
@@ -412,6 +555,10 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           if (state.status() == Status.WAITING) askTeam(state);
+          // a lookup running at the stop runs again (it is a read); a question waits for its answer or deadline
+          if (state.status() == Status.ROUTING && state.pending() != null && state.pending().lookup() != null) {
+            runStep(state);
+          }
           if (state.status() == Status.ESCALATED && state.escalatedTo() != null) {
             directory.agent(state.escalatedTo(), new Agent.EscalationNotice(conversationId, state.reason()));
           }
@@ -445,6 +592,8 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new View(conversationId, s,
             s.status() == Status.WAITING && queuedAckAttempt == s.attempt() ? queueReason : null)))
         .onCommand(ReplyWindowEnded.class, this::onReplyWindowEnded)
+        .onCommand(StepDeadline.class, this::onStepDeadline)
+        .onCommand(LookupFinished.class, this::onLookupFinished)
         .onCommand(ReplyWindowClosing.class, this::onReplyWindowClosing)
         .onCommand(IdleTimeout.class, this::onIdleTimeout)
         .onCommand(ServiceWindowEnds.class, this::onServiceWindowEnds)
@@ -461,24 +610,185 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     boolean opens = !s.isOpen();
     RoutingHint hint = c.hint() == null ? RoutingHint.toTeam(null) : c.hint();
     String team = opens && hint.team() != null ? hint.team() : s.team();
-    if (team == null) {
-      return Effect().reply(c.replyTo(), Outcome.refused("no_route",
-          "conversation " + conversationId + " has no team: the message names none and there is no previous one"));
-    }
     Instant now = clock.instant();
+    Map<String, String> learned = changed(s.contactFields(), c.fields());
+    Event decided = null;
+    if (opens && c.rules() != null) {
+      Map<String, String> fields = new java.util.HashMap<>(s.contactFields());
+      fields.putAll(learned);
+      Routing routing = new Routing(c.rules(), c.text(), hint.language(), hint.team());
+      Decision d = RulesEngine.decide(c.rules(), new RulesEngine.Context(c.text(), channel, fields, hint.language(),
+          s.episodes() > 0, hint.priority(), now, Set.of()));
+      decided = decisionEvent(s, d, routing, now);
+      if (decided instanceof RulesDecided r) team = r.team();
+      if (decided instanceof StepStarted) team = team != null ? team : hint.team();
+    }
+    if (team == null && !(decided instanceof StepStarted) && s.status() != Status.ROUTING) {
+      return Effect().reply(c.replyTo(), Outcome.refused("no_route",
+          "conversation " + conversationId + " has no team: " + (decided instanceof RulesDecided r ? r.reason()
+              : "the message names none and there is no previous one")));
+    }
     Instant replyDeadline = null;
     if (s.status() == Status.ASSIGNED && policyOf(s).hasReplyWindow()) {
       replyDeadline = s.replyDeadline() != null ? s.replyDeadline() : now.plus(policyOf(s).replyWindow());
     }
     Instant sent = c.sentAt() != null && c.sentAt().isBefore(now) ? c.sentAt() : now;
-    return Effect().persist(new MessageReceived(c.messageId(), c.text(), now, hint, team,
-            sent.plus(settings.serviceWindow()), replyDeadline, opens))
+    List<Event> events = new ArrayList<>();
+    events.add(new MessageReceived(c.messageId(), c.text(), now, hint, team, sent.plus(settings.serviceWindow()),
+        replyDeadline, opens));
+    if (!learned.isEmpty()) events.add(new ContactFieldsLearned(learned));
+    if (decided != null) events.add(decided);
+    if (s.status() == Status.ROUTING && s.pending() != null && s.pending().question() != null) {
+      events.addAll(answerEvents(s, learned, Answers.check(s.pending().question(), c.text(), s.pending().attempt()),
+          now));
+    }
+    return Effect().persist(events)
         .thenRun(ns -> {
-          if (opens) askTeam(ns);
-          armTimers(ns);
+          afterRouting(s, ns);
           observer.messageReceived(conversationId, opens);
         })
         .thenReply(c.replyTo(), ns -> Outcome.ok("accepted"));
+  }
+
+  /** The fields of {@code incoming} that are new or different from {@code known}. */
+  private static Map<String, String> changed(Map<String, String> known, Map<String, String> incoming) {
+    if (incoming == null || incoming.isEmpty()) return Map.of();
+    Map<String, String> out = new java.util.TreeMap<>();
+    incoming.forEach((k, v) -> {
+      if (k != null && v != null && !v.equals(known.get(k))) out.put(k, v);
+    });
+    return out;
+  }
+
+  // ---- routing rules: decisions and steps ----
+
+  /**
+   * The event that carries out a decision of the rules: a route ({@link RulesDecided}), or the start
+   * of a step ({@link StepStarted}). Rules name teams and agents within the tenant. No rule matching
+   * (only with rules the validator refuses) routes to the message's own team, if any.
+   */
+  private Event decisionEvent(State s, Decision d, Routing routing, Instant now) {
+    if (d instanceof Decision.Route r) {
+      return routeEvent(s, r.rule(), r.action(), r.reason(), r.priority(), r.setFields(), r.tags(), now);
+    }
+    if (d instanceof Decision.Ask a) {
+      return new StepStarted(a.rule(), a.reason() + ": asking the contact", a.question(), null,
+          now.plus(a.question().timeout()), a.priority(), a.setFields(), a.tags(), routing, now);
+    }
+    if (d instanceof Decision.Lookup l) {
+      return new StepStarted(l.rule(), l.reason() + ": looking the contact up", null, l.lookup(),
+          now.plus(l.lookup().timeout()), l.priority(), l.setFields(), l.tags(), routing, now);
+    }
+    Decision.Unrouted u = (Decision.Unrouted) d;
+    String team = routing.hintTeam() != null ? routing.hintTeam() : s.team();
+    return new RulesDecided(null, u.reason(), team, s.priority(), null, false, Map.of(), Set.of(), now);
+  }
+
+  private RulesDecided routeEvent(State s, String rule, Action.Terminal route, String reason, int priority,
+      Map<String, String> set, Set<String> tags, Instant now) {
+    String tenant = EntityIds.tenantOf(conversationId) + "/";
+    String preferred = null;
+    if (route instanceof Action.ToAgent a) preferred = tenant + a.agent();
+    if (route instanceof Action.PreviousAgent) preferred = s.previousAgent();
+    return new RulesDecided(rule, reason, tenant + route.team(), priority, preferred, route instanceof Action.Pool,
+        set, tags, now);
+  }
+
+  /** After an accepted step: the rules decide again with what the step produced, the step marked done. */
+  private Event decideAgain(State s, String stepId, Map<String, String> produced, Instant now) {
+    Routing routing = s.routing();
+    Map<String, String> fields = new java.util.HashMap<>(s.contactFields());
+    fields.putAll(produced);
+    Set<String> done = new LinkedHashSet<>(s.stepsDone());
+    done.add(stepId);
+    Decision d = RulesEngine.decide(routing.rules(), new RulesEngine.Context(routing.text(), channel, fields,
+        routing.hintLanguage(), s.episodes() > 1, s.priority(), now, done));
+    return decisionEvent(s, d, routing, now);
+  }
+
+  /** What an answer (or a timeout, as {@link Answers#timedOut}) does to the pending question. */
+  private List<Event> answerEvents(State s, Map<String, String> learned, Answers.Verdict verdict, Instant now) {
+    Pending p = s.pending();
+    List<Event> events = new ArrayList<>();
+    if (verdict instanceof Answers.Accepted a) {
+      Map<String, String> produced = Map.of(p.question().field(), a.value());
+      events.add(new StepAnswered(p.stepId(), produced, now));
+      Map<String, String> all = new java.util.HashMap<>(learned);
+      all.putAll(produced);
+      events.add(decideAgain(s, p.stepId(), all, now));
+    } else if (verdict instanceof Answers.Retry r) {
+      events.add(new StepRetried(p.stepId(), r.nextAttempt(), now.plus(p.question().timeout()), r.message()));
+    } else {
+      Answers.GiveUp g = (Answers.GiveUp) verdict;
+      events.add(new StepFailed(p.stepId(), g.reason(), now));
+      events.add(routeEvent(s, p.rule(), g.fallback(), g.reason() + ": fallback route", s.priority(), Map.of(),
+          Set.of(), now));
+    }
+    return events;
+  }
+
+  /** A pending step's deadline: a question is asked again or given up, a lookup falls back. */
+  private Effect<Event, State> onStepDeadline(State s, StepDeadline c) {
+    Pending p = s.pending();
+    if (s.status() != Status.ROUTING || p == null || !c.deadline().equals(p.deadline())) return Effect().none();
+    Instant now = clock.instant();
+    if (now.isBefore(c.deadline())) {
+      armTimers(s);
+      return Effect().none();
+    }
+    List<Event> events = p.question() != null
+        ? answerEvents(s, Map.of(), Answers.timedOut(p.question(), p.attempt()), now)
+        : lookupFailed(s, "the CRM lookup '" + p.stepId() + "' timed out after " + p.lookup().timeout(), now);
+    return Effect().persist(events).thenRun(ns -> afterRouting(s, ns));
+  }
+
+  private List<Event> lookupFailed(State s, String reason, Instant now) {
+    Pending p = s.pending();
+    return List.of(new StepFailed(p.stepId(), reason, now),
+        routeEvent(s, p.rule(), p.lookup().fallback(), reason + ": fallback route", s.priority(), Map.of(), Set.of(),
+            now));
+  }
+
+  private Effect<Event, State> onLookupFinished(State s, LookupFinished c) {
+    Pending p = s.pending();
+    if (s.status() != Status.ROUTING || p == null || p.lookup() == null || !p.stepId().equals(c.stepId())) {
+      return Effect().none();
+    }
+    Instant now = clock.instant();
+    List<Event> events = new ArrayList<>();
+    if (c.result().ok()) {
+      events.add(new StepAnswered(p.stepId(), c.result().fields(), now));
+      events.add(decideAgain(s, p.stepId(), c.result().fields(), now));
+    } else {
+      events.addAll(lookupFailed(s, "the CRM lookup '" + p.stepId() + "' failed: " + c.result().error(), now));
+    }
+    return Effect().persist(events).thenRun(ns -> afterRouting(s, ns));
+  }
+
+  /**
+   * Side effects once routing events are stored: a new or repeated question is sent to the contact, a
+   * new lookup is started, a conversation that left ROUTING (or opened) asks its team; timers re-armed.
+   */
+  private void afterRouting(State before, State now) {
+    Pending p = now.pending();
+    if (p != null && !p.equals(before.pending())) runStep(now);
+    if (now.status() == Status.WAITING && (!before.isOpen() || before.status() == Status.ROUTING)) askTeam(now);
+    armTimers(now);
+  }
+
+  /** Sends the pending question (its prompt for this attempt) or starts the pending lookup. */
+  private void runStep(State s) {
+    Pending p = s.pending();
+    if (p.question() != null) {
+      Question q = p.question();
+      ports.sendToContact(conversationId, p.prompt(), q.hasOptions() ? q.options() : null,
+          conversationId + ":" + p.stepId() + ":" + p.attempt());
+    } else {
+      Map<String, String> fields = s.contactFields();
+      context.pipeToSelf(ports.lookup(conversationId, p.lookup(), fields), (result, failure) ->
+          new LookupFinished(p.stepId(), result != null ? result
+              : RoutingPorts.LookupResult.failed(failure == null ? "no answer" : failure.toString())));
+    }
   }
 
   // ---- assignment ----
@@ -728,6 +1038,8 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
         ReplyWindowEnded::new);
     arm(IdleTimeout.class, s.status() == Status.ASSIGNED ? s.idleDeadline() : null, now, IdleTimeout::new);
     armReplyWindowWarning(s, now);
+    arm(StepDeadline.class, s.status() == Status.ROUTING && s.pending() != null ? s.pending().deadline() : null, now,
+        StepDeadline::new);
     arm(ServiceWindowEnds.class, s.isOpen() && !s.serviceWindowClosed() ? s.serviceWindowClosesAt() : null, now,
         ServiceWindowEnds::new);
     scheduleRedelivery(s);
@@ -798,7 +1110,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   }
 
   private RoutingRequest request(State s) {
-    Need need = new Need(channel, s.requiredSkills(), s.language(), s.lapsedAgents(), s.preferredAgent());
+    Need need = new Need(channel, s.requiredSkills(), s.language(), s.lapsedAgents(), s.preferredAgent(), s.poolOnly());
     return new RoutingRequest(conversationId, s.attempt(), s.priority(), need, s.waitingSince());
   }
 
@@ -832,9 +1144,14 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
             b.language = e.hint().language() != null ? e.hint().language() : s.language();
             b.reroutes = 0;
             b.lapsedAgents = Set.of();
-            b.visitedTeams = Set.of(e.team());
+            b.visitedTeams = e.team() == null ? Set.of() : Set.of(e.team());
+            b.stepsDone = Set.of();
+            b.pending = null;
+            b.routing = null;
             b.preferredAgent = s.previousAgent(); // a returning contact prefers its previous agent
             b.episodes++;
+            b.poolOnly = false;
+            b.routedBy = null;
           }
           b.awaitingReply = true;
           b.replyDeadline = e.replyDeadline();
@@ -922,6 +1239,64 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           b.reason = e.reason();
           b.escalatedTo = null;
           b.awaitingReply = false;
+          return b.build();
+        })
+        .onEvent(ContactFieldsLearned.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          b.mergeFields(e.fields());
+          return b.build();
+        })
+        .onEvent(StepStarted.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          b.status = Status.ROUTING;
+          b.pending = new Pending(e.stepId(), e.rule(), e.question(), e.lookup(), 1, e.deadline(),
+              e.question() == null ? null : e.question().text());
+          b.priority = e.priority();
+          b.reason = e.reason();
+          b.routing = e.routing();
+          b.mergeFields(e.setFields());
+          b.addTags(e.tags());
+          return b.build();
+        })
+        .onEvent(StepAnswered.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          b.mergeFields(e.fields());
+          b.stepDone(e.stepId());
+          b.pending = null;
+          return b.build();
+        })
+        .onEvent(StepRetried.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          Pending p = s.pending();
+          if (p != null) {
+            b.pending = new Pending(p.stepId(), p.rule(), p.question(), p.lookup(), e.attempt(), e.deadline(),
+                e.message() + "\n\n" + p.question().text());
+          }
+          return b.build();
+        })
+        .onEvent(StepFailed.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          b.stepDone(e.stepId());
+          b.pending = null;
+          b.reason = e.reason();
+          return b.build();
+        })
+        .onEvent(RulesDecided.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          if (s.status() == Status.ROUTING && e.team() != null) {
+            b.waitIn(e.team(), e.at(), e.reason()).visit(e.team());
+          } else if (s.status() == Status.ROUTING) {
+            b.status = Status.ESCALATED; // nowhere to go (rules that match nothing, no default): parked, visibly
+          }
+          b.routing = null;
+          b.pending = null;
+          b.priority = e.priority();
+          b.reason = e.reason();
+          if (e.preferredAgent() != null) b.preferredAgent = e.preferredAgent();
+          b.poolOnly = e.poolOnly();
+          b.routedBy = e.reason();
+          b.mergeFields(e.setFields());
+          b.addTags(e.tags());
           return b.build();
         })
         .onEvent(ServiceWindowClosed.class, (s, e) -> {

@@ -10,9 +10,15 @@ import java.util.Set;
  * @param language       language of the contact, null if unknown
  * @param excludedAgents agents that must not get it (e.g. who just declined or transferred it away)
  * @param preferredAgent previous agent of a returning contact, null if none
+ * @param poolOnly no auto-assignment: it waits in the team's pool for a claim (or its preferred agent)
  */
 public record Need(String channel, Map<String, Integer> requiredSkills, String language,
-                   Set<String> excludedAgents, String preferredAgent) {
+                   Set<String> excludedAgents, String preferredAgent, boolean poolOnly) {
+
+  public Need(String channel, Map<String, Integer> requiredSkills, String language, Set<String> excludedAgents,
+      String preferredAgent) {
+    this(channel, requiredSkills, language, excludedAgents, preferredAgent, false);
+  }
 
   public Need {
     requiredSkills = requiredSkills == null ? Map.of() : Map.copyOf(requiredSkills);
@@ -25,10 +31,10 @@ public record Need(String channel, Map<String, Integer> requiredSkills, String l
   }
 
   public Need withExcluded(Set<String> excluded) {
-    return new Need(channel, requiredSkills, language, excluded, preferredAgent);
+    return new Need(channel, requiredSkills, language, excluded, preferredAgent, poolOnly);
   }
 
   public Need withPreferredAgent(String agentId) {
-    return new Need(channel, requiredSkills, language, excludedAgents, agentId);
+    return new Need(channel, requiredSkills, language, excludedAgents, agentId, poolOnly);
   }
 }

@@ -292,8 +292,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       }
       return persistQueue(events).thenRun(ns -> send.run());
     }
-    return enqueue(s, events, req,
-        s.config().strategy() == StrategyKind.MANUAL ? "waiting_in_pool" : "no_agent_available", now);
+    return enqueue(s, events, req, poolOnly(s.config(), req) ? "waiting_in_pool" : "no_agent_available", now);
   }
 
   private Effect<Event, State> enqueue(State s, List<Event> events, RoutingRequest req, String reason, Instant now) {
@@ -316,7 +315,13 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
    * team does not offer one agent more than it has room for before the agent answers. An offer that
    * was lost stops counting once it is no longer fresh.
    */
+  /** A manual team, or a request the rules left in the pool: only claims (or its preferred agent) take it. */
+  private static boolean poolOnly(TeamConfig config, RoutingRequest req) {
+    return config.strategy() == StrategyKind.MANUAL || req.need().poolOnly();
+  }
+
   private Optional<String> pick(TeamConfig config, RoutingRequest req, Instant now) {
+    if (req.need().poolOnly() && req.need().preferredAgent() == null) return Optional.empty();
     Map<String, Integer> inFlight = new HashMap<>();
     // An offer nobody asked about for a long time belongs to a conversation that went elsewhere.
     offered.values().removeIf(o -> o.at().plus(settings.queueCheckInterval()).isBefore(now));
@@ -388,7 +393,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     List<Runnable> sends = new ArrayList<>();
     for (QueueEntry e : s.queue()) {
       if (sends.size() >= DRAIN_BATCH || !anyoneOnline()) break;
-      if (s.config().strategy() == StrategyKind.MANUAL && e.request().need().preferredAgent() == null) continue;
+      if (poolOnly(s.config(), e.request()) && e.request().need().preferredAgent() == null) continue;
       Optional<String> pick = pick(s.config(), e.request(), now);
       if (pick.isEmpty()) continue;
       events.add(new Dequeued(e.request().conversationId(), "offered", now));

@@ -35,6 +35,8 @@ public final class Fixture implements AutoCloseable {
   public final LocalDirectory directory;
   /** What the entities told live observers, in order. */
   public final RecordingObserver observed = new RecordingObserver();
+  /** The contact and the CRM as the routing rules reach them: sent messages recorded, lookups scripted. */
+  public final ScriptedPorts ports = new ScriptedPorts();
 
   public Fixture() {
     this(com.typesafe.config.ConfigFactory.empty());
@@ -47,7 +49,7 @@ public final class Fixture implements AutoCloseable {
     clock = new ManualClock(START, (org.apache.pekko.testkit.ExplicitlyTriggeredScheduler)
         org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(testKit.system()).scheduler());
     settings = CoreSettings.from(testKit.system().settings().config());
-    directory = LocalDirectory.start(testKit::spawn, clock, settings, observed);
+    directory = LocalDirectory.start(testKit::spawn, clock, settings, observed, ports);
   }
 
   @Override

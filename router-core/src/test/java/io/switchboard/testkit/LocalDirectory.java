@@ -3,6 +3,7 @@ package io.switchboard.testkit;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.RoutingObserver;
+import io.switchboard.RoutingPorts;
 import io.switchboard.agent.Agent;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.team.Team;
@@ -50,10 +51,10 @@ public final class LocalDirectory implements Directory {
 
   /** Spawns the registry with {@code spawner} (e.g. {@code testKit::spawn}) and returns the directory. */
   public static LocalDirectory start(java.util.function.Function<Behavior<Msg>, ActorRef<Msg>> spawner, Clock clock,
-      CoreSettings settings, RoutingObserver observer) {
+      CoreSettings settings, RoutingObserver observer, RoutingPorts ports) {
     LocalDirectory[] self = new LocalDirectory[1];
     ActorRef<Msg> ref = spawner.apply(Behaviors.setup(ctx -> new Registry(ctx, () -> self[0], clock, settings,
-        observer).behavior()));
+        observer, ports).behavior()));
     self[0] = new LocalDirectory(ref);
     return self[0];
   }
@@ -83,6 +84,7 @@ public final class LocalDirectory implements Directory {
     private final Clock clock;
     private final CoreSettings settings;
     private final RoutingObserver observer;
+    private final RoutingPorts ports;
     private final Map<Key, ActorRef<Object>> running = new HashMap<>();
     private final Map<ActorRef<Void>, Key> byRef = new HashMap<>();
     /** Entities that are stopping, with the messages that arrived meanwhile. */
@@ -90,7 +92,8 @@ public final class LocalDirectory implements Directory {
     private long incarnations;
 
     Registry(ActorContext<Msg> ctx, java.util.function.Supplier<Directory> directory, Clock clock,
-        CoreSettings settings, RoutingObserver observer) {
+        CoreSettings settings, RoutingObserver observer, RoutingPorts ports) {
+      this.ports = ports;
       this.ctx = ctx;
       this.directory = directory;
       this.clock = clock;
@@ -122,7 +125,7 @@ public final class LocalDirectory implements Directory {
       ActorRef<Object> ref = running.get(key);
       if (ref == null) {
         Behavior<?> b = switch (key.kind()) {
-          case CONVERSATION -> Conversation.create(key.id(), directory.get(), clock, settings, observer);
+          case CONVERSATION -> Conversation.create(key.id(), directory.get(), clock, settings, observer, ports);
           case AGENT -> Agent.create(key.id(), directory.get(), clock, settings);
           case TEAM -> Team.create(key.id(), directory.get(), clock, settings, observer);
         };
