@@ -54,7 +54,7 @@ public record StoreSettings(Kind kind, Path h2Dir, String pgUrl, String pgUser, 
 
   /** The JDBC URL the store is reached at. */
   public String jdbcUrl() {
-    if (kind == Kind.H2) return "jdbc:h2:file:" + h2Dir.resolve("switchboard") + ";DB_CLOSE_DELAY=-1";
+    if (kind == Kind.H2) return "jdbc:h2:file:" + h2Dir.resolve("switchboard") + ";DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE";
     String sep = pgUrl.contains("?") ? "&" : "?";
     return pgUrl + sep + "currentSchema=" + pgSchema;
   }

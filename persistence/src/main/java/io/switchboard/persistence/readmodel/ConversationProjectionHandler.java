@@ -28,7 +28,7 @@ final class ConversationProjectionHandler
     extends JdbcHandler<List<EventEnvelope<Conversation.Event>>, PooledSession> {
 
   private static final String COLUMNS = "team, status, agent_id, priority, reason, escalated_to, episode, opened_at, "
-      + "waiting_since, assigned_at, first_response_at, reroutes, updated_at";
+      + "waiting_since, assigned_at, first_response_at, reroutes, updated_at, routed_by";
 
   private final int shard;
 
@@ -115,6 +115,7 @@ final class ConversationProjectionHandler
           r.firstResponseAt = instant(rs, 12);
           r.reroutes = rs.getInt(13);
           r.updatedAt = instant(rs, 14);
+          r.routedBy = rs.getString(15);
           rows.put(r.conversationId, r);
           found.add(r.conversationId);
         }
@@ -127,9 +128,9 @@ final class ConversationProjectionHandler
       throws SQLException {
     String update = "UPDATE sb_conversation SET team = ?, status = ?, agent_id = ?, priority = ?, reason = ?, "
         + "escalated_to = ?, episode = ?, opened_at = ?, waiting_since = ?, assigned_at = ?, first_response_at = ?, "
-        + "reroutes = ?, updated_at = ? WHERE conversation_id = ?";
+        + "reroutes = ?, updated_at = ?, routed_by = ? WHERE conversation_id = ?";
     String insert = "INSERT INTO sb_conversation (" + COLUMNS + ", conversation_id, tenant, channel, contact) "
-        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     try (PreparedStatement up = con.prepareStatement(update); PreparedStatement in = con.prepareStatement(insert)) {
       boolean updates = false;
       boolean inserts = false;
@@ -137,11 +138,11 @@ final class ConversationProjectionHandler
         boolean exists = existing.contains(r.conversationId);
         PreparedStatement ps = exists ? up : in;
         bindColumns(ps, r);
-        ps.setString(14, r.conversationId);
+        ps.setString(15, r.conversationId);
         if (!exists) {
-          ps.setString(15, r.tenant);
-          ps.setString(16, r.channel);
-          ps.setString(17, r.contact);
+          ps.setString(16, r.tenant);
+          ps.setString(17, r.channel);
+          ps.setString(18, r.contact);
         }
         ps.addBatch();
         if (exists) updates = true;
@@ -166,6 +167,7 @@ final class ConversationProjectionHandler
     timestamp(ps, 11, r.firstResponseAt);
     ps.setInt(12, r.reroutes);
     timestamp(ps, 13, r.updatedAt);
+    ps.setString(14, r.routedBy);
   }
 
   /** One writer per (subject, shard) row: update it, or insert it the first time. */

@@ -28,6 +28,7 @@ final class ConversationRow {
   Instant firstResponseAt;
   int reroutes;
   Instant updatedAt;
+  String routedBy;
 
   ConversationRow(String conversationId) {
     this.conversationId = conversationId;
@@ -38,7 +39,7 @@ final class ConversationRow {
 
   ConversationSummary summary() {
     return new ConversationSummary(conversationId, tenant, channel, contact, team, status, agentId, priority, reason,
-        escalatedTo, episode, openedAt, waitingSince, assignedAt, firstResponseAt, reroutes, updatedAt);
+        escalatedTo, episode, openedAt, waitingSince, assignedAt, firstResponseAt, reroutes, updatedAt, routedBy);
   }
 
   /** Applies one event of this conversation, adding its effect on the statistics to {@code stats}. */
@@ -53,6 +54,7 @@ final class ConversationRow {
       openedAt = e.at();
       firstResponseAt = null;
       reroutes = 0;
+      routedBy = null;
       updatedAt = e.at();
     } else if (event instanceof Conversation.Assigned e) {
       status = Status.ASSIGNED;
@@ -93,6 +95,18 @@ final class ConversationRow {
       unassign();
       waitIn(e.toTeam(), e.at(), "transferred by " + e.requestedBy());
       reroutes = 0;
+      updatedAt = e.at();
+    } else if (event instanceof Conversation.StepStarted e) {
+      status = Status.ROUTING;
+      priority = e.priority();
+      reason = e.reason();
+      updatedAt = e.at();
+    } else if (event instanceof Conversation.RulesDecided e) {
+      if (status == Status.ROUTING && e.team() != null) waitIn(e.team(), e.at(), e.reason());
+      else if (status == Status.ROUTING) status = Status.ESCALATED;
+      priority = e.priority();
+      reason = e.reason();
+      routedBy = e.reason();
       updatedAt = e.at();
     } else if (event instanceof Conversation.Resolved e) {
       stats.resolution(team, agentId != null ? agentId : e.agentId());

@@ -11,6 +11,7 @@ import java.time.Instant;
  * @param openedAt when the current episode's first message arrived
  * @param firstResponseAt the first agent reply in the current episode, null while unanswered
  * @param reroutes lapsed reply windows in the current episode (as the entity counts them)
+ * @param routedBy which routing rule sent the current episode to its team and why, null without rules
  */
 public record ConversationSummary(
     String conversationId,
@@ -29,4 +30,5 @@ public record ConversationSummary(
     Instant assignedAt,
     Instant firstResponseAt,
     int reroutes,
-    Instant updatedAt) {}
+    Instant updatedAt,
+    String routedBy) {}

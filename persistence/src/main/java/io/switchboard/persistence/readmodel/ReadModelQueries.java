@@ -28,7 +28,7 @@ public final class ReadModelQueries {
 
   private static final String SELECT = "SELECT conversation_id, tenant, channel, contact, team, status, agent_id, "
       + "priority, reason, escalated_to, episode, opened_at, waiting_since, assigned_at, first_response_at, reroutes, "
-      + "updated_at FROM sb_conversation";
+      + "updated_at, routed_by FROM sb_conversation";
 
   private final DataSource dataSource;
   private final Executor executor;
@@ -188,7 +188,8 @@ public final class ReadModelQueries {
             rs.getString(5), Conversation.Status.valueOf(rs.getString(6)), rs.getString(7), rs.getInt(8),
             rs.getString(9), rs.getString(10), rs.getInt(11), ConversationProjectionHandler.instant(rs, 12),
             ConversationProjectionHandler.instant(rs, 13), ConversationProjectionHandler.instant(rs, 14),
-            ConversationProjectionHandler.instant(rs, 15), rs.getInt(16), ConversationProjectionHandler.instant(rs, 17)));
+            ConversationProjectionHandler.instant(rs, 15), rs.getInt(16), ConversationProjectionHandler.instant(rs, 17),
+            rs.getString(18)));
       }
     }
     return out;

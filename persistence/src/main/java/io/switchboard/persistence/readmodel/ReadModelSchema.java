@@ -45,6 +45,8 @@ public final class ReadModelSchema {
           first_response_at TIMESTAMP WITH TIME ZONE,
           reroutes INT NOT NULL,
           updated_at TIMESTAMP WITH TIME ZONE)""",
+        // added after the first release of the table: stores created before get the column here
+        "ALTER TABLE sb_conversation ADD COLUMN IF NOT EXISTS routed_by VARCHAR",
         "CREATE INDEX IF NOT EXISTS sb_conversation_by_team ON sb_conversation (tenant, team, status)",
         "CREATE INDEX IF NOT EXISTS sb_conversation_by_agent ON sb_conversation (agent_id, status)",
         """
