@@ -8,6 +8,8 @@ import io.switchboard.gateway.api.AgentRoutes;
 import io.switchboard.gateway.api.ConnectorReplies;
 import io.switchboard.gateway.api.WhatsAppRoutes;
 import io.switchboard.gateway.outbound.ChannelConnector;
+import io.switchboard.gateway.outbound.CrmClient;
+import io.switchboard.gateway.outbound.GatewayRoutingPorts;
 import io.switchboard.gateway.outbound.JdbcOutbox;
 import io.switchboard.gateway.outbound.OutboundSettings;
 import io.switchboard.gateway.outbound.TenantWebhookTargets;
@@ -112,7 +114,12 @@ public final class Gateway {
 
     Metrics metrics = new Metrics();
     ActorRef<AgentEvents.Command> topics = system.systemActorOf(AgentEvents.create(), "agent-events", Props.empty());
-    RouterCore.init(system, Clock.systemUTC(), new Observers(metrics, new LiveEvents(topics)));
+    OutboundSettings outbound = OutboundSettings.from(config);
+    ChannelConnector connector = new ChannelConnector(system, outbound);
+    CrmClient crm = new CrmClient(system, config.getInt("switchboard.gateway.crm.max-failures"),
+        config.getDuration("switchboard.gateway.crm.reset-timeout"));
+    RouterCore.init(system, Clock.systemUTC(), new Observers(metrics, new LiveEvents(topics)),
+        new GatewayRoutingPorts(connector, crm, system.executionContext()));
     Tenant.init(system);
     ReadModels readModels = ReadModels.start(system, store);
     // One dispatcher for the whole cluster: two would deliver the same outbox rows twice, out of order.
@@ -133,8 +140,6 @@ public final class Gateway {
     TeamRoutes teams = new TeamRoutes(json, errors, valid, entities, readModels.queries());
     AgentRoutes agents = new AgentRoutes(json, errors, valid, entities, readModels.queries(), topics,
         settings.sseKeepAlive());
-    OutboundSettings outbound = OutboundSettings.from(config);
-    ChannelConnector connector = new ChannelConnector(system, outbound);
     ConversationRoutes conversations = new ConversationRoutes(json, errors, valid, entities, readModels.queries(),
         metrics, new ConnectorReplies(connector, system.executionContext()), Clock.systemUTC());
     WhatsAppRoutes whatsapp = new WhatsAppRoutes(json, errors, valid, auth, entities, readModels.queries(), metrics,
@@ -149,11 +154,11 @@ public final class Gateway {
             admin.routes(),
             whatsapp.routes(),
             d.pathPrefix("tenants", () -> d.pathPrefix(org.apache.pekko.http.javadsl.server.PathMatchers.segment(),
-                tenant -> auth.tenant(tenant, tenantSettings -> d.concat(
+                tenant -> auth.tenant(tenant, tenantState -> d.concat(
                     teams.routes(tenant),
                     agents.routes(tenant),
                     rules.routes(tenant),
-                    conversations.routes(tenant, tenantSettings))))))));
+                    conversations.routes(tenant, tenantState))))))));
     Route sealed = d.withSizeLimit(settings.maxBodySize(), () -> d.handleExceptions(errors.exceptionHandler(),
         () -> d.handleRejections(errors.rejectionHandler(), () -> api)));
 

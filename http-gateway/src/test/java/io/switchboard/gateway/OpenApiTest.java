@@ -504,7 +504,7 @@ class OpenApiTest {
         {"description": "a day's rules", "timeZone": "UTC", "rules": [
           {"name": "urgent", "when": {"type": "keyword", "words": ["urgent"]},
            "then": [{"type": "setPriority", "priority": 20}, {"type": "team", "team": "support"}]},
-          {"name": "else", "when": {"type": "always"}, "then": [{"type": "team", "team": "pool"}]}]}"""), "acme");
+          {"name": "else", "when": {"type": "always"}, "then": [{"type": "team", "team": "support"}]}]}"""), "acme");
     assertEquals(200, rules.status(), rules.raw());
     assertEquals(200, api("GET", "/v1/tenants/{tenant}/rules", acme, null, "acme").status());
     assertEquals(400, api("PUT", "/v1/tenants/{tenant}/rules", acme, obj("""

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.gateway.GatewaySettings;
 import io.switchboard.gateway.tenant.ApiKeys;
 import io.switchboard.gateway.tenant.Tenant;
-import io.switchboard.gateway.tenant.TenantSettings;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
@@ -39,13 +38,13 @@ public final class Auth extends RouteSupport {
     return token(token -> isAdmin(token) ? inner.get() : unauthorized("the admin API needs the provider's admin key"));
   }
 
-  /** The existing tenant {@code tenant}, for its own key or the admin key. */
-  public Route tenant(String tenant, Function<TenantSettings, Route> inner) {
+  /** The existing tenant {@code tenant} (its settings, keys, rules), for its own key or the admin key. */
+  public Route tenant(String tenant, Function<Tenant.State, Route> inner) {
     return token(token -> {
       if (isAdmin(token)) {
         return await(tenantView(tenant), v -> v.state() == null
             ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "no tenant " + tenant))
-            : inner.apply(v.state().settings()));
+            : inner.apply(v.state()));
       }
       Optional<ApiKeys.Presented> key = ApiKeys.parse(token);
       if (key.isEmpty()) return unauthorized("the API key is not valid");
@@ -57,7 +56,7 @@ public final class Auth extends RouteSupport {
         if (stored == null || !ApiKeys.matches(key.get().secret(), stored.secretHash())) {
           return unauthorized("the API key is not valid (revoked, or never issued)");
         }
-        return inner.apply(v.state().settings());
+        return inner.apply(v.state());
       });
     });
   }

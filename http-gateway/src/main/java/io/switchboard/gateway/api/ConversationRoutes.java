@@ -5,7 +5,7 @@ import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.gateway.Metrics;
-import io.switchboard.gateway.tenant.TenantSettings;
+import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.persistence.readmodel.ReadModelQueries;
 import io.switchboard.routing.RoutingHint;
 import java.time.Clock;
@@ -57,10 +57,10 @@ public final class ConversationRoutes extends RouteSupport {
     return EntityIds.conversationId(tenant, key.substring(0, colon), key.substring(colon + 1));
   }
 
-  public Route routes(String tenant, TenantSettings settings) {
+  public Route routes(String tenant, Tenant.State state) {
     return concat(
         pathPrefix("messages", () -> concat(
-            pathEnd(() -> post(() -> body(Requests.InboundRequest.class, r -> inbound(tenant, settings, r)))),
+            pathEnd(() -> post(() -> body(Requests.InboundRequest.class, r -> inbound(tenant, state, r)))),
             pathPrefix(PathMatchers.segment(), messageId -> path("statuses", () -> get(() -> await(
                 queries.statusesOf(tenant, valid.id("messageId", messageId)), list -> ok(list.stream()
                     .map(m -> new Views.StatusView(m.messageId(), m.status(), m.recipient(), m.at(), m.errors()))
@@ -91,13 +91,18 @@ public final class ConversationRoutes extends RouteSupport {
             path("agents", () -> get(() -> await(queries.stats(tenant, "agent"), s -> ok(Views.StatsView.of(s))))))));
   }
 
-  private Route inbound(String tenant, TenantSettings settings, Requests.InboundRequest r) {
+  /**
+   * A message from a connector. A new conversation is routed by the tenant's rules when it has some
+   * (the request's team, else the tenant's default team, is then only the last resort of a rules set
+   * that matched nothing), else to that team. The request's fields become the contact's fields.
+   */
+  private Route inbound(String tenant, Tenant.State state, Requests.InboundRequest r) {
     r.validate(valid);
     String id = EntityIds.conversationId(tenant, r.channel(), r.contact());
-    String team = r.team() != null ? tenant + "/" + r.team() : settings.defaultTeam();
+    String team = r.team() != null ? tenant + "/" + r.team() : state.settings().defaultTeam();
     RoutingHint hint = new RoutingHint(team, r.priority() == null ? 0 : r.priority(), r.skills(), r.language());
     return outcome(entities.conversation(id, to -> new Conversation.Inbound(r.messageId(), r.text(), hint,
-        r.timestamp(), to)), o -> {
+        r.timestamp(), r.team() == null ? state.rules() : null, r.fields(), to)), o -> {
           metrics.messageIn(r.channel(), "api");
           boolean duplicate = o.message().startsWith("duplicate");
           return json(StatusCodes.ACCEPTED, new Views.Accepted(duplicate ? "duplicate" : "accepted",

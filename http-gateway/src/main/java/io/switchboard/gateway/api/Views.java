@@ -24,25 +24,28 @@ public final class Views {
   public record ConversationView(String conversation, String status, String team, String agent, int priority,
       String reason, String escalatedTo, Instant waitingSince, Instant assignedAt, Instant replyDeadline,
       Instant serviceWindowClosesAt, boolean serviceWindowOpen, boolean answered, int reroutes, int episode,
-      long messages, String waitingBecause) {
+      long messages, String waitingBecause, String routedBy, Map<String, String> contactFields, List<String> tags) {
     static ConversationView of(Conversation.View v, Instant now) {
       Conversation.State s = v.state();
       boolean open = !s.serviceWindowClosed() && s.serviceWindowClosesAt() != null
           && now.isBefore(s.serviceWindowClosesAt());
       return new ConversationView(local(v.conversationId()), s.status().name(), local(s.team()), local(s.agentId()),
           s.priority(), s.reason(), local(s.escalatedTo()), s.waitingSince(), s.assignedAt(), s.replyDeadline(),
-          s.serviceWindowClosesAt(), open, s.answered(), s.reroutes(), s.episodes(), s.messages(), v.queueReason());
+          s.serviceWindowClosesAt(), open, s.answered(), s.reroutes(), s.episodes(), s.messages(), v.queueReason(),
+          s.routedBy(), s.contactFields(), s.tags().stream().sorted().toList());
     }
   }
 
   /** A conversation as the read model shows it (may trail the entity by a moment). */
   public record ConversationRow(String conversation, String channel, String contact, String status, String team,
       String agent, int priority, String reason, String escalatedTo, int episode, Instant openedAt,
-      Instant waitingSince, Instant assignedAt, Instant firstResponseAt, int reroutes, Instant updatedAt) {
+      Instant waitingSince, Instant assignedAt, Instant firstResponseAt, int reroutes, Instant updatedAt,
+      String routedBy) {
     static ConversationRow of(ConversationSummary c) {
       return new ConversationRow(local(c.conversationId()), c.channel(), c.contact(), c.status().name(),
           local(c.team()), local(c.agentId()), c.priority(), c.reason(), local(c.escalatedTo()), c.episode(),
-          c.openedAt(), c.waitingSince(), c.assignedAt(), c.firstResponseAt(), c.reroutes(), c.updatedAt());
+          c.openedAt(), c.waitingSince(), c.assignedAt(), c.firstResponseAt(), c.reroutes(), c.updatedAt(),
+          c.routedBy());
     }
 
     static List<ConversationRow> of(List<ConversationSummary> rows) {

@@ -6,6 +6,7 @@ import io.switchboard.Outcome;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.gateway.Hmac;
 import io.switchboard.gateway.Metrics;
+import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.gateway.tenant.TenantSettings;
 import io.switchboard.gateway.whatsapp.InboundMessage;
 import io.switchboard.gateway.whatsapp.MalformedWebhookException;
@@ -63,11 +64,11 @@ public final class WhatsAppRoutes extends RouteSupport {
 
   public Route routes() {
     return pathPrefix(PathMatchers.segment("webhooks").slash("whatsapp"), () -> path(PathMatchers.segment(), tenant ->
-        withTenant(tenant, settings -> concat(
+        withTenant(tenant, state -> concat(
             get(() -> parameterOptional("hub.mode", mode -> parameterOptional("hub.verify_token", token ->
                 parameterOptional("hub.challenge", challenge -> {
                   VerificationHandshake.Answer a = VerificationHandshake.answer(mode.orElse(null), token.orElse(null),
-                      challenge.orElse(null), settings.verifyToken());
+                      challenge.orElse(null), state.settings().verifyToken());
                   return a.accepted()
                       ? complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
                           a.body())))
@@ -75,17 +76,18 @@ public final class WhatsAppRoutes extends RouteSupport {
                           a.status() == 400 ? "invalid_request" : "forbidden", a.body()));
                 })))),
             post(() -> entity(Unmarshaller.entityToByteString(), bytes -> optionalHeaderValueByName(
-                "X-Hub-Signature-256", signature -> notification(tenant, settings, bytes.toArray(),
+                "X-Hub-Signature-256", signature -> notification(tenant, state, bytes.toArray(),
                     signature.orElse(null)))))))));
   }
 
-  private Route withTenant(String tenant, Function<TenantSettings, Route> inner) {
+  private Route withTenant(String tenant, Function<Tenant.State, Route> inner) {
     return await(auth.tenantView(tenant), v -> v.state() == null
         ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "no tenant " + tenant))
-        : inner.apply(v.state().settings()));
+        : inner.apply(v.state()));
   }
 
-  private Route notification(String tenant, TenantSettings settings, byte[] body, String signature) {
+  private Route notification(String tenant, Tenant.State state, byte[] body, String signature) {
+    TenantSettings settings = state.settings();
     if (settings.appSecret() == null || settings.appSecret().isEmpty()) {
       return complete(errors.response(StatusCodes.FORBIDDEN, "forbidden",
           "tenant " + tenant + " has no WhatsApp app secret configured: its webhooks cannot be verified"));
@@ -101,7 +103,7 @@ public final class WhatsAppRoutes extends RouteSupport {
       return complete(errors.response(StatusCodes.BAD_REQUEST, "malformed_webhook", e.getMessage()));
     }
     metrics.messagesIgnored(CHANNEL, "skipped", batch.skipped().size());
-    CompletionStage<List<Outcome>> stored = store(tenant, settings, batch.messages());
+    CompletionStage<List<Outcome>> stored = store(tenant, state, batch.messages());
     CompletionStage<Integer> recorded = queries.recordStatuses(batch.statuses().stream()
         .map(s -> status(tenant, s)).toList());
     return await(stored.thenCombine(recorded, (outcomes, statuses) -> result(outcomes, statuses, batch)), r -> {
@@ -115,7 +117,8 @@ public final class WhatsAppRoutes extends RouteSupport {
   }
 
   /** Each contact's messages in order (one after the other), different contacts at once. */
-  private CompletionStage<List<Outcome>> store(String tenant, TenantSettings settings, List<InboundMessage> messages) {
+  private CompletionStage<List<Outcome>> store(String tenant, Tenant.State state, List<InboundMessage> messages) {
+    TenantSettings settings = state.settings();
     Map<String, List<InboundMessage>> byConversation = new LinkedHashMap<>();
     for (InboundMessage m : messages) {
       byConversation.computeIfAbsent(EntityIds.conversationId(tenant, CHANNEL, m.contactId()), k -> new ArrayList<>())
@@ -127,7 +130,8 @@ public final class WhatsAppRoutes extends RouteSupport {
       for (InboundMessage m : list) {
         RoutingHint hint = RoutingHint.toTeam(settings.teamForWhatsApp(m.phoneNumberId()));
         chain = chain.thenComposeAsync(done -> entities.conversation(id, to -> new Conversation.Inbound(m.messageId(),
-            m.text() == null ? "[" + m.type() + "]" : m.text(), hint, m.sentAt(), to)).thenApplyAsync(o -> {
+            m.text() == null ? "[" + m.type() + "]" : m.text(), hint, m.sentAt(), state.rules(), contactFields(m),
+            to)).thenApplyAsync(o -> {
               done.add(o.ok() ? o : Outcome.refused(o.code(), m.messageId() + ": " + o.message()));
               return done;
             }, executor), executor);
@@ -139,6 +143,15 @@ public final class WhatsAppRoutes extends RouteSupport {
       chains.forEach(c -> all.addAll(c.join()));
       return all;
     }, executor);
+  }
+
+  /** What WhatsApp tells of the contact, as contact fields the rules can read. */
+  private static Map<String, String> contactFields(InboundMessage m) {
+    Map<String, String> f = new LinkedHashMap<>();
+    if (m.contactName() != null) f.put("name", m.contactName());
+    if (m.contactPhone() != null) f.put("phone", m.contactPhone());
+    if (m.contactUserId() != null) f.put("whatsappUserId", m.contactUserId());
+    return f;
   }
 
   private Result result(List<Outcome> outcomes, int statuses, WebhookBatch batch) {

@@ -81,6 +81,11 @@ final class HttpPost {
     } catch (RuntimeException e) { // a malformed URL: the same kind of answer as an unreachable one
       return CompletableFuture.failedFuture(e);
     }
+    return exchange(request, readSuccessBody);
+  }
+
+  /** Any request (the CRM's GET or POST), with the same deadline and body handling as {@link #post}. */
+  CompletableFuture<Reply> exchange(HttpRequest request, boolean readSuccessBody) {
     CompletionStage<Reply> exchange = http
         .singleRequest(request, http.defaultClientHttpsContext(), pool, system.classicSystem().log())
         .thenComposeAsync(response -> read(response, readSuccessBody), ec);
