@@ -1,0 +1,407 @@
+#!/usr/bin/env bash
+# One load run of a Switchboard node with Gatling: builds the jar if missing, starts a stub channel
+# connector and the gateway on a fresh store, bootstraps a load tenant, warms the server up, runs
+# one simulation, and prints ONE summary line. Everything it starts is stopped on exit.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: load-tests/run.sh [STORE] [SIMULATION] [RATE] [DURATION]
+       load-tests/run.sh -h | --help
+
+Arguments (positional, all optional):
+  STORE       h2 (default): a fresh H2 directory under the run directory in /tmp/switchboard-load/;
+              postgres: database switchboard_load on 127.0.0.1:5432 (user postgres, trust auth;
+              created if missing), schema $PG_SCHEMA (default "load") dropped and created anew.
+  SIMULATION  InboundStormSimulation (default; also "storm"), MixedDaySimulation ("mixed") or
+              SilenceSimulation ("silence"), classes of load-tests/src/test/java/io/switchboard/loadtest.
+  RATE        new conversations per second offered (open model), default 50; may be fractional.
+  DURATION    seconds of measured load, default 20.
+
+Before measuring, the same simulation runs as a warm-up (other contacts, no report) until the
+server's JIT compiler threads used less than WARMUP_JIT_PCT % of a core in the last WARMUP_SLICE
+seconds of load, after at least WARMUP_MIN and at most WARMUP_MAX seconds of load (the rule of
+shared/limits, with shorter bounds). /metrics is read right before and after the measured run.
+
+Output: progress on stderr; on stdout ONE line:
+  SUMMARY store=.. sim=.. offered=R/s achieved=R/s http_p50/p95/p99=..ms assign_p50/p99=..ms
+          (server histogram, inbound->assigned) errors=ko/total ... report=<Gatling index.html>
+Exit status: Gatling's (non-zero when an assertion failed), or 1 when the setup failed.
+
+Environment (defaults in brackets):
+  AGENTS [40]           regular agents a001..aNNN (teams support, sales, pool), all ONLINE
+  SILENT_AGENTS [AGENTS/4, at least 2]  agents s001.. of team "silent" (they never answer)
+  CAPACITY [1000]       conversations each agent may hold (the storm never resolves any)
+  BATCH [5]             messages per WhatsApp webhook POST in the storm
+  WARMUP_MIN [30]  WARMUP_MAX [60]  WARMUP_SLICE [10]  WARMUP_JIT_PCT [5]   (seconds, %)
+                        WARMUP_MAX=0 skips the warm-up
+  PORT [free port]      the gateway's HTTP port; STUB_PORT [free port] the stub connector's
+  PG_URL [jdbc:postgresql://127.0.0.1:5432/switchboard_load]  PG_SCHEMA [load]
+  SERVER_JVM [-Xms2g -Xmx2g -XX:+UseG1GC -Djava.util.concurrent.ForkJoinPool.common.parallelism=2]
+  GATLING_HEAP [-Xmx1g] the Gatling JVM's heap flag
+  MVN [mvn]             the Maven command
+Every file of the run (server.log, bootstrap.json, gatling logs, metrics before/after) is kept in
+/tmp/switchboard-load/<time>-<store>-<simulation>/; the report in load-tests/target/gatling/.
+EOF
+}
+
+case "${1:-}" in -h|--help) usage; exit 0 ;; esac
+[[ $# -le 4 ]] || { usage >&2; exit 2; }
+
+STORE=${1:-h2}
+SIM=${2:-InboundStormSimulation}
+RATE=${3:-50}
+DURATION=${4:-20}
+case "$STORE" in h2|postgres) ;; *) echo "run.sh: STORE must be h2 or postgres, not '$STORE' (see --help)" >&2; exit 2 ;; esac
+case "$SIM" in
+  storm|InboundStorm|InboundStormSimulation) SIM=InboundStormSimulation ;;
+  mixed|MixedDay|MixedDaySimulation) SIM=MixedDaySimulation ;;
+  silence|Silence|SilenceSimulation) SIM=SilenceSimulation ;;
+  *) echo "run.sh: unknown simulation '$SIM' (see --help)" >&2; exit 2 ;;
+esac
+[[ $RATE =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ $RATE != 0 ]] || { echo "run.sh: RATE must be a positive number, not '$RATE'" >&2; exit 2; }
+[[ $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: DURATION must be whole seconds, not '$DURATION'" >&2; exit 2; }
+
+AGENTS=${AGENTS:-40}
+SILENT_AGENTS=${SILENT_AGENTS:-$(( AGENTS / 4 > 2 ? AGENTS / 4 : 2 ))}
+CAPACITY=${CAPACITY:-1000}
+BATCH=${BATCH:-5}
+WARMUP_MIN=${WARMUP_MIN:-30}
+WARMUP_MAX=${WARMUP_MAX:-60}
+WARMUP_SLICE=${WARMUP_SLICE:-10}
+WARMUP_JIT_PCT=${WARMUP_JIT_PCT:-5}
+PG_URL=${PG_URL:-jdbc:postgresql://127.0.0.1:5432/switchboard_load}
+PG_SCHEMA=${PG_SCHEMA:-load}
+SERVER_JVM=${SERVER_JVM:--Xms2g -Xmx2g -XX:+UseG1GC -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}
+GATLING_HEAP=${GATLING_HEAP:--Xmx1g}
+MVN=${MVN:-mvn}
+TENANT=load
+(( AGENTS >= 1 && AGENTS <= 999 )) || { echo "run.sh: AGENTS must be 1..999" >&2; exit 2; }
+(( SILENT_AGENTS >= 1 && SILENT_AGENTS <= 999 )) || { echo "run.sh: SILENT_AGENTS must be 1..999" >&2; exit 2; }
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+JAR=http-gateway/target/switchboard.jar
+RUN_DIR=/tmp/switchboard-load/$(date +%Y%m%d-%H%M%S)-$STORE-$SIM
+mkdir -p "$RUN_DIR"
+RESULTS=load-tests/target/gatling
+
+log() { printf '[run.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+SERVER_PID=""
+STUB_PID=""
+WARMUP_PID=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [[ -n $WARMUP_PID ]] && kill -0 "$WARMUP_PID" 2>/dev/null; then
+    kill -TERM -- "-$WARMUP_PID" 2>/dev/null || kill -TERM "$WARMUP_PID" 2>/dev/null || true
+  fi
+  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ -n $STUB_PID ]]; then kill -TERM "$STUB_PID" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+PORT=${PORT:-$(free_port)}
+STUB_PORT=${STUB_PORT:-$(free_port)}
+BASE=http://127.0.0.1:$PORT
+
+# ---- the jar --------------------------------------------------------------------------------
+if [[ ! -f $JAR ]]; then
+  log "building $JAR (mvn -q -DskipTests package) ..."
+  $MVN -q -DskipTests package > "$RUN_DIR/build.log" 2>&1 || die "build failed, see $RUN_DIR/build.log"
+fi
+
+# ---- secrets and the bootstrap file -----------------------------------------------------------
+read -r API_KEY APP_SECRET WEBHOOK_SECRET < <(python3 - "$TENANT" <<'EOF'
+import base64, secrets, sys
+t = sys.argv[1]
+key = "sb_%s.%s.%s" % (t, secrets.token_hex(6), base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("="))
+print(key, secrets.token_hex(16), secrets.token_hex(16))
+EOF
+)
+BOOTSTRAP=$RUN_DIR/bootstrap.json
+python3 - "$BOOTSTRAP" "$TENANT" "$API_KEY" "$APP_SECRET" "$WEBHOOK_SECRET" "$STUB_PORT" "$AGENTS" "$SILENT_AGENTS" "$CAPACITY" <<'EOF'
+import json, sys
+path, tenant, key, app_secret, webhook_secret, stub_port = sys.argv[1:7]
+agents, silent, capacity = (int(a) for a in sys.argv[7:10])
+regular = ["a%03d" % i for i in range(1, agents + 1)]
+quiet = ["s%03d" % i for i in range(1, silent + 1)]
+everyone = {a: {"capacity": {"*": capacity}, "languages": ["en"], "presence": "ONLINE"} for a in regular + quiet}
+everyone["sup"] = {"capacity": {"*": 1000}, "role": "SUPERVISOR", "presence": "ONLINE"}
+def team(members, strategy, reply_window, queue_wait, reroutes):
+    return {"members": members, "strategy": strategy, "replyWindow": reply_window, "maxReroutes": reroutes,
+            "queueWait": queue_wait, "escalation": {"supervisor": "sup"}}
+doc = {"tenants": [{
+    "id": tenant,
+    "settings": {"displayName": "Load test", "verifyToken": "load-verify-token", "appSecret": app_secret,
+                 "defaultTeam": "support",
+                 "webhookUrl": "http://127.0.0.1:%s/events" % stub_port, "webhookSecret": webhook_secret,
+                 "whatsappNumbers": {"100000001": "sales", "100000009": "silent"}},
+    "apiKeys": [{"label": "load test", "key": key}],
+    "agents": everyone,
+    "teams": {
+        "support": team(regular, "LEAST_BUSY", "PT10M", "PT2M", 2),
+        "sales": team(regular, "ROUND_ROBIN", "PT10M", "PT2M", 2),
+        "pool": team(regular, "MANUAL", "PT10M", "PT2M", 2),
+        # agents who never answer: the window lapses, one re-route, then escalation to sup
+        "silent": team(quiet, "ROUND_ROBIN", "PT2S", "PT5S", 1),
+    }}]}
+with open(path, "w") as f:
+    json.dump(doc, f, indent=1)
+EOF
+
+# ---- stub channel connector (POST /messages) and webhook receiver (POST /events) -------------
+cat > "$RUN_DIR/connector.py" <<'EOF'
+import json, sys, uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Stub(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def _answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n: self.rfile.read(n)
+        self._answer(200, {"id": "stub-" + uuid.uuid4().hex})
+    def do_GET(self):
+        self._answer(200, {"status": "ok"})
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer.daemon_threads = True
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Stub).serve_forever()
+EOF
+python3 "$RUN_DIR/connector.py" "$STUB_PORT" > "$RUN_DIR/connector.log" 2>&1 &
+STUB_PID=$!
+
+# ---- the store ----------------------------------------------------------------------------------
+declare -a STORE_ENV
+if [[ $STORE == h2 ]]; then
+  STORE_ENV=(SWITCHBOARD_STORE=h2 "SWITCHBOARD_H2_DIR=$RUN_DIR/h2")
+else
+  [[ $PG_SCHEMA =~ ^[a-z_][a-z0-9_]*$ ]] || die "PG_SCHEMA must be a plain lower-case identifier"
+  PG_DB=${PG_URL##*/}; PG_DB=${PG_DB%%\?*}
+  PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt)
+  if [[ -z $("${PSQL[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'") ]]; then
+    log "creating database $PG_DB"
+    "${PSQL[@]}" -d postgres -c "CREATE DATABASE $PG_DB" >&2
+  fi
+  "${PSQL[@]}" -d "$PG_DB" -c "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE" -c "CREATE SCHEMA $PG_SCHEMA" >&2 \
+    || die "cannot reset schema $PG_SCHEMA of $PG_DB"
+  STORE_ENV=(SWITCHBOARD_STORE=postgres "SWITCHBOARD_PG_URL=$PG_URL" SWITCHBOARD_PG_USER=postgres
+    "SWITCHBOARD_PG_SCHEMA=$PG_SCHEMA")
+fi
+
+# ---- the gateway -------------------------------------------------------------------------------
+log "starting the gateway on $BASE ($STORE), stub connector on :$STUB_PORT; files in $RUN_DIR"
+# shellcheck disable=SC2086  # SERVER_JVM is a list of flags
+env "${STORE_ENV[@]}" SWITCHBOARD_PORT="$PORT" SWITCHBOARD_HOST=127.0.0.1 SWITCHBOARD_CLUSTER_PORT=0 \
+  SWITCHBOARD_ADMIN_KEY= SWITCHBOARD_BOOTSTRAP="$BOOTSTRAP" \
+  SWITCHBOARD_CONNECTOR_URL="http://127.0.0.1:$STUB_PORT" \
+  java $SERVER_JVM -jar "$JAR" > "$RUN_DIR/server.log" 2>&1 &
+SERVER_PID=$!
+for i in $(seq 1 240); do
+  kill -0 "$SERVER_PID" 2>/dev/null || { tail -30 "$RUN_DIR/server.log" >&2; die "the gateway exited during start-up"; }
+  if curl -sf -o /dev/null "$BASE/health/ready"; then break; fi
+  (( i < 240 )) || { tail -30 "$RUN_DIR/server.log" >&2; die "the gateway was not ready within 120 s"; }
+  sleep 0.5
+done
+curl -sf -o /dev/null -X POST "http://127.0.0.1:$STUB_PORT/messages" || die "the stub connector does not answer"
+log "gateway ready (pid $SERVER_PID)"
+
+# ---- measuring helpers ---------------------------------------------------------------------------
+CLK_TCK=$(getconf CLK_TCK)
+# CPU ticks (user + system) of the server's JIT compiler threads, and of the whole server
+jit_ticks() {
+  local total=0 d comm stat
+  for d in /proc/"$SERVER_PID"/task/*; do
+    comm=$(cat "$d/comm" 2>/dev/null) || continue
+    [[ $comm == C[12]\ Compiler* ]] || continue
+    stat=$(cat "$d/stat" 2>/dev/null) || continue
+    stat=${stat##*) }
+    read -r -a f <<< "$stat"
+    total=$(( total + f[11] + f[12] ))
+  done
+  echo "$total"
+}
+cpu_ticks() {
+  local stat
+  stat=$(cat /proc/"$SERVER_PID"/stat)
+  stat=${stat##*) }
+  read -r -a f <<< "$stat"
+  echo $(( f[11] + f[12] ))
+}
+messages_in() {
+  { curl -sf "$BASE/metrics" || true; } | awk '/^switchboard_messages_in_total/ { n += $NF } END { printf "%d\n", n }'
+}
+gatling() { # RUN_ID DURATION [more -D...]
+  local run_id=$1 seconds=$2
+  shift 2
+  $MVN -B -pl load-tests gatling:test "-Dgatling.simulationClass=io.switchboard.loadtest.$SIM" \
+    "-DbaseUrl=$BASE" "-Dtenant=$TENANT" "-DapiKey=$API_KEY" "-DappSecret=$APP_SECRET" \
+    "-Drate=$RATE" "-Dduration=$seconds" "-Dagents=$AGENTS" "-Dbatch=$BATCH" "-DrunId=$run_id" \
+    "-Dgatling.jvmHeap=$GATLING_HEAP" "$@"
+}
+
+# ---- warm-up -------------------------------------------------------------------------------------
+WARMED=0
+JIT_PCT=na
+if (( WARMUP_MAX > 0 )); then
+  STOP_FILE=$RUN_DIR/warmup.stop
+  log "warm-up: $SIM at $RATE/s until the JIT is quiet (< $WARMUP_JIT_PCT % of a core over ${WARMUP_SLICE} s, ${WARMUP_MIN}-${WARMUP_MAX} s of load)"
+  set -m  # own process group, so that cleanup can stop Maven and Gatling's forked JVM together
+  gatling w "$WARMUP_MAX" "-DstopFile=$STOP_FILE" -Dgatling.noReports=true -Dgatling.failOnError=false \
+    "-Dgatling.resultsFolder=$RUN_DIR/warmup-results" > "$RUN_DIR/warmup.log" 2>&1 &
+  WARMUP_PID=$!
+  set +m
+  jit0=$(jit_ticks); cpu0=$(cpu_ticks); in0=$(messages_in)
+  while kill -0 "$WARMUP_PID" 2>/dev/null; do
+    sleep "$WARMUP_SLICE"
+    kill -0 "$SERVER_PID" 2>/dev/null || die "the gateway died during the warm-up, see $RUN_DIR/server.log"
+    jit1=$(jit_ticks); cpu1=$(cpu_ticks); in1=$(messages_in)
+    JIT_PCT=$(( (jit1 > jit0 ? jit1 - jit0 : 0) * 100 / CLK_TCK / WARMUP_SLICE ))
+    if (( in1 > in0 )); then
+      WARMED=$(( WARMED + WARMUP_SLICE ))
+      log "warm-up: ${WARMED} s of load, JIT ${JIT_PCT} % of a core, server $(( (cpu1 - cpu0) * 100 / CLK_TCK / WARMUP_SLICE )) %, $(( in1 - in0 )) messages in"
+      if (( WARMED >= WARMUP_MAX )) || (( WARMED >= WARMUP_MIN && JIT_PCT < WARMUP_JIT_PCT )); then break; fi
+    fi
+    jit0=$jit1; cpu0=$cpu1; in0=$in1
+  done
+  touch "$STOP_FILE"
+  wait "$WARMUP_PID" || log "warm-up run ended with status $? (ignored; see $RUN_DIR/warmup.log)"
+  WARMUP_PID=""
+  sleep 2
+fi
+
+# ---- the measured run ----------------------------------------------------------------------------
+mkdir -p "$RESULTS"
+ls -1 "$RESULTS" > "$RUN_DIR/results-before.txt"
+curl -sf "$BASE/metrics" > "$RUN_DIR/metrics-before.txt" || die "cannot read /metrics"
+cpu0=$(cpu_ticks); t0=$(date +%s.%N)
+log "measuring: $SIM at $RATE new conversations/s for $DURATION s (log: $RUN_DIR/gatling.log)"
+GATLING_RC=0
+gatling m "$DURATION" > "$RUN_DIR/gatling.log" 2>&1 || GATLING_RC=$?
+t1=$(date +%s.%N); cpu1=$(cpu_ticks)
+curl -sf "$BASE/metrics" > "$RUN_DIR/metrics-after.txt" || die "cannot read /metrics after the run"
+REPORT_DIR=$(ls -1 "$RESULTS" | grep -vxF -f "$RUN_DIR/results-before.txt" | grep -i "^${SIM}-" | sort | tail -1 || true)
+if [[ -z $REPORT_DIR || ! -f $RESULTS/$REPORT_DIR/index.html ]]; then
+  tail -40 "$RUN_DIR/gatling.log" >&2
+  die "no Gatling report was written (status $GATLING_RC), see $RUN_DIR/gatling.log"
+fi
+SERVER_CPU=$(python3 -c "print(round(($cpu1 - $cpu0) * 100 / $CLK_TCK / ($t1 - $t0)))")
+
+# ---- the summary line ------------------------------------------------------------------------------
+python3 - "$RESULTS/$REPORT_DIR/index.html" "$RUN_DIR/metrics-before.txt" "$RUN_DIR/metrics-after.txt" \
+  "$RUN_DIR/gatling.log" "$ROOT/$RESULTS/$REPORT_DIR/index.html" "$STORE" "$SIM" "$RATE" "$DURATION" \
+  "$GATLING_RC" "$WARMED" "$JIT_PCT" "$SERVER_CPU" <<'EOF'
+import math, re, sys
+(stats_path, before_path, after_path, log_path, report, store, sim, rate, duration, rc, warmed, jit,
+ server_cpu) = sys.argv[1:]
+rate, duration = float(rate), float(duration)
+
+# Gatling 3.15 writes no stats.json and a binary simulation.log: the figures come from the
+# statistics table of the HTML report (columns: 2 total, 3 OK, 4 KO, 6 count/s, 8 p50, 10 p95, 11 p99).
+html = open(stats_path, encoding="utf-8", errors="replace").read()
+rows = {}
+for chunk in html.split('class="ellipsed-name">')[1:]:
+    name = chunk.split("<", 1)[0].strip()
+    cols = dict((int(c), v.strip()) for c, v in re.findall(r'<td class="value [^"]*col-(\d+)">([^<]*)</td>', chunk))
+    if 2 in cols and name not in rows:
+        rows[name] = cols
+if "All Requests" not in rows:
+    sys.exit("run.sh: no statistics table in " + stats_path)
+glob = rows["All Requests"]
+def num(v):
+    try:
+        return int(v)
+    except ValueError:
+        return 0
+total, ko = num(glob[2]), num(glob[4])
+def ms(col):
+    return glob.get(col, "-")
+
+# New conversations: successful requests whose name starts with "inbound", times the messages they carry.
+opened_ok = 0
+for name, cols in rows.items():
+    if name.startswith("inbound"):
+        m = re.search(r"(\d+) messages", name)
+        opened_ok += num(cols[3]) * (int(m.group(1)) if m else 1)
+
+def metrics(path):
+    buckets, counters = {}, {}
+    for line in open(path):
+        if line.startswith("#") or not line.strip():
+            continue
+        m = re.match(r'switchboard_routing_latency_seconds_bucket\{.*?le="([^"]+)".*?\}\s+(\S+)', line)
+        if m:
+            buckets[m.group(1)] = float(m.group(2))
+            continue
+        m = re.match(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)', line)
+        if m:
+            counters[m.group(1)] = counters.get(m.group(1), 0.0) + float(m.group(3))
+    return buckets, counters
+b0, c0 = metrics(before_path)
+b1, c1 = metrics(after_path)
+def delta(name):
+    return int(c1.get(name, 0) - c0.get(name, 0))
+
+les = sorted(b1, key=lambda le: math.inf if le == "+Inf" else float(le))
+cum = [(le, b1[le] - b0.get(le, 0.0)) for le in les]
+assigned = int(cum[-1][1]) if cum else 0
+def quantile(q):
+    if assigned == 0:
+        return "-"
+    rank, prev_le, prev_n = q * assigned, 0.0, 0.0
+    for le, n in cum:
+        if n >= rank:
+            if le == "+Inf":
+                return ">%.0fms" % (prev_le * 1000)
+            hi = float(le)
+            frac = 0.0 if n == prev_n else (rank - prev_n) / (n - prev_n)
+            return "%.1fms" % ((prev_le + (hi - prev_le) * frac) * 1000)
+        prev_le, prev_n = (math.inf if le == "+Inf" else float(le)), n
+    return "-"
+
+top_error = ""
+lines = open(log_path, errors="replace").read().splitlines()
+starts = [i for i, line in enumerate(lines) if line.startswith("---- Errors")]
+if starts:  # the last console report is the final one
+    for e in lines[starts[-1] + 1:]:
+        if e.startswith("> "):
+            top_error = re.sub(r"\s+", " ", e[2:]).strip()[:140]
+            break
+
+verdict = "ok" if rc == "0" else "FAILED(exit %s)" % rc
+parts = [
+    "SUMMARY store=%s sim=%s" % (store, sim),
+    "offered=%g/s achieved=%.1f/s" % (rate, opened_ok / duration),
+    "http_p50/p95/p99=%s/%s/%sms" % (ms(8), ms(10), ms(11)),
+    "assign_p50/p99=%s/%s(server,n=%d)" % (quantile(0.5), quantile(0.99), assigned),
+    "errors=%d/%d(%.2f%%)" % (ko, total, 100.0 * ko / total if total else 0.0),
+    "opened=%d reroutes=%d escalations=%d resolved=%d" % (delta("switchboard_conversations_opened_total"),
+        delta("switchboard_reroutes_total"), delta("switchboard_escalations_total"),
+        delta("switchboard_resolutions_total")),
+    "server_cpu=%s%% warmup=%ss(jit %s%%)" % (server_cpu, warmed, jit),
+    "gatling=%s" % verdict,
+]
+if top_error:
+    parts.append('top_error="%s"' % top_error.replace('"', "'"))
+parts.append("report=%s" % report)
+print(" ".join(parts))
+EOF
+exit "$GATLING_RC"
