@@ -319,6 +319,11 @@ class RulesScenariosTest {
       assertEquals("webchat:u1", pool.body().get("items").get(0).get("conversation").asText(), pool.raw());
       assertEquals(90, pool.body().get("items").get(0).get("priority").asInt());
     });
+    // a VIP by a field the channel sends, as the rules name it
+    Answer vip = gw.call("POST", "/v1/tenants/sp/messages", k, Map.of("channel", "webchat", "contact", "v1",
+        "messageId", "mv1", "text", "hello", "fields", Map.of("customerType", "VIP")));
+    assertEquals(202, vip.status(), vip.raw());
+    eventually(() -> assertEquals(90, conversation("sp", k, "v1").body().get("priority").asInt()));
     assertEquals(200, gw.call("PUT", "/v1/tenants/sp/agents/pia/presence", k, Map.of("presence", "ONLINE")).status());
     routedTo("sp", k, "u1", "support", "pia");
   }

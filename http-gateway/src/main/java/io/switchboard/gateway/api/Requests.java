@@ -138,7 +138,7 @@ public final class Requests {
       if (fields != null) {
         if (fields.size() > 50) throw ApiException.badRequest("invalid_request", "at most 50 fields");
         fields.forEach((k, val) -> {
-          v.name("fields key", k);
+          v.fieldName("fields key", k);
           v.text("fields[" + k + "]", val);
         });
       }

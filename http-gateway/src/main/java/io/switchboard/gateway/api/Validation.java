@@ -16,6 +16,8 @@ public final class Validation {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
   /** Tenants: part of their API keys ({@code sb_<tenant>.…}), so no '.' or '_'. */
   private static final Pattern TENANT = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+  /** Contact field names, as routing rules name them ({@code email}, {@code customerType}, {@code crm.id}). */
+  private static final Pattern FIELD = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
   /** Channels: a lower-case word such as whatsapp, sms, webchat. */
   private static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
 
@@ -38,6 +40,15 @@ public final class Validation {
     if (!TENANT.matcher(value).matches()) {
       throw ApiException.badRequest("invalid_request", "a tenant is named with 1-63 characters of a-z, 0-9 or '-', "
           + "starting with a letter or digit: '" + clip(value) + "'");
+    }
+    return value;
+  }
+
+  public String fieldName(String field, String value) {
+    required(field, value);
+    if (!FIELD.matcher(value).matches()) {
+      throw ApiException.badRequest("invalid_request", field + " must be 1-64 characters of letters, digits, '.', '_' "
+          + "or '-', starting with a letter: '" + clip(value) + "'");
     }
     return value;
   }
