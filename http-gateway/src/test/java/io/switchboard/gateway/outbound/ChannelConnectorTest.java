@@ -16,30 +16,24 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The connector against a real HTTP server standing in for the channel connector service. */
 class ChannelConnectorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final ActorTestKit testKit = ActorTestKit.create("ChannelConnectorTest", ConfigFactory.parseString("""
+  private static final ReceiverKit kit = new ReceiverKit("ChannelConnectorTest", """
       switchboard.gateway.outbound.connector {
         request-timeout = 500ms
         max-retries = 2
         retry-backoff = 100ms
       }
-      """).withFallback(ConfigFactory.load()));
-  private static Receiver receiver;
-
-  @BeforeAll
-  static void startReceiver() throws Exception {
-    receiver = Receiver.start(testKit.system());
-  }
+      """);
+  private static final ActorTestKit testKit = kit.testKit;
+  private static final Receiver receiver = kit.receiver;
 
   @AfterAll
   static void shutdown() throws Exception {
-    receiver.stop();
-    testKit.shutdownTestKit();
+    kit.close();
   }
 
   @Test

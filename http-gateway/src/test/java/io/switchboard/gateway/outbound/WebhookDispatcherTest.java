@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import com.typesafe.config.ConfigFactory;
 import io.switchboard.gateway.Hmac;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +28,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +44,7 @@ class WebhookDispatcherTest {
   private static final List<String> TYPES = List.of("conversation.assigned", "conversation.rerouted",
       "conversation.escalated", "conversation.resolved");
 
-  private static final ActorTestKit testKit = ActorTestKit.create("WebhookDispatcherTest", ConfigFactory.parseString("""
+  private static final ReceiverKit kit = new ReceiverKit("WebhookDispatcherTest", """
       switchboard.gateway.outbound {
         poll-interval = 100ms
         request-timeout = 5s
@@ -54,9 +52,10 @@ class WebhookDispatcherTest {
         max-attempts = 4
         batch-size = 2
       }
-      """).withFallback(ConfigFactory.load()));
+      """);
+  private static final ActorTestKit testKit = kit.testKit;
   private static final OutboundSettings settings = OutboundSettings.from(testKit.system().settings().config());
-  private static Receiver receiver;
+  private static final Receiver receiver = kit.receiver;
 
   @TempDir
   Path dir;
@@ -64,15 +63,9 @@ class WebhookDispatcherTest {
   private final Map<String, WebhookTarget> targets = new ConcurrentHashMap<>();
   private ActorRef<WebhookDispatcher.Command> dispatcher;
 
-  @BeforeAll
-  static void startReceiver() throws Exception {
-    receiver = Receiver.start(testKit.system());
-  }
-
   @AfterAll
   static void shutdown() throws Exception {
-    receiver.stop();
-    testKit.shutdownTestKit();
+    kit.close();
   }
 
   @BeforeEach
