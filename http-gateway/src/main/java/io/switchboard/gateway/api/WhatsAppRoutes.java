@@ -138,11 +138,14 @@ public final class WhatsAppRoutes extends RouteSupport {
       }
       chains.add(chain.toCompletableFuture());
     });
-    return CompletableFuture.allOf(chains.toArray(CompletableFuture[]::new)).thenApplyAsync(x -> {
-      List<Outcome> all = new ArrayList<>();
-      chains.forEach(c -> all.addAll(c.join()));
-      return all;
-    }, executor);
+    CompletableFuture<List<Outcome>> all = CompletableFuture.completedFuture(new ArrayList<>());
+    for (CompletableFuture<List<Outcome>> chain : chains) {
+      all = all.thenCombineAsync(chain, (acc, part) -> {
+        acc.addAll(part);
+        return acc;
+      }, executor);
+    }
+    return all;
   }
 
   /** What WhatsApp tells of the contact, as contact fields the rules can read. */
