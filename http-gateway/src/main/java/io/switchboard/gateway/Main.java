@@ -36,9 +36,16 @@ public final class Main {
     Gateway gateway = Gateway.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
     GatewaySettings settings = GatewaySettings.from(config);
     if (!settings.bootstrapFile().isBlank()) {
-      Bootstrap.Summary s = Bootstrap.apply(gateway.system(), Bootstrap.read(Path.of(settings.bootstrapFile())),
-          settings);
-      gateway.system().log().info("bootstrap {}: {}", settings.bootstrapFile(), s);
+      try {
+        Bootstrap.Summary s = Bootstrap.apply(gateway.system(), Bootstrap.read(Path.of(settings.bootstrapFile())),
+            settings);
+        gateway.system().log().info("bootstrap {}: {}", settings.bootstrapFile(), s);
+      } catch (RuntimeException e) {
+        // a node half configured would route wrongly: stop rather than serve
+        System.err.println("bootstrap " + settings.bootstrapFile() + " failed, stopping: " + e.getMessage());
+        gateway.stop();
+        System.exit(1);
+      }
     }
     gateway.system().getWhenTerminated().toCompletableFuture().get();
   }
