@@ -14,7 +14,16 @@ public record CoreSettings(
     int recentMessageIds,
     int readModelTags,
     Duration replyWindowWarning,
-    RoutingPolicy defaultPolicy) {
+    RoutingPolicy defaultPolicy,
+    Duration passivateAfter,
+    Duration minSleep,
+    Duration confirmFlushInterval,
+    boolean rememberAgentsAndTeams) {
+
+  /** Whether idle conversations stop themselves (only where a wake-up keeper runs, see ARCHITECTURE). */
+  public boolean passivates() {
+    return passivateAfter != null;
+  }
 
   /** Restart of an entity whose journal write failed: every entity backs off the same way. */
   public org.apache.pekko.actor.typed.BackoffSupervisorStrategy onPersistFailure() {
@@ -44,6 +53,10 @@ public record CoreSettings(
             p.getInt("max-reroutes"),
             null,
             p.getBoolean("reroute-answered-on-offline"),
-            p.getDuration("idle-auto-resolve")));
+            p.getDuration("idle-auto-resolve")),
+        c.getString("passivate-after").equals("off") ? null : c.getDuration("passivate-after"),
+        c.getDuration("min-sleep"),
+        c.getDuration("confirm-flush-interval"),
+        c.getBoolean("remember-agents-and-teams"));
   }
 }

@@ -5,6 +5,7 @@ import io.switchboard.CoreSettings;
 import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
+import io.switchboard.Idleness;
 import io.switchboard.Outcome;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.routing.Presence;
@@ -13,9 +14,10 @@ import io.switchboard.routing.RoutingRequest;
 import io.switchboard.team.Team;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -43,8 +45,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * One agent: the single writer of its presence, profile and load. It is the authority on capacity:
  * a conversation is only ever held after the agent reserved it here, and only while there was room
  * (invariant 2). A reservation ({@link Hold}) becomes an assignment when the conversation confirms
- * it; until then, and after every recovery, the agent re-sends {@link Conversation.AssignTo}, and
- * the conversation either confirms or tells it to release, so no reservation leaks.
+ * it; until then, the agent re-sends {@link Conversation.AssignTo}, and the conversation either
+ * confirms or tells it to release, so no reservation leaks. Confirmations are persisted in batches
+ * ({@link HoldsConfirmed}, every {@code confirm-flush-interval}): after a recovery only the holds
+ * never confirmed are re-verified, so a restart does not start every assigned conversation.
  *
  * <p>Every change of availability is pushed to the agent's teams as an {@link AgentStatus}. Going
  * offline starts a short grace period (persisted as a deadline); if the agent is still offline when
@@ -100,6 +104,14 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
 
   private record Redeliver() implements Command {}
 
+  private record FlushConfirmations() implements Command {}
+
+  /** Every {@code passivate-after}: an agent that was never configured stops when idle. */
+  private record IdleCheck() implements Command {}
+
+  /** Sent by the shard when it passivates the agent. */
+  public record Passivate() implements Command {}
+
   private record OfflineGraceEnded(Instant deadline) implements Command {}
 
   /** What a query sees: the persisted state plus the escalations waiting for this supervisor. */
@@ -125,11 +137,25 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
 
   public record OfflineGraceExpired(Instant at) implements Event {}
 
+  /** The conversations confirmed these holds (persisted in batches, off the routing path). */
+  public record HoldsConfirmed(List<HoldRef> holds) implements Event {}
+
+  public record HoldRef(String conversationId, String hold) implements CborSerializable {}
+
   // ---- state ----
 
-  /** A reserved or assigned conversation. */
-  public record Hold(String hold, String channel, String team, RoutingPolicy policy, Instant since)
-      implements CborSerializable {}
+  /**
+   * A reserved or assigned conversation.
+   *
+   * @param confirmed the conversation accepted it (persisted with {@link HoldsConfirmed}): not re-verified
+   *     after a recovery
+   */
+  public record Hold(String hold, String channel, String team, RoutingPolicy policy, Instant since, boolean confirmed)
+      implements CborSerializable {
+    Hold confirm() {
+      return new Hold(hold, channel, team, policy, since, true);
+    }
+  }
 
   public record State(
       AgentProfile profile,
@@ -167,16 +193,27 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   // ---- wiring ----
 
   public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings) {
-    // No idle passivation: a passivated entity's timers would not fire until its next message.
+    // No idle passivation of configured agents: their timers must run. Remembered (when configured so)
+    // so that every agent runs again after a restart, with its grace deadline and its holds.
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            ctx -> create(ctx.getEntityId(), directory, clock, settings))
-        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+            ctx -> create(ctx.getEntityId(), directory, clock, settings,
+                self -> ctx.getShard().tell(new ClusterSharding.Passivate<>(self))))
+        .withStopMessage(new Passivate())
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()
+            .withRememberEntities(settings.rememberAgentsAndTeams())));
   }
 
   public static Behavior<Command> create(String agentId, Directory directory, Clock clock, CoreSettings settings) {
+    return create(agentId, directory, clock, settings, null);
+  }
+
+  /** @param passivation how an agent that was never configured asks to be stopped when idle; null: never */
+  public static Behavior<Command> create(String agentId, Directory directory, Clock clock, CoreSettings settings,
+      java.util.function.Consumer<ActorRef<Command>> passivation) {
     EntityIds.tenantOf(agentId);
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Agent(agentId, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock, settings)));
+        new Agent(agentId, ctx, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock, settings,
+            settings.passivates() ? passivation : null)));
   }
 
   private final String agentId;
@@ -185,15 +222,22 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   private final Directory directory;
   private final Clock clock;
   private final CoreSettings settings;
-  /** Holds the conversation confirmed since this incarnation started; the rest get AssignTo again. */
-  private final Set<String> confirmed = new HashSet<>();
+  /** Confirmations received and not yet persisted (conversation → hold). */
+  private final Map<String, String> unflushed = new HashMap<>();
+  private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
+  private final java.util.function.Consumer<ActorRef<Command>> passivation;
+  private final Idleness idleness;
   /** Escalations addressed to this supervisor, re-announced by the conversations after a restart. */
   private final Map<String, String> escalations = new HashMap<>();
 
-  private Agent(String agentId, TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory,
-      Clock clock, CoreSettings settings) {
+  private Agent(String agentId, org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context,
+      TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
+      CoreSettings settings, java.util.function.Consumer<ActorRef<Command>> passivation) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), agentId),
         settings.onPersistFailure());
+    this.context = context;
+    this.passivation = passivation;
+    this.idleness = new Idleness(clock, settings.passivateAfter());
     this.agentId = agentId;
     this.timers = timers;
     this.deadlines = deadlines;
@@ -219,12 +263,19 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
           armOfflineGrace(state);
           redeliver(state);
           pushStatus(state);
+          if (passivation != null && lastSequenceNumber(context) == 0) {
+            idleness.startChecks(timers, new IdleCheck());
+          }
         })
         .build();
   }
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
+    return idleness.tracking(handlers(), IdleCheck.class);
+  }
+
+  private CommandHandler<Command, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(SetProfile.class, this::onSetProfile)
         .onCommand(SetPresence.class, this::onSetPresence)
@@ -245,6 +296,13 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
           return Effect().none();
         })
         .onCommand(OfflineGraceEnded.class, this::onOfflineGraceEnded)
+        .onCommand(FlushConfirmations.class, this::onFlushConfirmations)
+        .onCommand(IdleCheck.class, (s, c) -> {
+          idleness.checkUnconfigured(lastSequenceNumber(context), timers, IdleCheck.class,
+              () -> passivation.accept(context.getSelf()));
+          return Effect().none();
+        })
+        .onCommand(Passivate.class, (s, c) -> Effect().stop())
         .build();
   }
 
@@ -338,10 +396,27 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   private Effect<Event, State> onConfirmed(State s, AssignmentConfirmed c) {
     Hold held = s.holds().get(c.conversationId());
     if (held != null && held.hold().equals(c.hold())) {
-      confirmed.add(c.conversationId());
+      if (!held.confirmed()) {
+        unflushed.put(c.conversationId(), c.hold());
+        if (!timers.isTimerActive(FlushConfirmations.class)) {
+          timers.startSingleTimer(FlushConfirmations.class, new FlushConfirmations(), settings.confirmFlushInterval());
+        }
+      }
       escalations.remove(c.conversationId());
     }
     return Effect().none();
+  }
+
+  /** One event for every confirmation of the last interval (still held under the same token). */
+  private Effect<Event, State> onFlushConfirmations(State s, FlushConfirmations c) {
+    List<HoldRef> refs = new ArrayList<>();
+    unflushed.forEach((conv, hold) -> {
+      Hold held = s.holds().get(conv);
+      if (held != null && held.hold().equals(hold) && !held.confirmed()) refs.add(new HoldRef(conv, hold));
+    });
+    unflushed.clear();
+    if (refs.isEmpty()) return Effect().none();
+    return Effect().persist(new HoldsConfirmed(List.copyOf(refs)));
   }
 
   private Effect<Event, State> onRelease(State s, Release c) {
@@ -353,7 +428,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
     }
     return Effect().persist(new Released(c.conversationId(), c.hold(), clock.instant()))
         .thenRun(ns -> {
-          confirmed.remove(c.conversationId());
+          unflushed.remove(c.conversationId());
           directory.conversation(c.conversationId(), ack);
           pushStatus(ns);
         });
@@ -389,11 +464,11 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
     deadlines.at(OfflineGraceEnded.class, grace, clock.instant(), grace == null ? null : new OfflineGraceEnded(grace));
   }
 
-  /** Re-sends AssignTo for every hold not yet confirmed in this incarnation. */
+  /** Re-sends AssignTo for every hold not confirmed (persisted, or received since the last flush). */
   private void redeliver(State s) {
     boolean pending = false;
     for (Map.Entry<String, Hold> e : s.holds().entrySet()) {
-      if (confirmed.contains(e.getKey())) continue;
+      if (e.getValue().confirmed() || e.getValue().hold().equals(unflushed.get(e.getKey()))) continue;
       pending = true;
       Hold h = e.getValue();
       directory.conversation(e.getKey(), new Conversation.AssignTo(agentId, h.hold(), h.team(), h.policy(), null));
@@ -437,7 +512,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
         .onEvent(Reserved.class, (s, e) -> {
           Map<String, Hold> holds = new HashMap<>(s.holds());
           holds.put(e.conversationId(), new Hold(e.hold(), EntityIds.channelOf(e.conversationId()), e.team(),
-              e.policy(), e.at()));
+              e.policy(), e.at(), false));
           return s.with(s.profile(), s.presence(), s.teams(), Map.copyOf(holds), e.at(), s.offlineGraceEnds());
         })
         .onEvent(Released.class, (s, e) -> {
@@ -448,6 +523,13 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
         })
         .onEvent(OfflineGraceExpired.class, (s, e) ->
             s.with(s.profile(), s.presence(), s.teams(), s.holds(), s.lastAssignedAt(), null))
+        .onEvent(HoldsConfirmed.class, (s, e) -> {
+          Map<String, Hold> holds = new HashMap<>(s.holds());
+          for (HoldRef r : e.holds()) holds.computeIfPresent(r.conversationId(),
+              (conv, h) -> h.hold().equals(r.hold()) ? h.confirm() : h);
+          return s.with(s.profile(), s.presence(), s.teams(), Map.copyOf(holds), s.lastAssignedAt(),
+              s.offlineGraceEnds());
+        })
         .build();
   }
 }

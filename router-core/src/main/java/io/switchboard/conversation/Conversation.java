@@ -5,6 +5,7 @@ import io.switchboard.CoreSettings;
 import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
+import io.switchboard.Idleness;
 import io.switchboard.Outcome;
 import io.switchboard.RoutingObserver;
 import io.switchboard.agent.Agent;
@@ -158,6 +159,28 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
 
   private record Redeliver() implements Command {}
 
+  /**
+   * The wake-up keeper: a deadline of this conversation is due at {@code wakeAt} (its index row,
+   * version {@code seq}). Delivering it starts a passivated conversation, which re-arms its timers;
+   * once whatever was due has fired and nothing is left unacknowledged, it answers {@link Woken}.
+   */
+  public record WakeUp(Instant wakeAt, long seq, ActorRef<Woken> replyTo) implements Command {}
+
+  /** Sent by the shard when it passivates the conversation. */
+  public record Passivate() implements Command {}
+
+  /** Answers {@link WakeUp} once settled (re-sent to itself until then). */
+  private record SettleWake(ActorRef<Woken> replyTo) implements Command {}
+
+  /** Every {@code passivate-after}: stop if nothing happened meanwhile and nothing needs this incarnation. */
+  private record IdleCheck() implements Command {}
+
+  /**
+   * The conversation handled its wake-up: at event {@code seq}, its next deadline is {@code next}
+   * (null: none), which the keeper writes into its index.
+   */
+  public record Woken(String conversationId, long seq, Instant next) implements CborSerializable {}
+
   /** @param queueReason why it waits, as its team last said (not persisted) */
   public record View(String conversationId, State state, String queueReason) implements CborSerializable {}
 
@@ -169,9 +192,12 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
    * @param team the team an opening message routes to (the current one otherwise)
    * @param replyDeadline the reply window, when this message starts one for the assigned agent
    * @param opensEpisode the conversation was not open: this message starts a new episode (tagged for read models)
+   * @param startsReplyWindow an answered conversation waits for its agent again: a new reply window
+   *     starts, earlier than the idle deadline (tagged: the wake-up index must learn an earlier deadline)
    */
   public record MessageReceived(String messageId, String text, Instant at, RoutingHint hint, String team,
-      Instant serviceWindowClosesAt, Instant replyDeadline, boolean opensEpisode) implements Event {}
+      Instant serviceWindowClosesAt, Instant replyDeadline, boolean opensEpisode, boolean startsReplyWindow)
+      implements Event {}
 
   /** @param team null for a claim (stays with the current team) */
   public record Assigned(String agentId, String hold, String team, RoutingPolicy policy, Instant at,
@@ -335,6 +361,33 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       return status == Status.ROUTING || status == Status.WAITING || status == Status.ASSIGNED
           || status == Status.ESCALATED;
     }
+
+    /** The reply window running in this state (null: none). */
+    Instant runningReplyDeadline() {
+      return status == Status.ASSIGNED ? replyDeadline : null;
+    }
+
+    Instant runningIdleDeadline() {
+      return status == Status.ASSIGNED ? idleDeadline : null;
+    }
+
+    Instant runningStepDeadline() {
+      return status == Status.ROUTING && pending != null ? pending.deadline() : null;
+    }
+
+    Instant runningServiceWindow() {
+      return isOpen() && !serviceWindowClosed ? serviceWindowClosesAt : null;
+    }
+
+    /** The earliest durable deadline that is running (what the wake-up index must hold); null: none. */
+    public Instant nextDeadline() {
+      Instant next = null;
+      for (Instant d : new Instant[] {runningReplyDeadline(), runningIdleDeadline(), runningStepDeadline(),
+          runningServiceWindow()}) {
+        if (d != null && (next == null || d.isBefore(next))) next = d;
+      }
+      return next;
+    }
   }
 
   /** Copy-and-change for the event handler: State stays an immutable record. */
@@ -467,18 +520,28 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
 
   public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings,
       RoutingObserver observer, RoutingPorts ports) {
-    // No idle passivation: a passivated entity's timers would not fire until its next message.
+    // Not remembered, and no idle strategy of sharding's: a conversation decides itself when it may stop
+    // (settled, no deadline soon), because its deadlines then rely on the wake-up index.
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            ctx -> create(ctx.getEntityId(), directory, clock, settings, observer, ports))
-        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+            ctx -> create(ctx.getEntityId(), directory, clock, settings, observer, ports,
+                self -> ctx.getShard().tell(new ClusterSharding.Passivate<>(self))))
+        .withStopMessage(new Passivate())
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy().withRememberEntities(false)));
   }
 
   public static Behavior<Command> create(String conversationId, Directory directory, Clock clock,
       CoreSettings settings, RoutingObserver observer, RoutingPorts ports) {
+    return create(conversationId, directory, clock, settings, observer, ports, null);
+  }
+
+  /** @param passivation how to ask for a stop when idle; null (or passivate-after off): never */
+  public static Behavior<Command> create(String conversationId, Directory directory, Clock clock,
+      CoreSettings settings, RoutingObserver observer, RoutingPorts ports, java.util.function.Consumer<ActorRef<Command>> passivation) {
     EntityIds.channelOf(conversationId);
+    java.util.function.Consumer<ActorRef<Command>> p = settings.passivates() ? passivation : null;
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
         new Conversation(conversationId, ctx, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock,
-            settings, observer, ports)));
+            settings, observer, ports, p)));
   }
 
   private final String conversationId;
@@ -497,12 +560,18 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   private final Set<Release> releasesAcked = new HashSet<>();
   /** When the Redeliver timer is due, null when it is not running. */
   private Instant redeliveryDue;
+  private final java.util.function.Consumer<ActorRef<Command>> passivation;
+  private final Idleness idleness;
+  /** The keeper waiting for this conversation to settle after a wake-up, else null. */
+  private ActorRef<Woken> wakeWaiter;
 
   private Conversation(String conversationId, org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context,
       TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
-      CoreSettings settings, RoutingObserver observer, RoutingPorts ports) {
+      CoreSettings settings, RoutingObserver observer, RoutingPorts ports, java.util.function.Consumer<ActorRef<Command>> passivation) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), conversationId),
         settings.onPersistFailure());
+    this.passivation = passivation;
+    this.idleness = new Idleness(clock, settings.passivateAfter());
     this.conversationId = conversationId;
     this.channel = EntityIds.channelOf(conversationId);
     this.timers = timers;
@@ -530,7 +599,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   public Set<String> tagsFor(Event event) {
     if (settings.readModelTags() <= 0) return Set.of();
     boolean shown;
-    if (event instanceof MessageReceived e) shown = e.opensEpisode();
+    if (event instanceof MessageReceived e) shown = e.opensEpisode() || e.startsReplyWindow();
     else if (event instanceof AgentReplied e) shown = e.firstOfAssignment();
     else shown = !(event instanceof TransferRequested || event instanceof PolicyLearned
         || event instanceof ServiceWindowClosed || event instanceof ContactFieldsLearned
@@ -564,17 +633,25 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           }
           sendReleases(state);
           armTimers(state);
+          if (passivation != null) {
+            idleness.startChecks(timers, new IdleCheck());
+          }
         })
         .build();
   }
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
+    return idleness.tracking(handlers(), IdleCheck.class);
+  }
+
+  private CommandHandler<Command, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Inbound.class, this::onInbound)
         .onCommand(AssignTo.class, this::onAssignTo)
         .onCommand(ReleaseAcknowledged.class, (s, c) -> {
           releasesAcked.add(new Release(c.agentId(), c.hold()));
+          settleWakeAgain();
           return Effect().none();
         })
         .onCommand(Queued.class, this::onQueued)
@@ -598,7 +675,61 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
         .onCommand(IdleTimeout.class, this::onIdleTimeout)
         .onCommand(ServiceWindowEnds.class, this::onServiceWindowEnds)
         .onCommand(Redeliver.class, this::onRedeliver)
+        .onCommand(WakeUp.class, (s, c) -> {
+          // Due deadlines were re-armed (at once) when this incarnation recovered: settle after them.
+          context.getSelf().tell(new SettleWake(c.replyTo()));
+          return Effect().none();
+        })
+        .onCommand(SettleWake.class, this::onSettleWake)
+        .onCommand(IdleCheck.class, this::onIdleCheck)
+        .onCommand(Passivate.class, (s, c) -> Effect().stop())
         .build();
+  }
+
+  // ---- sleeping and waking ----
+
+  /**
+   * Nothing this incarnation holds in memory is needed any more: no release or team request waits for
+   * an acknowledgement (a queued request is durable in its team) and no CRM lookup is running.
+   */
+  private boolean settled(State s) {
+    if (!unackedReleases(s).isEmpty()) return false;
+    if (s.status() == Status.WAITING && queuedAckAttempt != s.attempt()) return false;
+    return !(s.status() == Status.ROUTING && s.pending() != null && s.pending().lookup() != null);
+  }
+
+  private Effect<Event, State> onSettleWake(State s, SettleWake c) {
+    Instant next = s.nextDeadline();
+    if (settled(s) && (next == null || next.isAfter(clock.instant()))) {
+      c.replyTo().tell(new Woken(conversationId, lastSequenceNumber(context), next));
+      wakeWaiter = null;
+      timers.cancel(SettleWake.class);
+    } else {
+      // checked again when an acknowledgement arrives, and at the latest after a redelivery interval
+      wakeWaiter = c.replyTo();
+      timers.startSingleTimer(SettleWake.class, c, settings.redeliveryInterval());
+    }
+    return Effect().none();
+  }
+
+  /** An acknowledgement arrived: a wake-up waiting for it may be answered now. */
+  private void settleWakeAgain() {
+    if (wakeWaiter != null) context.getSelf().tell(new SettleWake(wakeWaiter));
+  }
+
+  /**
+   * Stops (through the shard, which buffers what arrives meanwhile) when idle for {@code passivate-after}
+   * and settled, unless a deadline is within {@code min-sleep}. A waiting conversation stays: its team
+   * checks it every queue-check interval anyway.
+   */
+  private Effect<Event, State> onIdleCheck(State s, IdleCheck c) {
+    Instant now = clock.instant();
+    Instant next = s.nextDeadline();
+    if (passivation != null && idleness.idleLongEnough() && settled(s)
+        && s.status() != Status.WAITING && (next == null || !next.isBefore(now.plus(settings.minSleep())))) {
+      passivation.accept(context.getSelf());
+    }
+    return Effect().none();
   }
 
   // ---- inbound ----
@@ -632,10 +763,11 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     if (s.status() == Status.ASSIGNED && policyOf(s).hasReplyWindow()) {
       replyDeadline = s.replyDeadline() != null ? s.replyDeadline() : now.plus(policyOf(s).replyWindow());
     }
+    boolean startsReplyWindow = !opens && replyDeadline != null && s.replyDeadline() == null;
     Instant sent = c.sentAt() != null && c.sentAt().isBefore(now) ? c.sentAt() : now;
     List<Event> events = new ArrayList<>();
     events.add(new MessageReceived(c.messageId(), c.text(), now, hint, team, sent.plus(settings.serviceWindow()),
-        replyDeadline, opens));
+        replyDeadline, opens, startsReplyWindow));
     if (!learned.isEmpty()) events.add(new ContactFieldsLearned(learned));
     if (decided != null) events.add(decided);
     if (s.status() == Status.ROUTING && s.pending() != null && s.pending().question() != null) {
@@ -854,6 +986,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     }
     queuedAckAttempt = c.attempt();
     queueReason = c.reason();
+    settleWakeAgain();
     if (c.policy() == null || c.policy().equals(s.policy())) return Effect().none();
     return Effect().persist(new PolicyLearned(c.policy()));
   }
@@ -1034,14 +1167,11 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
 
   private void armTimers(State s) {
     Instant now = clock.instant();
-    arm(ReplyWindowEnded.class, s.status() == Status.ASSIGNED ? s.replyDeadline() : null, now,
-        ReplyWindowEnded::new);
-    arm(IdleTimeout.class, s.status() == Status.ASSIGNED ? s.idleDeadline() : null, now, IdleTimeout::new);
+    arm(ReplyWindowEnded.class, s.runningReplyDeadline(), now, ReplyWindowEnded::new);
+    arm(IdleTimeout.class, s.runningIdleDeadline(), now, IdleTimeout::new);
     armReplyWindowWarning(s, now);
-    arm(StepDeadline.class, s.status() == Status.ROUTING && s.pending() != null ? s.pending().deadline() : null, now,
-        StepDeadline::new);
-    arm(ServiceWindowEnds.class, s.isOpen() && !s.serviceWindowClosed() ? s.serviceWindowClosesAt() : null, now,
-        ServiceWindowEnds::new);
+    arm(StepDeadline.class, s.runningStepDeadline(), now, StepDeadline::new);
+    arm(ServiceWindowEnds.class, s.runningServiceWindow(), now, ServiceWindowEnds::new);
     scheduleRedelivery(s);
   }
 
@@ -1051,7 +1181,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
    * moment has passed (a warning is a courtesy, the deadline itself is what must not be missed).
    */
   private void armReplyWindowWarning(State s, Instant now) {
-    Instant deadline = s.status() == Status.ASSIGNED ? s.replyDeadline() : null;
+    Instant deadline = s.runningReplyDeadline();
     if (deadline == null || !policyOf(s).hasReplyWindow()) {
       timers.cancel(ReplyWindowClosing.class);
       return;

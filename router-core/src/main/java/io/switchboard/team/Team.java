@@ -5,6 +5,7 @@ import io.switchboard.CoreSettings;
 import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
+import io.switchboard.Idleness;
 import io.switchboard.Outcome;
 import io.switchboard.RoutingObserver;
 import io.switchboard.agent.Agent;
@@ -94,6 +95,12 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
 
   private record CheckQueue() implements Command {}
 
+  /** Every {@code passivate-after}: a team that was never configured stops when idle. */
+  private record IdleCheck() implements Command {}
+
+  /** Sent by the shard when it passivates the team. */
+  public record Passivate() implements Command {}
+
   /** Configuration, the waiting queue in order, and the members as the team last saw them. */
   public record View(String teamId, TeamConfig config, List<QueueEntry> queue, Map<String, AgentStatus> members)
       implements CborSerializable {}
@@ -137,17 +144,28 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
 
   public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings,
       RoutingObserver observer) {
-    // No idle passivation: a passivated entity's timers would not fire until its next message.
+    // No idle passivation of configured teams: their timers must run. Remembered (when configured so)
+    // so that every team runs again after a restart, with its queue and its deadlines.
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            ctx -> create(ctx.getEntityId(), directory, clock, settings, observer))
-        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+            ctx -> create(ctx.getEntityId(), directory, clock, settings, observer,
+                self -> ctx.getShard().tell(new ClusterSharding.Passivate<>(self))))
+        .withStopMessage(new Passivate())
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()
+            .withRememberEntities(settings.rememberAgentsAndTeams())));
   }
 
   public static Behavior<Command> create(String teamId, Directory directory, Clock clock, CoreSettings settings,
       RoutingObserver observer) {
+    return create(teamId, directory, clock, settings, observer, null);
+  }
+
+  /** @param passivation how a team that was never configured asks to be stopped when idle; null: never */
+  public static Behavior<Command> create(String teamId, Directory directory, Clock clock, CoreSettings settings,
+      RoutingObserver observer, java.util.function.Consumer<ActorRef<Command>> passivation) {
     EntityIds.tenantOf(teamId);
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Team(teamId, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock, settings, observer)));
+        new Team(teamId, ctx, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock, settings,
+            observer, settings.passivates() ? passivation : null)));
   }
 
   /** An offer in flight; it counts against the agent's room until answered or two redelivery intervals pass. */
@@ -165,11 +183,18 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private String rrCursor;
   /** The opening the BusinessHoursOpened timer waits for. */
   private Instant openingArmedFor;
+  private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
+  private final java.util.function.Consumer<ActorRef<Command>> passivation;
+  private final Idleness idleness;
 
-  private Team(String teamId, TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory,
-      Clock clock, CoreSettings settings, RoutingObserver observer) {
+  private Team(String teamId, org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context,
+      TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
+      CoreSettings settings, RoutingObserver observer, java.util.function.Consumer<ActorRef<Command>> passivation) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), teamId),
         settings.onPersistFailure());
+    this.context = context;
+    this.passivation = passivation;
+    this.idleness = new Idleness(clock, settings.passivateAfter());
     this.teamId = teamId;
     this.timers = timers;
     this.deadlines = deadlines;
@@ -201,12 +226,19 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
           if (state.config() != null) state.config().members().forEach(a -> directory.agent(a, new Agent.JoinTeam(teamId)));
           checkQueue(state);
           armTimers(state);
+          if (passivation != null && lastSequenceNumber(context) == 0) {
+            idleness.startChecks(timers, new IdleCheck());
+          }
         })
         .build();
   }
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
+    return idleness.tracking(handlers(), IdleCheck.class);
+  }
+
+  private CommandHandler<Command, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Configure.class, this::onConfigure)
         .onCommand(RequestAgent.class, (s, c) -> route(s, c.request()))
@@ -228,6 +260,12 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
           armTimers(s);
           return Effect().none();
         })
+        .onCommand(IdleCheck.class, (s, c) -> {
+          idleness.checkUnconfigured(lastSequenceNumber(context), timers, IdleCheck.class,
+              () -> passivation.accept(context.getSelf()));
+          return Effect().none();
+        })
+        .onCommand(Passivate.class, (s, c) -> Effect().stop())
         .build();
   }
 

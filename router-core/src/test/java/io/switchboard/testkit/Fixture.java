@@ -150,6 +150,11 @@ public final class Fixture implements AutoCloseable {
     return ask(Team.View.class, r -> directory.team(id, new Team.Get(r)));
   }
 
+  /** Whether the entity runs now (asking does not start it). */
+  public boolean isRunning(LocalDirectory.Kind kind, String id) {
+    return ask(Boolean.class, r -> directory.isRunning(kind, id, r));
+  }
+
   /** Waits until the conversation is assigned to {@code agentId} and the agent holds it. */
   public void awaitAssigned(String conversationId, String agentId) {
     eventually(() -> {

@@ -41,6 +41,12 @@ public final class LocalDirectory implements Directory {
   /** Stops the entity (if running). */
   public record Stop(Kind kind, String id) implements Msg {}
 
+  /** The entity asks to be stopped, as a shard's Passivate: it gets its stop command, later messages wait. */
+  public record PassivateEntity(Kind kind, String id) implements Msg {}
+
+  /** Whether the entity runs now. */
+  public record IsRunning(Kind kind, String id, ActorRef<Boolean> replyTo) implements Msg {}
+
   private record Key(Kind kind, String id) {}
 
   private final ActorRef<Msg> registry;
@@ -61,6 +67,11 @@ public final class LocalDirectory implements Directory {
 
   public void stop(Kind kind, String id) {
     registry.tell(new Stop(kind, id));
+  }
+
+  /** Asks whether the entity runs now (started and not stopped or passivated). */
+  public void isRunning(Kind kind, String id, ActorRef<Boolean> replyTo) {
+    registry.tell(new IsRunning(kind, id, replyTo));
   }
 
   @Override
@@ -105,6 +116,11 @@ public final class LocalDirectory implements Directory {
       return Behaviors.receive(Msg.class)
           .onMessage(Deliver.class, this::deliver)
           .onMessage(Stop.class, this::stop)
+          .onMessage(PassivateEntity.class, this::passivate)
+          .onMessage(IsRunning.class, r -> {
+            r.replyTo().tell(running.containsKey(new Key(r.kind(), r.id())));
+            return Behaviors.same();
+          })
           .onSignal(Terminated.class, this::terminated)
           .build();
     }
@@ -124,10 +140,13 @@ public final class LocalDirectory implements Directory {
     private ActorRef<Object> refFor(Key key) {
       ActorRef<Object> ref = running.get(key);
       if (ref == null) {
+        ActorRef<Msg> registry = ctx.getSelf();
+        Runnable passivate = () -> registry.tell(new PassivateEntity(key.kind(), key.id()));
         Behavior<?> b = switch (key.kind()) {
-          case CONVERSATION -> Conversation.create(key.id(), directory.get(), clock, settings, observer, ports);
-          case AGENT -> Agent.create(key.id(), directory.get(), clock, settings);
-          case TEAM -> Team.create(key.id(), directory.get(), clock, settings, observer);
+          case CONVERSATION -> Conversation.create(key.id(), directory.get(), clock, settings, observer, ports,
+              self -> passivate.run());
+          case AGENT -> Agent.create(key.id(), directory.get(), clock, settings, self -> passivate.run());
+          case TEAM -> Team.create(key.id(), directory.get(), clock, settings, observer, self -> passivate.run());
         };
         ref = (ActorRef<Object>) (ActorRef<?>) ctx.spawn((Behavior<Object>) b,
             key.kind().name().toLowerCase() + "-" + (++incarnations));
@@ -144,6 +163,20 @@ public final class LocalDirectory implements Directory {
       if (ref != null) {
         stopping.put(key, new ArrayList<>());
         ctx.stop(ref);
+      }
+      return Behaviors.same();
+    }
+
+    private Behavior<Msg> passivate(PassivateEntity p) {
+      Key key = new Key(p.kind(), p.id());
+      ActorRef<Object> ref = running.remove(key);
+      if (ref != null) {
+        stopping.put(key, new ArrayList<>());
+        ref.tell(switch (key.kind()) {
+          case CONVERSATION -> new Conversation.Passivate();
+          case AGENT -> new Agent.Passivate();
+          case TEAM -> new Team.Passivate();
+        });
       }
       return Behaviors.same();
     }
