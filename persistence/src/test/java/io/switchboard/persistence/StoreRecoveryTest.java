@@ -19,26 +19,46 @@ import io.switchboard.routing.RoutingHint;
 import io.switchboard.routing.StrategyKind;
 import io.switchboard.team.Team;
 import io.switchboard.team.TeamConfig;
+import io.switchboard.persistence.readmodel.ReadModels;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.Test;
 
 /**
  * The whole actor system stops in the middle of traffic and a new one starts on the same store:
  * conversations, queues, agent loads and presence are as before, and the deadlines that were
- * running fire at their original instants (at once if they passed while the system was down).
- * Runs on each store through a subclass.
+ * running fire at their original instants (at once if they passed while the system was down),
+ * although conversations are not remembered: the wake-up keeper starts them from the index the
+ * read models keep. A passivated conversation is woken the same way. Runs on each store through a
+ * subclass.
  */
 abstract class StoreRecoveryTest {
-  private static final Duration REPLY_WINDOW = Duration.ofSeconds(6);
+  private static final Duration REPLY_WINDOW = Duration.ofSeconds(15);
 
   /** A fresh, empty store for one test. */
   protected abstract StoreSettings freshStore();
 
+  /** A node as the gateway runs one: read models with their keeper, idle conversations passivating. */
   private static ActorTestKit start(StoreSettings store) {
-    return StoreTestKit.start(store, "recovery", "");
+    ActorTestKit kit = StoreTestKit.start(store, "recovery", """
+        switchboard.core.passivate-after = 1s
+        switchboard.core.min-sleep = 3s
+        switchboard.core.confirm-flush-interval = 200ms
+        """);
+    try {
+      ReadModels.start(kit.system(), store).ready().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      kit.shutdownTestKit();
+      throw new IllegalStateException("read models did not start", e);
+    }
+    return kit;
   }
 
   private static final String A = "rec/alice", B = "rec/bob", C = "rec/carol", TEAM = "rec/support";
@@ -68,8 +88,23 @@ abstract class StoreRecoveryTest {
       assertEquals(Conversation.Status.ASSIGNED, conversation(kit, d, C1).status());
       assertEquals(Conversation.Status.ASSIGNED, conversation(kit, d, C2).status());
       assertEquals(List.of(C3), queueOf(kit, d));
+      // the agents persisted the confirmations: after a restart they re-verify (and so start) nothing
+      for (String agent : List.of(A, B)) {
+        assertTrue(agent(kit, d, agent).holds().values().stream().allMatch(Agent.Hold::confirmed), agent);
+      }
       return null;
     });
+  }
+
+  /** The conversations running on this node. */
+  private static java.util.Set<String> runningConversations(ActorTestKit kit) {
+    TestProbe<CurrentShardRegionState> probe = kit.createTestProbe(CurrentShardRegionState.class);
+    ClusterSharding.get(kit.system()).shardState().tell(new GetShardRegionState(Conversation.ENTITY_TYPE_KEY,
+        probe.ref()));
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    probe.expectMessageClass(CurrentShardRegionState.class, Duration.ofSeconds(10)).getShards()
+        .forEach(shard -> ids.addAll(shard.getEntityIds()));
+    return ids;
   }
 
   private static List<String> queueOf(ActorTestKit kit, Directory d) {
@@ -116,8 +151,9 @@ abstract class StoreRecoveryTest {
     ActorTestKit second = start(store);
     try {
       Directory d2 = RouterCore.init(second.system());
-      // Touch nothing (a query would wake an entity, and an agent or a team that wakes up wakes its
-      // conversations) until well after c1's reply window: only remembered entities run meanwhile.
+      // Touch nothing (a query would start an entity) until well after c1's reply window: only the
+      // remembered agents and teams run, and the keeper wakes c1 for its deadline.
+      assertFalse(runningConversations(second).contains(C1), "c1 is not remembered");
       Duration untilChecked = Duration.between(Instant.now(), deadline1.plusSeconds(3));
       if (!untilChecked.isNegative()) second.createTestProbe().expectNoMessage(untilChecked);
       Conversation.State after1 = conversation(second, d2, C1);
@@ -130,6 +166,34 @@ abstract class StoreRecoveryTest {
       assertNoDoubleAssignmentOrLeakedCapacity(second, d2);
     } finally {
       second.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void aPassivatedConversationIsWokenForItsReplyWindow() {
+    StoreSettings store = freshStore();
+    ActorTestKit kit = start(store);
+    try {
+      Directory d = RouterCore.init(kit.system());
+      traffic(kit, d, REPLY_WINDOW);
+      Conversation.State before = conversation(kit, d, C1);
+      Instant deadline = before.replyDeadline();
+      // Settled, its deadline beyond min-sleep: it stops after a second without messages.
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+        assertFalse(runningConversations(kit).contains(C1), "c1 passivated");
+        return null;
+      });
+      Duration untilChecked = Duration.between(Instant.now(), deadline.plusSeconds(3));
+      if (!untilChecked.isNegative()) kit.createTestProbe().expectNoMessage(untilChecked);
+      Conversation.State after = conversation(kit, d, C1);
+      assertTrue(after.lapsedAgents().contains(before.agentId()), "c1 re-routed after its window: " + after);
+      assertFalse(after.waitingSince().isBefore(deadline), "re-routed at " + after.waitingSince()
+          + ", before its deadline " + deadline);
+      assertTrue(after.waitingSince().isBefore(deadline.plusSeconds(2)), "re-routed at " + after.waitingSince()
+          + ", long after its deadline " + deadline + ": nothing woke it");
+      assertNoDoubleAssignmentOrLeakedCapacity(kit, d);
+    } finally {
+      kit.shutdownTestKit();
     }
   }
 

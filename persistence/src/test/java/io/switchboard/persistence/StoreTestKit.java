@@ -36,8 +36,8 @@ final class StoreTestKit {
             pekko.cluster.jmx.enabled = off
             pekko.loglevel = WARNING
             pekko.log-dead-letters = off
-            pekko.cluster.sharding.remember-entities = on
             pekko.cluster.sharding.remember-entities-store = eventsourced
+            switchboard.core.remember-agents-and-teams = on
             pekko.cluster.sharding.state-store-mode = persistence
             pekko.actor.testkit.typed.system-shutdown-default = 30s
             """)).withFallback(ConfigFactory.load());

@@ -69,8 +69,14 @@ public final class AgentRoutes extends RouteSupport {
     }));
   }
 
+  /**
+   * The agent as its entity sees it; a supervisor's escalations also from the read model, since a
+   * conversation announces its escalation only while it runs (it may have passivated, or not started
+   * again after a restart).
+   */
   private Route view(String agentId) {
-    return await(entities.agentView(agentId), v -> ok(Views.AgentView.of(v)));
+    return await(entities.agentView(agentId), v -> await(queries.escalatedTo(agentId),
+        parked -> ok(Views.AgentView.of(v, parked))));
   }
 
   private Route events(String agentId) {

@@ -83,13 +83,16 @@ public final class Views {
   public record AgentView(String agent, String presence, Map<String, Integer> capacity, Map<String, Integer> skills,
       List<String> languages, String role, List<String> teams, List<String> holding, Map<String, Integer> load,
       Instant offlineGraceEnds, List<String> escalations) {
-    static AgentView of(Agent.View v) {
+    /** @param parked conversations escalated to this agent, as the read model shows them */
+    static AgentView of(Agent.View v, List<String> parked) {
       Agent.State s = v.state();
+      java.util.Set<String> escalations = new java.util.TreeSet<>(v.escalations());
+      escalations.addAll(parked);
       return new AgentView(local(v.agentId()), s.presence().name(), s.profile().capacity(), s.profile().skills(),
           s.profile().languages().stream().sorted().toList(), s.profile().role().name(),
           s.teams().stream().map(Views::local).sorted().toList(),
           s.holds().keySet().stream().map(Views::local).sorted().toList(), s.load(), s.offlineGraceEnds(),
-          v.escalations().stream().map(Views::local).sorted().toList());
+          escalations.stream().map(Views::local).sorted().toList());
     }
   }
 

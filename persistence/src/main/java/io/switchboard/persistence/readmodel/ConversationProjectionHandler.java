@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -28,12 +29,15 @@ final class ConversationProjectionHandler
     extends JdbcHandler<List<EventEnvelope<Conversation.Event>>, PooledSession> {
 
   private static final String COLUMNS = "team, status, agent_id, priority, reason, escalated_to, episode, opened_at, "
-      + "waiting_since, assigned_at, first_response_at, reroutes, updated_at, routed_by";
+      + "waiting_since, assigned_at, first_response_at, reroutes, updated_at, routed_by, reply_deadline, idle_deadline, "
+      + "step_deadline, service_window_closes_at, check_at";
 
   private final int shard;
+  private final Duration checkAfter;
 
-  ConversationProjectionHandler(int shard) {
+  ConversationProjectionHandler(int shard, Duration checkAfter) {
     this.shard = shard;
+    this.checkAfter = checkAfter;
   }
 
   @Override
@@ -57,13 +61,14 @@ final class ConversationProjectionHandler
       String id = conversationIdOf(env.persistenceId());
       ConversationRow row = rows.computeIfAbsent(id, ConversationRow::new); // a null value counts as absent
       String agentBefore = row.agentId;
-      row.apply(env.event(), stats);
+      row.apply(env.event(), env.sequenceNr(), checkAfter, stats);
       String type = WebhookEvents.typeOf(env.event());
       if (type != null) {
         outbox.add(WebhookEvents.entry(env.persistenceId() + ":" + env.sequenceNr(), type, row, agentBefore));
       }
     }
     write(con, rows, existing);
+    Wakeups.write(con, rows.values());
     writeStats(con, stats);
     writeOutbox(con, outbox);
   }
@@ -116,6 +121,11 @@ final class ConversationProjectionHandler
           r.reroutes = rs.getInt(13);
           r.updatedAt = instant(rs, 14);
           r.routedBy = rs.getString(15);
+          r.replyDeadline = instant(rs, 16);
+          r.idleDeadline = instant(rs, 17);
+          r.stepDeadline = instant(rs, 18);
+          r.serviceWindowClosesAt = instant(rs, 19);
+          r.checkAt = instant(rs, 20);
           rows.put(r.conversationId, r);
           found.add(r.conversationId);
         }
@@ -128,9 +138,10 @@ final class ConversationProjectionHandler
       throws SQLException {
     String update = "UPDATE sb_conversation SET team = ?, status = ?, agent_id = ?, priority = ?, reason = ?, "
         + "escalated_to = ?, episode = ?, opened_at = ?, waiting_since = ?, assigned_at = ?, first_response_at = ?, "
-        + "reroutes = ?, updated_at = ?, routed_by = ? WHERE conversation_id = ?";
+        + "reroutes = ?, updated_at = ?, routed_by = ?, reply_deadline = ?, idle_deadline = ?, step_deadline = ?, "
+        + "service_window_closes_at = ?, check_at = ? WHERE conversation_id = ?";
     String insert = "INSERT INTO sb_conversation (" + COLUMNS + ", conversation_id, tenant, channel, contact) "
-        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        + "VALUES (" + String.join(", ", Collections.nCopies(23, "?")) + ")";
     try (PreparedStatement up = con.prepareStatement(update); PreparedStatement in = con.prepareStatement(insert)) {
       boolean updates = false;
       boolean inserts = false;
@@ -138,11 +149,11 @@ final class ConversationProjectionHandler
         boolean exists = existing.contains(r.conversationId);
         PreparedStatement ps = exists ? up : in;
         bindColumns(ps, r);
-        ps.setString(15, r.conversationId);
+        ps.setString(20, r.conversationId);
         if (!exists) {
-          ps.setString(16, r.tenant);
-          ps.setString(17, r.channel);
-          ps.setString(18, r.contact);
+          ps.setString(21, r.tenant);
+          ps.setString(22, r.channel);
+          ps.setString(23, r.contact);
         }
         ps.addBatch();
         if (exists) updates = true;
@@ -168,6 +179,11 @@ final class ConversationProjectionHandler
     ps.setInt(12, r.reroutes);
     timestamp(ps, 13, r.updatedAt);
     ps.setString(14, r.routedBy);
+    timestamp(ps, 15, r.replyDeadline);
+    timestamp(ps, 16, r.idleDeadline);
+    timestamp(ps, 17, r.stepDeadline);
+    timestamp(ps, 18, r.serviceWindowClosesAt);
+    timestamp(ps, 19, r.checkAt);
   }
 
   /** One writer per (subject, shard) row: update it, or insert it the first time. */

@@ -29,6 +29,14 @@ final class ConversationRow {
   int reroutes;
   Instant updatedAt;
   String routedBy;
+  // the durable deadlines as of the last tagged event, and a pending check (see wakeAt)
+  Instant replyDeadline;
+  Instant idleDeadline;
+  Instant stepDeadline;
+  Instant serviceWindowClosesAt;
+  Instant checkAt;
+  /** The sequence number of the last event applied (not a column: the wake-up row's version). */
+  long seq;
 
   ConversationRow(String conversationId) {
     this.conversationId = conversationId;
@@ -42,10 +50,53 @@ final class ConversationRow {
         escalatedTo, episode, openedAt, waitingSince, assignedAt, firstResponseAt, reroutes, updatedAt, routedBy);
   }
 
-  /** Applies one event of this conversation, adding its effect on the statistics to {@code stats}. */
-  void apply(Conversation.Event event, StatsDelta stats) {
+  /**
+   * When the conversation must run again, as far as its tagged events tell (docs/ARCHITECTURE.md,
+   * "Recovery on demand"): the earliest deadline running in its status, or the pending check after a
+   * step that an unacknowledged message follows; null when nothing. Untagged events only move
+   * deadlines later, so this is never later than the entity's own next deadline.
+   */
+  Instant wakeAt() {
+    Instant wake = checkAt;
+    for (Instant d : new Instant[] {
+        status == Status.ASSIGNED ? replyDeadline : null,
+        status == Status.ASSIGNED ? idleDeadline : null,
+        status == Status.ROUTING ? stepDeadline : null,
+        status == Status.RESOLVED || status == Status.NEW ? null : serviceWindowClosesAt}) {
+      if (d != null && (wake == null || d.isBefore(wake))) wake = d;
+    }
+    return wake;
+  }
+
+  /**
+   * Applies one event of this conversation, adding its effect on the statistics to {@code stats}.
+   *
+   * @param checkAfter how long after a released agent or a new routing round the conversation is woken
+   *     once, in case the message that follows was lost with a crash
+   */
+  void apply(Conversation.Event event, long sequenceNr, java.time.Duration checkAfter, StatsDelta stats) {
+    seq = sequenceNr;
+    String agentBefore = agentId;
+    Status statusBefore = status;
+    Instant at = applyShown(event, stats);
+    if (at == null) return;
+    if (checkAt != null && !checkAt.isAfter(at)) checkAt = null; // the check's moment passed with later events
+    boolean released = agentBefore != null && !agentBefore.equals(agentId);
+    boolean newRound = status == Status.WAITING && (statusBefore != Status.WAITING || event instanceof Conversation.Rerouted
+        || event instanceof Conversation.Overflowed || event instanceof Conversation.TransferredToTeam);
+    if (released || newRound) {
+      Instant check = at.plus(checkAfter);
+      if (checkAt == null || check.isBefore(checkAt)) checkAt = check;
+    }
+  }
+
+  /** The event's effect on the shown fields and deadlines; its time, or null when it changes nothing. */
+  private Instant applyShown(Conversation.Event event, StatsDelta stats) {
     if (event instanceof Conversation.MessageReceived e) {
-      if (!e.opensEpisode()) return;
+      serviceWindowClosesAt = e.serviceWindowClosesAt();
+      idleDeadline = null;
+      replyDeadline = e.replyDeadline();
+      if (!e.opensEpisode()) return e.at();
       waitIn(e.team(), e.at(), "new_message");
       agentId = null;
       assignedAt = null;
@@ -55,6 +106,7 @@ final class ConversationRow {
       firstResponseAt = null;
       reroutes = 0;
       routedBy = null;
+      stepDeadline = null;
       updatedAt = e.at();
     } else if (event instanceof Conversation.Assigned e) {
       status = Status.ASSIGNED;
@@ -63,10 +115,14 @@ final class ConversationRow {
       assignedAt = e.at();
       reason = null;
       escalatedTo = null;
+      replyDeadline = e.replyDeadline();
+      idleDeadline = e.idleDeadline();
       updatedAt = e.at();
       stats.assignment(team, agentId);
     } else if (event instanceof Conversation.AgentReplied e) {
-      if (!e.firstOfAssignment() || firstResponseAt != null || openedAt == null) return;
+      replyDeadline = null;
+      idleDeadline = e.idleDeadline();
+      if (!e.firstOfAssignment() || firstResponseAt != null || openedAt == null) return e.at();
       firstResponseAt = e.at();
       updatedAt = e.at();
       stats.firstResponse(team, e.agentId(), Math.max(0, java.time.Duration.between(openedAt, e.at()).toMillis()));
@@ -100,6 +156,7 @@ final class ConversationRow {
       status = Status.ROUTING;
       priority = e.priority();
       reason = e.reason();
+      stepDeadline = e.deadline();
       updatedAt = e.at();
     } else if (event instanceof Conversation.RulesDecided e) {
       if (status == Status.ROUTING && e.team() != null) waitIn(e.team(), e.at(), e.reason());
@@ -107,6 +164,7 @@ final class ConversationRow {
       priority = e.priority();
       reason = e.reason();
       routedBy = e.reason();
+      stepDeadline = null;
       updatedAt = e.at();
     } else if (event instanceof Conversation.Resolved e) {
       stats.resolution(team, agentId != null ? agentId : e.agentId());
@@ -115,13 +173,18 @@ final class ConversationRow {
       reason = e.reason();
       escalatedTo = null;
       updatedAt = e.at();
+    } else {
+      // TransferRequested, PolicyLearned, ServiceWindowClosed, step progress: untagged, nothing shown here
+      return null;
     }
-    // TransferRequested, PolicyLearned, ServiceWindowClosed change nothing shown here (and are untagged).
+    return updatedAt;
   }
 
   private void unassign() {
     agentId = null;
     assignedAt = null;
+    replyDeadline = null;
+    idleDeadline = null;
   }
 
   private void waitIn(String toTeam, Instant at, String why) {

@@ -195,6 +195,34 @@ public final class ReadModelQueries {
     return out;
   }
 
+  /** The conversations parked with this supervisor (escalated to it), at most {@link #MAX_LIMIT}. */
+  public CompletionStage<List<String>> escalatedTo(String agentId) {
+    return run(con -> {
+      List<String> out = new ArrayList<>();
+      try (PreparedStatement ps = prepare(con, "SELECT conversation_id FROM sb_conversation WHERE escalated_to = ? "
+          + "AND status = ? ORDER BY conversation_id LIMIT " + MAX_LIMIT,
+          List.of(agentId, Conversation.Status.ESCALATED.name()));
+           ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) out.add(rs.getString(1));
+      }
+      return out;
+    });
+  }
+
+  /** The wake-up index rows due by {@code until}, earliest first (the keeper's poll). */
+  CompletionStage<List<Wakeups.Due>> dueWakeups(java.time.Instant until, int limit) {
+    return run(con -> Wakeups.due(con, until, limit));
+  }
+
+  /** What woken conversations answered: their next deadlines, into the wake-up index. */
+  CompletionStage<Integer> recordWoken(List<Conversation.Woken> woken) {
+    if (woken.isEmpty()) return CompletableFuture.completedFuture(0);
+    return run(con -> {
+      Wakeups.record(con, woken);
+      return woken.size();
+    }, false);
+  }
+
   private static PreparedStatement prepare(Connection con, String sql, List<Object> args) throws SQLException {
     PreparedStatement ps = con.prepareStatement(sql);
     for (int i = 0; i < args.size(); i++) ps.setObject(i + 1, args.get(i));

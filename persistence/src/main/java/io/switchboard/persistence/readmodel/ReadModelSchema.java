@@ -53,8 +53,22 @@ public final class ReadModelSchema {
           updated_at TIMESTAMP WITH TIME ZONE)""",
         // added after the first release of the table: stores created before get the column here
         "ALTER TABLE sb_conversation ADD COLUMN IF NOT EXISTS routed_by VARCHAR",
+        // the deadlines as the tagged events tell them, for the wake-up index (docs/ARCHITECTURE.md)
+        "ALTER TABLE sb_conversation ADD COLUMN IF NOT EXISTS reply_deadline TIMESTAMP WITH TIME ZONE",
+        "ALTER TABLE sb_conversation ADD COLUMN IF NOT EXISTS idle_deadline TIMESTAMP WITH TIME ZONE",
+        "ALTER TABLE sb_conversation ADD COLUMN IF NOT EXISTS step_deadline TIMESTAMP WITH TIME ZONE",
+        "ALTER TABLE sb_conversation ADD COLUMN IF NOT EXISTS service_window_closes_at TIMESTAMP WITH TIME ZONE",
+        "ALTER TABLE sb_conversation ADD COLUMN IF NOT EXISTS check_at TIMESTAMP WITH TIME ZONE",
+        // when each conversation must run again: written by the projection, consumed by the keeper
+        """
+        CREATE TABLE IF NOT EXISTS sb_wakeup (
+          conversation_id VARCHAR NOT NULL PRIMARY KEY,
+          wake_at TIMESTAMP WITH TIME ZONE,
+          seq BIGINT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS sb_wakeup_by_time ON sb_wakeup (wake_at)",
         "CREATE INDEX IF NOT EXISTS sb_conversation_by_team ON sb_conversation (tenant, team, status)",
         "CREATE INDEX IF NOT EXISTS sb_conversation_by_agent ON sb_conversation (agent_id, status)",
+        "CREATE INDEX IF NOT EXISTS sb_conversation_by_supervisor ON sb_conversation (escalated_to, status)",
         """
         CREATE TABLE IF NOT EXISTS sb_routing_stats (
           scope VARCHAR(8) NOT NULL,

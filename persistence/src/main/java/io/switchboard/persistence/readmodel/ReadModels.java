@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.switchboard.CoreSettings;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.persistence.StoreSettings;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +17,10 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.projection.ProjectionBehavior;
 import org.apache.pekko.projection.ProjectionId;
@@ -74,10 +78,15 @@ public final class ReadModels {
       Supplier<PooledSession> sessions = () -> new PooledSession(dataSource);
       int batch = rm.getInt("batch-size");
       Duration within = rm.getDuration("batch-within");
+      DeadlineKeeper.Settings wakeups = DeadlineKeeper.Settings.from(rm);
       ready = JdbcProjection.createTablesIfNotExists(sessions, system).thenApply(done -> {
         ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, PROJECTION_NAME, tags,
-            shard -> ProjectionBehavior.create(projection(system, sessions, shard, batch, within)),
+            shard -> ProjectionBehavior.create(projection(system, sessions, shard, batch, within,
+                wakeups.checkAfter())),
             ProjectionBehavior.stopMessage());
+        // One keeper per cluster: it reads the index the projections write and wakes conversations.
+        ClusterSingleton.get(system).init(SingletonActor.of(DeadlineKeeper.create(queries, wakeups,
+            ClusterSharding.get(system), Clock.systemUTC()), "deadline-keeper"));
         return done;
       });
     }
@@ -85,10 +94,11 @@ public final class ReadModels {
   }
 
   private static GroupedProjection<org.apache.pekko.persistence.query.Offset, EventEnvelope<Conversation.Event>>
-      projection(ActorSystem<?> system, Supplier<PooledSession> sessions, int shard, int batch, Duration within) {
+      projection(ActorSystem<?> system, Supplier<PooledSession> sessions, int shard, int batch, Duration within,
+          Duration checkAfter) {
     String tag = Conversation.TAG_PREFIX + shard;
     Supplier<JdbcHandler<List<EventEnvelope<Conversation.Event>>, PooledSession>> handler =
-        () -> new ConversationProjectionHandler(shard);
+        () -> new ConversationProjectionHandler(shard, checkAfter);
     return JdbcProjection.groupedWithin(
             ProjectionId.of(PROJECTION_NAME, tag),
             EventSourcedProvider.<Conversation.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),

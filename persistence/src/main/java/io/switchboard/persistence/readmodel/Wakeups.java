@@ -1,0 +1,68 @@
+package io.switchboard.persistence.readmodel;
+
+import io.switchboard.conversation.Conversation;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The wake-up index {@code sb_wakeup}: when each conversation must run again (docs/ARCHITECTURE.md,
+ * "Recovery on demand"). The projection writes a row from the tagged events, the keeper rewrites it
+ * from what the woken conversation answered; each write carries the conversation's event sequence
+ * number it reflects and never replaces a row of a later one. A null {@code wake_at} means nothing to
+ * wake for (the row is kept, so an older write that arrives late cannot bring a stale time back).
+ */
+final class Wakeups {
+  private Wakeups() {}
+
+  /** A row of the index. */
+  record Due(String conversationId, Instant wakeAt, long seq) {}
+
+  // Standard MERGE (H2 2.x and PostgreSQL 15): insert, or update only when this version is not older.
+  private static final String MERGE = "MERGE INTO sb_wakeup w USING (VALUES (CAST(? AS VARCHAR), "
+      + "CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS BIGINT))) AS v(id, wake, seq) ON w.conversation_id = v.id "
+      + "WHEN MATCHED AND w.seq <= v.seq THEN UPDATE SET wake_at = v.wake, seq = v.seq "
+      + "WHEN NOT MATCHED THEN INSERT (conversation_id, wake_at, seq) VALUES (v.id, v.wake, v.seq)";
+
+  /** The projection's write, in its transaction: each row's wake-up as its events left it. */
+  static void write(Connection con, Collection<ConversationRow> rows) throws SQLException {
+    try (PreparedStatement ps = con.prepareStatement(MERGE)) {
+      for (ConversationRow r : rows) bind(ps, r.conversationId, r.wakeAt(), r.seq);
+      ps.executeBatch();
+    }
+  }
+
+  /** The keeper's write: what the conversations answered, each their own next deadline. */
+  static void record(Connection con, List<Conversation.Woken> woken) throws SQLException {
+    try (PreparedStatement ps = con.prepareStatement(MERGE)) {
+      for (Conversation.Woken w : woken) bind(ps, w.conversationId(), w.next(), w.seq());
+      ps.executeBatch();
+    }
+  }
+
+  /** The rows due by {@code until}, earliest first, at most {@code limit}. */
+  static List<Due> due(Connection con, Instant until, int limit) throws SQLException {
+    List<Due> out = new ArrayList<>();
+    try (PreparedStatement ps = con.prepareStatement("SELECT conversation_id, wake_at, seq FROM sb_wakeup "
+        + "WHERE wake_at <= ? ORDER BY wake_at LIMIT ?")) {
+      ConversationProjectionHandler.timestamp(ps, 1, until);
+      ps.setInt(2, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) out.add(new Due(rs.getString(1), ConversationProjectionHandler.instant(rs, 2), rs.getLong(3)));
+      }
+    }
+    return out;
+  }
+
+  private static void bind(PreparedStatement ps, String id, Instant wake, long seq) throws SQLException {
+    ps.setString(1, id);
+    ConversationProjectionHandler.timestamp(ps, 2, wake);
+    ps.setLong(3, seq);
+    ps.addBatch();
+  }
+}
