@@ -18,7 +18,9 @@ public record CoreSettings(
     Duration passivateAfter,
     Duration minSleep,
     Duration confirmFlushInterval,
-    boolean rememberAgentsAndTeams) {
+    boolean rememberAgentsAndTeams,
+    Duration prerouteTimeout,
+    int agentSnapshotEvery) {
 
   /** Whether idle conversations stop themselves (only where a wake-up keeper runs, see ARCHITECTURE). */
   public boolean passivates() {
@@ -34,6 +36,11 @@ public record CoreSettings(
   /** A snapshot every {@code snapshot-every} events, keeping two, so recovery replays a bounded tail. */
   public org.apache.pekko.persistence.typed.javadsl.RetentionCriteria retention() {
     return org.apache.pekko.persistence.typed.javadsl.RetentionCriteria.snapshotEvery(snapshotEvery, 2);
+  }
+
+  /** Agents snapshot less often: their state holds every conversation they hold, and grows with capacity. */
+  public org.apache.pekko.persistence.typed.javadsl.RetentionCriteria agentRetention() {
+    return org.apache.pekko.persistence.typed.javadsl.RetentionCriteria.snapshotEvery(agentSnapshotEvery, 2);
   }
 
   public static CoreSettings from(Config root) {
@@ -57,6 +64,8 @@ public record CoreSettings(
         c.getString("passivate-after").equals("off") ? null : c.getDuration("passivate-after"),
         c.getDuration("min-sleep"),
         c.getDuration("confirm-flush-interval"),
-        c.getBoolean("remember-agents-and-teams"));
+        c.getBoolean("remember-agents-and-teams"),
+        c.getString("preroute-timeout").equals("off") ? null : c.getDuration("preroute-timeout"),
+        c.getInt("agent-snapshot-every"));
   }
 }

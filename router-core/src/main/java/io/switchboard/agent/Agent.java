@@ -157,36 +157,75 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
     }
   }
 
+  /**
+   * @param held the reserved or assigned conversations: a persistent (structurally shared) map, so a
+   *     reservation costs the same whether the agent holds three conversations or a thousand
+   * @param load how many of them per channel (derived from {@code held}, kept with it)
+   */
   public record State(
       AgentProfile profile,
       Presence presence,
       Set<String> teams,
-      Map<String, Hold> holds,
+      scala.collection.immutable.HashMap<String, Hold> held,
+      Map<String, Integer> load,
       Instant lastAssignedAt,
       Instant offlineGraceEnds) implements CborSerializable {
 
-    static State empty() {
-      return new State(AgentProfile.withCapacity(0), Presence.OFFLINE, Set.of(), Map.of(), null, null);
+    public State {
+      if (held == null) held = scala.collection.immutable.HashMap$.MODULE$.empty();
+      if (load == null) load = loadOf(held); // snapshots older than the field
     }
 
-    public Map<String, Integer> load() {
+    static State empty() {
+      return new State(AgentProfile.withCapacity(0), Presence.OFFLINE, Set.of(), null, Map.of(), null, null);
+    }
+
+    private static Map<String, Integer> loadOf(scala.collection.immutable.HashMap<String, Hold> held) {
       Map<String, Integer> load = new TreeMap<>();
-      holds.values().forEach(h -> load.merge(h.channel(), 1, Integer::sum));
-      return load;
+      scala.jdk.javaapi.CollectionConverters.asJava(held).values().forEach(h -> load.merge(h.channel(), 1, Integer::sum));
+      return Map.copyOf(load);
+    }
+
+    /** The held conversations, read-only. */
+    public Map<String, Hold> holds() {
+      return scala.jdk.javaapi.CollectionConverters.asJava(held);
+    }
+
+    public Hold hold(String conversationId) {
+      return held.get(conversationId).getOrElse(() -> null);
     }
 
     public int loadOn(String channel) {
-      int n = 0;
-      for (Hold h : holds.values()) if (h.channel().equals(channel)) n++;
-      return n;
+      return load.getOrDefault(channel, 0);
     }
 
     public boolean hasRoomOn(String channel) {
       return loadOn(channel) < profile.capacityFor(channel);
     }
 
-    State with(AgentProfile p, Presence pr, Set<String> t, Map<String, Hold> h, Instant last, Instant grace) {
-      return new State(p, pr, t, h, last, grace);
+    State with(AgentProfile p, Presence pr, Set<String> t, Instant last, Instant grace) {
+      return new State(p, pr, t, held, load, last, grace);
+    }
+
+    State holding(String conversationId, Hold h, Instant last) {
+      Hold before = hold(conversationId);
+      Map<String, Integer> l = before == null ? plus(load, h.channel(), 1) : load;
+      return new State(profile, presence, teams, held.updated(conversationId, h), l, last, offlineGraceEnds);
+    }
+
+    State releasing(String conversationId) {
+      Hold before = hold(conversationId);
+      if (before == null) return this;
+      return new State(profile, presence, teams, held.removed(conversationId), plus(load, before.channel(), -1),
+          lastAssignedAt, offlineGraceEnds);
+    }
+
+    private static Map<String, Integer> plus(Map<String, Integer> load, String channel, int n) {
+      Map<String, Integer> l = new TreeMap<>(load);
+      int v = l.getOrDefault(channel, 0) + n;
+      if (v == 0) l.remove(channel);
+      else l.put(channel, v);
+      return Map.copyOf(l);
     }
   }
 
@@ -253,7 +292,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return settings.retention();
+    return settings.agentRetention();
   }
 
   @Override
@@ -336,7 +375,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
       return Effect().reply(c.replyTo(), Outcome.refused("agent_offline",
           "agent " + agentId + " is offline and cannot claim conversations"));
     }
-    Hold held = s.holds().get(c.conversationId());
+    Hold held = s.hold(c.conversationId());
     if (held != null) {
       directory.conversation(c.conversationId(), new Conversation.AssignTo(agentId, held.hold(), held.team(),
           held.policy(), c.replyTo()));
@@ -358,7 +397,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   private Effect<Event, State> onOffer(State s, Offer c) {
     RoutingRequest req = c.request();
     String convId = req.conversationId();
-    Hold held = s.holds().get(convId);
+    Hold held = s.hold(convId);
     if (held != null && held.hold().equals(c.hold())) { // a re-sent offer: answer it again
       directory.conversation(convId, new Conversation.AssignTo(agentId, c.hold(), c.team(), c.policy(), c.replyTo()));
       if (!c.transfer()) directory.team(c.team(), new Team.OfferAccepted(convId, req.attempt(), agentId));
@@ -394,7 +433,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   }
 
   private Effect<Event, State> onConfirmed(State s, AssignmentConfirmed c) {
-    Hold held = s.holds().get(c.conversationId());
+    Hold held = s.hold(c.conversationId());
     if (held != null && held.hold().equals(c.hold())) {
       if (!held.confirmed()) {
         unflushed.put(c.conversationId(), c.hold());
@@ -411,7 +450,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   private Effect<Event, State> onFlushConfirmations(State s, FlushConfirmations c) {
     List<HoldRef> refs = new ArrayList<>();
     unflushed.forEach((conv, hold) -> {
-      Hold held = s.holds().get(conv);
+      Hold held = s.hold(conv);
       if (held != null && held.hold().equals(hold) && !held.confirmed()) refs.add(new HoldRef(conv, hold));
     });
     unflushed.clear();
@@ -420,7 +459,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   }
 
   private Effect<Event, State> onRelease(State s, Release c) {
-    Hold held = s.holds().get(c.conversationId());
+    Hold held = s.hold(c.conversationId());
     Conversation.ReleaseAcknowledged ack = new Conversation.ReleaseAcknowledged(agentId, c.hold());
     if (held == null || !held.hold().equals(c.hold())) {
       directory.conversation(c.conversationId(), ack);
@@ -477,7 +516,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   }
 
   private AgentStatus status(State s) {
-    return new AgentStatus(agentId, s.presence(), s.profile(), s.load(), s.holds().size(), s.lastAssignedAt());
+    return new AgentStatus(agentId, s.presence(), s.profile(), s.load(), s.held().size(), s.lastAssignedAt());
   }
 
   private void pushStatus(State s) {
@@ -494,41 +533,31 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
         .onEvent(ProfileSet.class, (s, e) ->
-            s.with(e.profile(), s.presence(), s.teams(), s.holds(), s.lastAssignedAt(), s.offlineGraceEnds()))
+            s.with(e.profile(), s.presence(), s.teams(), s.lastAssignedAt(), s.offlineGraceEnds()))
         .onEvent(PresenceChanged.class, (s, e) ->
-            s.with(s.profile(), e.presence(), s.teams(), s.holds(), s.lastAssignedAt(), e.offlineGraceEnds()))
+            s.with(s.profile(), e.presence(), s.teams(), s.lastAssignedAt(), e.offlineGraceEnds()))
         .onEvent(TeamJoined.class, (s, e) -> {
           Set<String> teams = new LinkedHashSet<>(s.teams());
           teams.add(e.team());
-          return s.with(s.profile(), s.presence(), Set.copyOf(teams), s.holds(), s.lastAssignedAt(),
-              s.offlineGraceEnds());
+          return s.with(s.profile(), s.presence(), Set.copyOf(teams), s.lastAssignedAt(), s.offlineGraceEnds());
         })
         .onEvent(TeamLeft.class, (s, e) -> {
           Set<String> teams = new LinkedHashSet<>(s.teams());
           teams.remove(e.team());
-          return s.with(s.profile(), s.presence(), Set.copyOf(teams), s.holds(), s.lastAssignedAt(),
-              s.offlineGraceEnds());
+          return s.with(s.profile(), s.presence(), Set.copyOf(teams), s.lastAssignedAt(), s.offlineGraceEnds());
         })
-        .onEvent(Reserved.class, (s, e) -> {
-          Map<String, Hold> holds = new HashMap<>(s.holds());
-          holds.put(e.conversationId(), new Hold(e.hold(), EntityIds.channelOf(e.conversationId()), e.team(),
-              e.policy(), e.at(), false));
-          return s.with(s.profile(), s.presence(), s.teams(), Map.copyOf(holds), e.at(), s.offlineGraceEnds());
-        })
-        .onEvent(Released.class, (s, e) -> {
-          Map<String, Hold> holds = new HashMap<>(s.holds());
-          holds.remove(e.conversationId());
-          return s.with(s.profile(), s.presence(), s.teams(), Map.copyOf(holds), s.lastAssignedAt(),
-              s.offlineGraceEnds());
-        })
+        .onEvent(Reserved.class, (s, e) -> s.holding(e.conversationId(), new Hold(e.hold(),
+            EntityIds.channelOf(e.conversationId()), e.team(), e.policy(), e.at(), false), e.at()))
+        .onEvent(Released.class, (s, e) -> s.releasing(e.conversationId()))
         .onEvent(OfflineGraceExpired.class, (s, e) ->
-            s.with(s.profile(), s.presence(), s.teams(), s.holds(), s.lastAssignedAt(), null))
+            s.with(s.profile(), s.presence(), s.teams(), s.lastAssignedAt(), null))
         .onEvent(HoldsConfirmed.class, (s, e) -> {
-          Map<String, Hold> holds = new HashMap<>(s.holds());
-          for (HoldRef r : e.holds()) holds.computeIfPresent(r.conversationId(),
-              (conv, h) -> h.hold().equals(r.hold()) ? h.confirm() : h);
-          return s.with(s.profile(), s.presence(), s.teams(), Map.copyOf(holds), s.lastAssignedAt(),
-              s.offlineGraceEnds());
+          State next = s;
+          for (HoldRef r : e.holds()) {
+            Hold h = next.hold(r.conversationId());
+            if (h != null && h.hold().equals(r.hold())) next = next.holding(r.conversationId(), h.confirm(), s.lastAssignedAt());
+          }
+          return next;
         })
         .build();
   }

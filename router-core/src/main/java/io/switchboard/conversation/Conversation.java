@@ -45,6 +45,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -118,6 +119,12 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
 
   /** The team queued this round's request; {@code reason} is why it waits. */
   public record Queued(String team, int attempt, String reason, RoutingPolicy policy) implements Command {}
+
+  /** The team has nobody for this opening message's probe right now: store it and ask the usual way. */
+  public record NoAgentNow(String team, int attempt) implements Command {}
+
+  /** The probe of round {@code attempt} had no answer in time. */
+  private record PrerouteTimeout(int attempt) implements Command {}
 
   /** The team gives up on this round: go to {@code overflowTeam} if any (and not visited yet), else escalate. */
   public record TeamCannotServe(String team, int attempt, String overflowTeam, String code, String message)
@@ -564,6 +571,14 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   private final Idleness idleness;
   /** The keeper waiting for this conversation to settle after a wake-up, else null. */
   private ActorRef<Woken> wakeWaiter;
+  /**
+   * An opening message being routed before it is stored (docs/ARCHITECTURE.md, "Routing a new
+   * conversation"): its events, the state they lead to; other commands wait in the stash meanwhile.
+   */
+  private Preroute pre;
+  private EventHandler<State, Event> events;
+
+  private record Preroute(Inbound inbound, List<Event> events, State next, Instant arrivedAt) {}
 
   private Conversation(String conversationId, org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context,
       TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
@@ -642,7 +657,15 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    return idleness.tracking(handlers(), IdleCheck.class);
+    CommandHandler<Command, Event, State> handlers = handlers();
+    return idleness.tracking((state, command) -> {
+      if (pre != null && !(command instanceof AssignTo || command instanceof NoAgentNow
+          || command instanceof PrerouteTimeout || command instanceof TeamCannotServe || command instanceof Get
+          || command instanceof ReleaseAcknowledged || command instanceof IdleCheck)) {
+        return Effect().stash();
+      }
+      return handlers.apply(state, command);
+    }, IdleCheck.class);
   }
 
   private CommandHandler<Command, Event, State> handlers() {
@@ -683,6 +706,10 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
         .onCommand(SettleWake.class, this::onSettleWake)
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Passivate.class, (s, c) -> Effect().stop())
+        .onCommand(NoAgentNow.class, (s, c) -> pre != null && c.attempt() == pre.next().attempt()
+            ? storeWithoutAgent(s) : Effect().none())
+        .onCommand(PrerouteTimeout.class, (s, c) -> pre != null && c.attempt() == pre.next().attempt()
+            ? storeWithoutAgent(s) : Effect().none())
         .build();
   }
 
@@ -723,6 +750,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
    * checks it every queue-check interval anyway.
    */
   private Effect<Event, State> onIdleCheck(State s, IdleCheck c) {
+    if (pre != null) return Effect().none();
     Instant now = clock.instant();
     Instant next = s.nextDeadline();
     if (passivation != null && idleness.idleLongEnough() && settled(s)
@@ -774,12 +802,65 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       events.addAll(answerEvents(s, learned, Answers.check(s.pending().question(), c.text(), s.pending().attempt()),
           now));
     }
+    if (opens && settings.prerouteTimeout() != null) {
+      State next = applied(s, events);
+      if (next.status() == Status.WAITING && !next.poolOnly()) {
+        // Routed before it is stored: the message and its assignment become one write (or it is stored alone).
+        pre = new Preroute(c, events, next, now);
+        directory.team(next.team(), new Team.ProbeAgent(request(next)));
+        timers.startSingleTimer(PrerouteTimeout.class, new PrerouteTimeout(next.attempt()), settings.prerouteTimeout());
+        return Effect().none();
+      }
+    }
+    return storeInbound(s, events, opens, c.replyTo());
+  }
+
+  /** Persists an inbound message's events; the side effects (asking the team, timers) and the answer follow. */
+  private EffectBuilder<Event, State> storeInbound(State s, List<Event> events, boolean opens,
+      ActorRef<Outcome> replyTo) {
     return Effect().persist(events)
         .thenRun(ns -> {
           afterRouting(s, ns);
           observer.messageReceived(conversationId, opens);
+          reply(replyTo, Outcome.ok("accepted"));
+        });
+  }
+
+  /** The probe found nobody (or no answer came): the opening message is stored alone and waits for an agent. */
+  private Effect<Event, State> storeWithoutAgent(State s) {
+    Preroute p = pre;
+    pre = null;
+    timers.cancel(PrerouteTimeout.class);
+    return storeInbound(s, p.events(), true, p.inbound().replyTo()).thenUnstashAll();
+  }
+
+  /** The probe's agent reserved it: the opening message and the assignment in one write. */
+  private Effect<Event, State> storeAssigned(AssignTo c) {
+    Preroute p = pre;
+    pre = null;
+    timers.cancel(PrerouteTimeout.class);
+    Instant now = clock.instant();
+    RoutingPolicy policy = c.policy() != null ? c.policy() : policyOf(p.next());
+    List<Event> all = new ArrayList<>(p.events());
+    all.add(new Assigned(c.agentId(), c.hold(), c.team(), policy, now,
+        policy.hasReplyWindow() ? now.plus(policy.replyWindow()) : null, null));
+    return Effect().persist(all)
+        .thenRun(ns -> {
+          directory.agent(c.agentId(), new Agent.AssignmentConfirmed(conversationId, c.hold()));
+          armTimers(ns);
+          observer.messageReceived(conversationId, true);
+          observer.assigned(conversationId, c.agentId(), ns.team(), Duration.between(p.arrivedAt(), now));
+          reply(p.inbound().replyTo(), Outcome.ok("accepted"));
         })
-        .thenReply(c.replyTo(), ns -> Outcome.ok("accepted"));
+        .thenUnstashAll();
+  }
+
+  /** The state {@code events} lead to from {@code s} (the event handler is pure). */
+  private State applied(State s, List<Event> evts) {
+    if (events == null) events = eventHandler();
+    State next = s;
+    for (Event e : evts) next = events.apply(next, e);
+    return next;
   }
 
   /** The fields of {@code incoming} that are new or different from {@code known}. */
@@ -926,6 +1007,10 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   // ---- assignment ----
 
   private Effect<Event, State> onAssignTo(State s, AssignTo c) {
+    if (pre != null) {
+      if (c.hold().equals("r" + pre.next().attempt())) return storeAssigned(c);
+      return Effect().stash(); // a claim or an older round: decided once the opening message is stored
+    }
     if (s.status() == Status.ASSIGNED && c.agentId().equals(s.agentId()) && c.hold().equals(s.hold())) {
       directory.agent(c.agentId(), new Agent.AssignmentConfirmed(conversationId, c.hold()));
       reply(c.replyTo(), Outcome.ok("assigned to " + c.agentId()));
@@ -992,6 +1077,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   }
 
   private Effect<Event, State> onTeamCannotServe(State s, TeamCannotServe c) {
+    if (pre != null) return c.attempt() == pre.next().attempt() ? storeWithoutAgent(s) : Effect().stash();
     if (s.status() != Status.WAITING || s.attempt() != c.attempt() || !c.team().equals(s.team())) {
       return Effect().none();
     }

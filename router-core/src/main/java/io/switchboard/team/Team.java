@@ -74,6 +74,13 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   /** A waiting conversation asks for an agent (sent again until it is assigned or queued). */
   public record RequestAgent(RoutingRequest request) implements Command {}
 
+  /**
+   * An opening message not stored yet asks whether an agent can take it now: offered like a request,
+   * or answered {@link Conversation.NoAgentNow}; never queued (the conversation then stores the
+   * message and asks with {@link RequestAgent}).
+   */
+  public record ProbeAgent(RoutingRequest request) implements Command {}
+
   public record OfferDeclined(RoutingRequest request, String agentId, String reason) implements Command {}
 
   public record OfferAccepted(String conversationId, int attempt, String agentId) implements Command {}
@@ -168,8 +175,12 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
             observer, settings.passivates() ? passivation : null)));
   }
 
-  /** An offer in flight; it counts against the agent's room until answered or two redelivery intervals pass. */
-  private record Offered(int attempt, String agentId, String channel, Instant at) {}
+  /**
+   * An offer in flight; it counts against the agent's room until answered or two redelivery intervals pass.
+   *
+   * @param probe made for a {@link ProbeAgent}: a decline is answered with another probe's answer, never a queue entry
+   */
+  private record Offered(int attempt, String agentId, String channel, Instant at, boolean probe) {}
 
   private final String teamId;
   private final TimerScheduler<Command> timers;
@@ -186,6 +197,18 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
   private final java.util.function.Consumer<ActorRef<Command>> passivation;
   private final Idleness idleness;
+  /** How long an offer counts as in flight (two redelivery intervals), computed once: it is read per pick. */
+  private final Duration offerFresh;
+  private Instant nextPrune = Instant.MIN;
+  /** Rounds an agent accepted in the last two redelivery intervals, oldest first (soft state). */
+  private final LinkedHashMap<String, Accepted> acceptedRecently = new LinkedHashMap<>();
+
+  private record Accepted(int attempt, Instant at) {}
+
+  private void forgetAcceptedBefore(Instant t) {
+    var it = acceptedRecently.values().iterator();
+    while (it.hasNext() && it.next().at().isBefore(t)) it.remove();
+  }
 
   private Team(String teamId, org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context,
       TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
@@ -195,6 +218,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     this.context = context;
     this.passivation = passivation;
     this.idleness = new Idleness(clock, settings.passivateAfter());
+    this.offerFresh = settings.redeliveryInterval().multipliedBy(2);
     this.teamId = teamId;
     this.timers = timers;
     this.deadlines = deadlines;
@@ -241,11 +265,16 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private CommandHandler<Command, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Configure.class, this::onConfigure)
-        .onCommand(RequestAgent.class, (s, c) -> route(s, c.request()))
+        .onCommand(RequestAgent.class, (s, c) -> route(s, c.request(), false))
+        .onCommand(ProbeAgent.class, (s, c) -> route(s, c.request(), true))
         .onCommand(OfferDeclined.class, this::onOfferDeclined)
         .onCommand(OfferAccepted.class, (s, c) -> {
           Offered o = offered.get(c.conversationId());
-          if (o != null && o.attempt() == c.attempt()) offered.remove(c.conversationId());
+          if (o != null && o.attempt() == c.attempt()) {
+            offered.remove(c.conversationId());
+            acceptedRecently.remove(c.conversationId());
+            acceptedRecently.put(c.conversationId(), new Accepted(c.attempt(), clock.instant()));
+          }
           return Effect().none();
         })
         .onCommand(Withdraw.class, this::onWithdraw)
@@ -286,8 +315,12 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
         .thenReply(c.replyTo(), ns -> Outcome.ok("team " + teamId + " configured"));
   }
 
-  private Effect<Event, State> route(State s, RoutingRequest req) {
+  private Effect<Event, State> route(State s, RoutingRequest req, boolean probe) {
     String convId = req.conversationId();
+    if (probe && (s.config() == null || !isOpen(s, clock.instant()) || s.queued(convId).isPresent())) {
+      directory.conversation(convId, new Conversation.NoAgentNow(teamId, req.attempt()));
+      return Effect().none();
+    }
     if (s.config() == null) {
       directory.conversation(convId, new Conversation.TeamCannotServe(teamId, req.attempt(), null,
           "team_not_configured", "team " + teamId + " has no configuration"));
@@ -300,11 +333,21 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     }
     Offered o = offered.get(convId);
     Instant now = clock.instant();
+    forgetAcceptedBefore(now.minus(offerFresh));
+    Accepted accepted = acceptedRecently.get(convId);
+    if (accepted != null && accepted.attempt() == req.attempt()) {
+      // An agent took this round a moment ago and its AssignTo is on the way (re-sent by the agent until
+      // answered): a request crossing that acceptance must not reserve a second agent or move the cursor.
+      if (probe) directory.conversation(convId, new Conversation.NoAgentNow(teamId, req.attempt()));
+      return Effect().none();
+    }
     if (o != null && o.attempt() == req.attempt()) {
       // This round was offered already: wait for the answer, or re-send the same offer to the same agent
       // (idempotent there). Picking someone else would reserve two agents and move the round-robin cursor.
+      // A probe is answered at once: its conversation stores the message and takes that offer's answer then.
+      if (probe) directory.conversation(convId, new Conversation.NoAgentNow(teamId, req.attempt()));
       if (!fresh(o, now)) {
-        offered.put(convId, new Offered(o.attempt(), o.agentId(), o.channel(), now));
+        offered.put(convId, new Offered(o.attempt(), o.agentId(), o.channel(), now, o.probe()));
         directory.agent(o.agentId(), offerOf(s.config(), req));
       }
       return Effect().none();
@@ -321,9 +364,13 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       return enqueue(s, events, req, "outside_business_hours", now);
     }
     Optional<String> pick = pick(s.config(), req, now);
+    if (probe && pick.isEmpty()) {
+      directory.conversation(convId, new Conversation.NoAgentNow(teamId, req.attempt()));
+      return Effect().none();
+    }
     if (pick.isPresent()) {
       String agent = pick.orElseThrow();
-      Runnable send = offer(s.config(), req, agent, now);
+      Runnable send = offer(s.config(), req, agent, now, probe);
       if (events.isEmpty()) {
         send.run();
         return Effect().none();
@@ -362,7 +409,11 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     if (req.need().poolOnly() && req.need().preferredAgent() == null) return Optional.empty();
     Map<String, Integer> inFlight = new HashMap<>();
     // An offer nobody asked about for a long time belongs to a conversation that went elsewhere.
-    offered.values().removeIf(o -> o.at().plus(settings.queueCheckInterval()).isBefore(now));
+    if (!now.isBefore(nextPrune)) { // at most once per redelivery interval: a pick must not scan twice
+      Instant staleBefore = now.minus(settings.queueCheckInterval());
+      offered.values().removeIf(o -> o.at().isBefore(staleBefore));
+      nextPrune = now.plus(settings.redeliveryInterval());
+    }
     for (Offered o : offered.values()) {
       if (fresh(o, now) && o.channel().equals(req.channel())) inFlight.merge(o.agentId(), 1, Integer::sum);
     }
@@ -379,12 +430,12 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   }
 
   private boolean fresh(Offered o, Instant now) {
-    return o.at().plus(settings.redeliveryInterval().multipliedBy(2)).isAfter(now);
+    return o.at().plus(offerFresh).isAfter(now);
   }
 
   /** Records the offer in the team's soft state and returns the send, to run once events are persisted. */
-  private Runnable offer(TeamConfig config, RoutingRequest req, String agent, Instant now) {
-    offered.put(req.conversationId(), new Offered(req.attempt(), agent, req.channel(), now));
+  private Runnable offer(TeamConfig config, RoutingRequest req, String agent, Instant now, boolean probe) {
+    offered.put(req.conversationId(), new Offered(req.attempt(), agent, req.channel(), now, probe));
     if (!agent.equals(req.need().preferredAgent())) rrCursor = agent;
     Agent.Offer msg = offerOf(config, req);
     return () -> directory.agent(agent, msg);
@@ -401,11 +452,12 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       return Effect().none(); // stale: a newer offer or round superseded it
     }
     offered.remove(c.request().conversationId());
-    return route(s, c.request());
+    return route(s, c.request(), o.probe());
   }
 
   private Effect<Event, State> onWithdraw(State s, Withdraw c) {
     offered.remove(c.conversationId());
+    acceptedRecently.remove(c.conversationId());
     Optional<QueueEntry> q = s.queued(c.conversationId());
     if (q.isEmpty() || q.get().request().attempt() > c.attempt()) return Effect().none();
     return persistQueue(List.of(new Dequeued(c.conversationId(), "withdrawn", clock.instant())))
@@ -435,7 +487,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       Optional<String> pick = pick(s.config(), e.request(), now);
       if (pick.isEmpty()) continue;
       events.add(new Dequeued(e.request().conversationId(), "offered", now));
-      sends.add(offer(s.config(), e.request(), pick.get(), now));
+      sends.add(offer(s.config(), e.request(), pick.get(), now, false));
     }
     if (events.isEmpty()) return Effect().none();
     return persistQueue(events).thenRun(ns -> {
