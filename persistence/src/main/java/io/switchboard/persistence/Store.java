@@ -2,6 +2,7 @@ package io.switchboard.persistence;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.switchboard.persistence.readmodel.ReadModelSchema;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,13 +26,14 @@ public final class Store {
   private Store() {}
 
   /**
-   * Journal, snapshot store and read journal on one shared connection pool to the configured store;
-   * the projections' dialect, offset schema and threads; how often the read journal polls.
+   * Journal, snapshot store and read journal on one shared connection pool to the configured store
+   * (on PostgreSQL with {@link BatchedJournalDao} as the journal's DAO); the projections' dialect,
+   * offset schema and threads; how often the read journal polls.
    */
   public static Config pekkoConfig(StoreSettings s) {
     String db = "pekko-persistence-jdbc.shared-databases.default";
     String refresh = s.readRefreshInterval().toMillis() + "ms";
-    return ConfigFactory.parseMap(Map.ofEntries(
+    Config config = ConfigFactory.parseMap(Map.ofEntries(
         Map.entry("jdbc-read-journal.refresh-interval", refresh),
         Map.entry("jdbc-read-journal.journal-sequence-retrieval.query-delay", refresh),
         Map.entry("pekko.projection.jdbc.dialect", s.kind() == StoreSettings.Kind.H2 ? "h2-dialect" : "postgres-dialect"),
@@ -52,6 +54,9 @@ public final class Store {
         Map.entry(db + ".db.numThreads", s.poolSize()),
         Map.entry(db + ".db.maxConnections", s.poolSize()),
         Map.entry(db + ".db.minConnections", 1)));
+    if (s.kind() != StoreSettings.Kind.POSTGRES) return config;
+    // Batches with tagged events written as JDBC batches, not row by row (see BatchedJournalDao).
+    return config.withValue("jdbc-journal.dao", ConfigValueFactory.fromAnyRef(BatchedJournalDao.class.getName()));
   }
 
   /** The configuration of an application on this store: {@link #pekkoConfig} over {@code app}. */
