@@ -53,7 +53,9 @@ public final class Store {
         Map.entry(db + ".db.driver", s.driver()),
         Map.entry(db + ".db.numThreads", s.poolSize()),
         Map.entry(db + ".db.maxConnections", s.poolSize()),
-        Map.entry(db + ".db.minConnections", 1)));
+        Map.entry(db + ".db.minConnections", 1),
+        // tag queries that read only the rows they return (see TagRangeReadJournalDao)
+        Map.entry("jdbc-read-journal.dao", TagRangeReadJournalDao.class.getName())));
     if (s.kind() != StoreSettings.Kind.POSTGRES) return config;
     // Batches with tagged events written as JDBC batches, not row by row (see BatchedJournalDao).
     return config.withValue("jdbc-journal.dao", ConfigValueFactory.fromAnyRef(BatchedJournalDao.class.getName()));
@@ -110,6 +112,9 @@ public final class Store {
     for (String sql : ddl.split(";")) {
       if (!sql.isBlank()) out.add(sql.trim());
     }
+    // What TagRangeReadJournalDao's tag query scans: the rows of one tag within an ordering range.
+    out.add(h2 ? "CREATE INDEX IF NOT EXISTS \"event_tag_by_tag_idx\" ON PUBLIC.\"event_tag\" (\"tag\", \"event_id\")"
+        : "CREATE INDEX IF NOT EXISTS event_tag_by_tag_idx ON " + s.pgSchema() + ".event_tag (tag, event_id)");
     out.addAll(ReadModelSchema.statements());
     return out;
   }

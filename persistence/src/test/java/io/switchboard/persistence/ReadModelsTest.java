@@ -260,6 +260,15 @@ abstract class ReadModelsTest {
         // the stores keep microseconds (rounded), the entity nanoseconds
         assertTrue(Duration.between(s.waitingSince(), c.waitingSince()).abs().toNanos() <= 1_000, what);
       }
+      // The wake-up index may wake a conversation early, never after its next deadline (a passivated
+      // or lost conversation would miss it).
+      java.time.Instant next = s.nextDeadline();
+      if (next != null) {
+        java.time.Instant wake = wakeAt(r.store(), id);
+        assertNotNull(wake, id + " has a deadline at " + next + " but no wake-up: " + what);
+        assertFalse(wake.isAfter(next.plusNanos(1_000)), id + " would be woken at " + wake + ", after its deadline "
+            + next + ": " + what);
+      }
     }
     assertEquals(expectedCounts, await(r.queries().countByStatus(T, null)));
     System.out.println("ReadModelsTest states " + expectedCounts);
@@ -271,6 +280,18 @@ abstract class ReadModelsTest {
       assertEquals(expectedOpen.get(a), new TreeSet<>(as.holds().keySet()), a + " holds");
     }
     assertFiguresMatchTheJournal(r, ids);
+  }
+
+  /** When the wake-up index says the conversation must run again (null: no row, or no time). */
+  private static java.time.Instant wakeAt(StoreSettings store, String conversationId) throws Exception {
+    try (Connection con = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+         java.sql.PreparedStatement ps = con.prepareStatement("SELECT wake_at FROM sb_wakeup WHERE conversation_id = ?")) {
+      ps.setString(1, conversationId);
+      try (ResultSet rs = ps.executeQuery()) {
+        java.time.OffsetDateTime t = rs.next() ? rs.getObject(1, java.time.OffsetDateTime.class) : null;
+        return t == null ? null : t.toInstant();
+      }
+    }
   }
 
   /** Outbox rows per event type; fails if any event is there twice. */

@@ -68,7 +68,7 @@ final class ConversationProjectionHandler
       }
     }
     write(con, rows, existing);
-    Wakeups.write(con, rows.values());
+    Wakeups.write(con, rows.values(), checkAfter);
     writeStats(con, stats);
     writeOutbox(con, outbox);
   }

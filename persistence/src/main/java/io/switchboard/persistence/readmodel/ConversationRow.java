@@ -52,42 +52,41 @@ final class ConversationRow {
 
   /**
    * When the conversation must run again, as far as its tagged events tell (docs/ARCHITECTURE.md,
-   * "Recovery on demand"): the earliest deadline running in its status, or the pending check after a
-   * step that an unacknowledged message follows; null when nothing. Untagged events only move
-   * deadlines later, so this is never later than the entity's own next deadline.
+   * "Recovery on demand"): the earliest deadline running in its status; a check {@code checkAfter}
+   * into a routing round that is still waiting, or after an agent was released (its release may have
+   * been lost with a crash); null when nothing. Untagged events only move deadlines later, so this is
+   * never later than the entity's own next deadline.
    */
-  Instant wakeAt() {
+  Instant wakeAt(java.time.Duration checkAfter) {
     Instant wake = checkAt;
+    if (status == Status.WAITING && waitingSince != null) wake = earliest(wake, waitingSince.plus(checkAfter));
     for (Instant d : new Instant[] {
         status == Status.ASSIGNED ? replyDeadline : null,
         status == Status.ASSIGNED ? idleDeadline : null,
         status == Status.ROUTING ? stepDeadline : null,
         status == Status.RESOLVED || status == Status.NEW ? null : serviceWindowClosesAt}) {
-      if (d != null && (wake == null || d.isBefore(wake))) wake = d;
+      wake = earliest(wake, d);
     }
     return wake;
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a == null || (b != null && b.isBefore(a)) ? b : a;
   }
 
   /**
    * Applies one event of this conversation, adding its effect on the statistics to {@code stats}.
    *
-   * @param checkAfter how long after a released agent or a new routing round the conversation is woken
-   *     once, in case the message that follows was lost with a crash
+   * @param checkAfter how long after it released an agent the conversation is woken once, in case the
+   *     release was lost with a crash
    */
   void apply(Conversation.Event event, long sequenceNr, java.time.Duration checkAfter, StatsDelta stats) {
     seq = sequenceNr;
     String agentBefore = agentId;
-    Status statusBefore = status;
     Instant at = applyShown(event, stats);
     if (at == null) return;
     if (checkAt != null && !checkAt.isAfter(at)) checkAt = null; // the check's moment passed with later events
-    boolean released = agentBefore != null && !agentBefore.equals(agentId);
-    boolean newRound = status == Status.WAITING && (statusBefore != Status.WAITING || event instanceof Conversation.Rerouted
-        || event instanceof Conversation.Overflowed || event instanceof Conversation.TransferredToTeam);
-    if (released || newRound) {
-      Instant check = at.plus(checkAfter);
-      if (checkAt == null || check.isBefore(checkAt)) checkAt = check;
-    }
+    if (agentBefore != null && !agentBefore.equals(agentId)) checkAt = earliest(checkAt, at.plus(checkAfter));
   }
 
   /** The event's effect on the shown fields and deadlines; its time, or null when it changes nothing. */

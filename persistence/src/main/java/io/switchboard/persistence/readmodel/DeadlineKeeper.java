@@ -72,6 +72,9 @@ public final class DeadlineKeeper {
     private List<Conversation.Woken> answers = new ArrayList<>();
     private boolean polling;
     private boolean recording;
+    /** Entries of {@code sent} older than this are forgotten (computed once: it is read per entry). */
+    private final Duration forgetAfter;
+    private Instant nextForget = Instant.MIN;
 
     Keeper(ActorContext<Command> ctx, ReadModelQueries queries, Settings settings, ClusterSharding sharding,
         Clock clock) {
@@ -81,6 +84,7 @@ public final class DeadlineKeeper {
       this.sharding = sharding;
       this.clock = clock;
       this.wokenAdapter = ctx.messageAdapter(Conversation.Woken.class, WokenUp::new);
+      this.forgetAfter = settings.retryAfter().multipliedBy(2);
     }
 
     Behavior<Command> behavior() {
@@ -98,7 +102,11 @@ public final class DeadlineKeeper {
         polling = true;
         ctx.pipeToSelf(queries.dueWakeups(now.plus(settings.lookahead()), settings.batch()), Polled::new);
       }
-      sent.values().removeIf(s -> s.at().plus(settings.retryAfter().multipliedBy(2)).isBefore(now));
+      if (!now.isBefore(nextForget)) {
+        Instant before = now.minus(forgetAfter);
+        sent.values().removeIf(s -> s.at().isBefore(before));
+        nextForget = now.plus(settings.retryAfter());
+      }
       record();
       return Behaviors.same();
     }

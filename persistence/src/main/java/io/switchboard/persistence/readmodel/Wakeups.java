@@ -30,9 +30,10 @@ final class Wakeups {
       + "WHEN NOT MATCHED THEN INSERT (conversation_id, wake_at, seq) VALUES (v.id, v.wake, v.seq)";
 
   /** The projection's write, in its transaction: each row's wake-up as its events left it. */
-  static void write(Connection con, Collection<ConversationRow> rows) throws SQLException {
+  static void write(Connection con, Collection<ConversationRow> rows, java.time.Duration checkAfter)
+      throws SQLException {
     try (PreparedStatement ps = con.prepareStatement(MERGE)) {
-      for (ConversationRow r : rows) bind(ps, r.conversationId, r.wakeAt(), r.seq);
+      for (ConversationRow r : rows) bind(ps, r.conversationId, r.wakeAt(checkAfter), r.seq);
       ps.executeBatch();
     }
   }
