@@ -14,8 +14,14 @@ Arguments (positional, all optional):
               postgres: database switchboard_load on 127.0.0.1:5432 (user postgres, trust auth;
               created if missing), schema $PG_SCHEMA (default "load") dropped and created anew.
   SIMULATION  InboundStormSimulation (default; also "storm"), MixedDaySimulation ("mixed") or
-              SilenceSimulation ("silence"), classes of load-tests/src/test/java/io/switchboard/loadtest.
-  RATE        new conversations per second offered (open model), default 50; may be fractional.
+              SilenceSimulation ("silence"), classes of load-tests/src/test/java/io/switchboard/loadtest;
+              or "saturate": no Gatling, but wrk with CONNS connections in a closed loop, the way
+              shared/limits measures its ceilings, each request the opening message of a new
+              conversation (load-tests/wrk/new-conversations.lua) spread over TEAMS teams t01..; the
+              agents are split among those teams. After the run it waits until every accepted
+              conversation is assigned and shown by the read models, and reports how long that took.
+  RATE        new conversations per second offered (open model), default 50; may be fractional
+              (ignored by saturate: it offers as much as the node answers).
   DURATION    seconds of measured load, default 20.
 
 Before measuring, the same simulation runs as a warm-up (other contacts, no report) until the
@@ -33,6 +39,8 @@ Environment (defaults in brackets):
   SILENT_AGENTS [AGENTS/4, at least 2]  agents s001.. of team "silent" (they never answer)
   CAPACITY [1000]       conversations each agent may hold (the storm never resolves any)
   BATCH [5]             messages per WhatsApp webhook POST in the storm
+  TEAMS [10] CONNS [64] THREADS [2]   saturate: teams, wrk connections and threads
+  WEBHOOKS [on; saturate: off]  whether the tenant has an outbound webhook (to the stub receiver)
   WARMUP_MIN [30]  WARMUP_MAX [60]  WARMUP_SLICE [10]  WARMUP_JIT_PCT [5]   (seconds, %)
                         WARMUP_MAX=0 skips the warm-up
   PORT [free port]      the gateway's HTTP port; STUB_PORT [free port] the stub connector's
@@ -57,6 +65,7 @@ case "$SIM" in
   storm|InboundStorm|InboundStormSimulation) SIM=InboundStormSimulation ;;
   mixed|MixedDay|MixedDaySimulation) SIM=MixedDaySimulation ;;
   silence|Silence|SilenceSimulation) SIM=SilenceSimulation ;;
+  saturate|wrk) SIM=saturate ;;
   *) echo "run.sh: unknown simulation '$SIM' (see --help)" >&2; exit 2 ;;
 esac
 [[ $RATE =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ $RATE != 0 ]] || { echo "run.sh: RATE must be a positive number, not '$RATE'" >&2; exit 2; }
@@ -75,6 +84,10 @@ PG_SCHEMA=${PG_SCHEMA:-load}
 SERVER_JVM=${SERVER_JVM:--Xms2g -Xmx2g -XX:+UseG1GC -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}
 GATLING_HEAP=${GATLING_HEAP:--Xmx1g}
 MVN=${MVN:-mvn}
+TEAMS=${TEAMS:-10}
+CONNS=${CONNS:-64}
+THREADS=${THREADS:-2}
+if [[ $SIM == saturate ]]; then WEBHOOKS=${WEBHOOKS:-off}; else WEBHOOKS=${WEBHOOKS:-on}; fi
 TENANT=load
 (( AGENTS >= 1 && AGENTS <= 999 )) || { echo "run.sh: AGENTS must be 1..999" >&2; exit 2; }
 (( SILENT_AGENTS >= 1 && SILENT_AGENTS <= 999 )) || { echo "run.sh: SILENT_AGENTS must be 1..999" >&2; exit 2; }
@@ -130,10 +143,11 @@ print(key, secrets.token_hex(16), secrets.token_hex(16))
 EOF
 )
 BOOTSTRAP=$RUN_DIR/bootstrap.json
-python3 - "$BOOTSTRAP" "$TENANT" "$API_KEY" "$APP_SECRET" "$WEBHOOK_SECRET" "$STUB_PORT" "$AGENTS" "$SILENT_AGENTS" "$CAPACITY" <<'EOF'
+python3 - "$BOOTSTRAP" "$TENANT" "$API_KEY" "$APP_SECRET" "$WEBHOOK_SECRET" "$STUB_PORT" "$AGENTS" "$SILENT_AGENTS" "$CAPACITY" "$SIM" "$TEAMS" "$WEBHOOKS" <<'EOF'
 import json, sys
 path, tenant, key, app_secret, webhook_secret, stub_port = sys.argv[1:7]
 agents, silent, capacity = (int(a) for a in sys.argv[7:10])
+sim, teams, webhooks = sys.argv[10], int(sys.argv[11]), sys.argv[12] == "on"
 regular = ["a%03d" % i for i in range(1, agents + 1)]
 quiet = ["s%03d" % i for i in range(1, silent + 1)]
 everyone = {a: {"capacity": {"*": capacity}, "languages": ["en"], "presence": "ONLINE"} for a in regular + quiet}
@@ -156,6 +170,19 @@ doc = {"tenants": [{
         # agents who never answer: the window lapses, one re-route, then escalation to sup
         "silent": team(quiet, "ROUND_ROBIN", "PT2S", "PT5S", 1),
     }}]}
+if sim == "saturate":
+    # each agent in one team t01..tNN; nobody silent
+    t = doc["tenants"][0]
+    t["agents"] = {a: everyone[a] for a in regular}
+    t["agents"]["sup"] = everyone["sup"]
+    t["settings"]["defaultTeam"] = "t01"
+    del t["settings"]["whatsappNumbers"]
+    per = max(1, len(regular) // teams)
+    t["teams"] = {"t%02d" % (k + 1): team(regular[k * per:(k + 1) * per] or regular[-1:], "ROUND_ROBIN", "PT10M",
+                                          "PT2M", 2) for k in range(teams)}
+if not webhooks:
+    for k in ("webhookUrl", "webhookSecret"):
+        doc["tenants"][0]["settings"].pop(k, None)
 with open(path, "w") as f:
     json.dump(doc, f, indent=1)
 EOF
@@ -257,6 +284,105 @@ gatling() { # RUN_ID DURATION [more -D...]
     "-Drate=$RATE" "-Dduration=$seconds" "-Dagents=$AGENTS" "-Dbatch=$BATCH" "-DrunId=$run_id" \
     "-Dgatling.jvmHeap=$GATLING_HEAP" "$@"
 }
+
+# ---- saturate: wrk in a closed loop ---------------------------------------------------------------
+if [[ $SIM == saturate ]]; then
+  command -v wrk >/dev/null || die "saturate needs wrk (apt-get install wrk)"
+  LUA=$ROOT/load-tests/wrk/new-conversations.lua
+  wrk_run() { # RUN_ID SECONDS
+    SB_KEY=$API_KEY SB_TEAMS=$TEAMS SB_RUN=$1 wrk -t"$THREADS" -c"$CONNS" -d"$2"s --timeout 10s -s "$LUA" \
+      "$BASE/v1/tenants/$TENANT/messages"
+  }
+  counts_total() { # conversations the read models show
+    { curl -sf -H "Authorization: Bearer $API_KEY" "$BASE/v1/tenants/$TENANT/conversations/counts" || echo '{}'; } \
+      | python3 -c 'import json,sys; print(sum(json.load(sys.stdin).get("byStatus", {}).values()))'
+  }
+  assigned_total() {
+    { curl -sf "$BASE/metrics" || true; } | awk '/^switchboard_routing_latency_seconds_count/ { n += $NF } END { printf "%d\n", n }'
+  }
+  WARMED=0; JIT_PCT=na
+  if (( WARMUP_MAX > 0 )); then
+    log "warm-up: wrk -c$CONNS in ${WARMUP_SLICE} s slices until the JIT is quiet (${WARMUP_MIN}-${WARMUP_MAX} s)"
+    while (( WARMED < WARMUP_MAX )); do
+      jit0=$(jit_ticks)
+      wrk_run "w$WARMED" "$WARMUP_SLICE" > "$RUN_DIR/warmup-$WARMED.txt" 2>&1 || true
+      kill -0 "$SERVER_PID" 2>/dev/null || die "the gateway died during the warm-up, see $RUN_DIR/server.log"
+      JIT_PCT=$(( ($(jit_ticks) - jit0) * 100 / CLK_TCK / WARMUP_SLICE ))
+      WARMED=$(( WARMED + WARMUP_SLICE ))
+      log "warm-up: ${WARMED} s, JIT ${JIT_PCT} % of a core, $(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' "$RUN_DIR/warmup-$((WARMED - WARMUP_SLICE)).txt") req/s"
+      if (( WARMED >= WARMUP_MIN && JIT_PCT < WARMUP_JIT_PCT )); then break; fi
+    done
+    for _ in $(seq 1 120); do  # let the warm-up's routing and read models settle
+      a=$(assigned_total); sleep 1; [[ $(assigned_total) == "$a" ]] && break
+    done
+  fi
+  pg_ticks() { # CPU ticks of every PostgreSQL process (the store shares the machine)
+    local total=0 p stat
+    for p in $(pgrep -x postgres 2>/dev/null); do
+      stat=$(cat /proc/"$p"/stat 2>/dev/null) || continue
+      stat=${stat##*) }; read -r -a f <<< "$stat"; total=$(( total + f[11] + f[12] ))
+    done
+    echo "$total"
+  }
+  machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+  curl -sf "$BASE/metrics" > "$RUN_DIR/metrics-before.txt" || die "cannot read /metrics"
+  shown0=$(counts_total); assigned0=$(assigned_total)
+  pg0=$(pg_ticks); m0=$(machine_ticks)
+  cpu0=$(cpu_ticks); t0=$(date +%s.%N)
+  log "measuring: wrk -t$THREADS -c$CONNS for $DURATION s, new conversations over $TEAMS teams"
+  wrk_run m "$DURATION" > "$RUN_DIR/wrk.txt" 2>&1 || die "wrk failed, see $RUN_DIR/wrk.txt"
+  t1=$(date +%s.%N); cpu1=$(cpu_ticks); pg1=$(pg_ticks); m1=$(machine_ticks)
+  RESULT=$(grep '^RESULT' "$RUN_DIR/wrk.txt") || die "no RESULT line from wrk, see $RUN_DIR/wrk.txt"
+  kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $RESULT"; }
+  accepted=$(( $(kv requests) - $(kv non2xx) - $(kv errors) ))
+  log "wrk: $RESULT; waiting until every accepted conversation is assigned and shown by the read models"
+  drain_start=$(date +%s.%N); assigned_after=0; shown_after=0
+  for _ in $(seq 1 600); do
+    assigned_after=$(( $(assigned_total) - assigned0 )); shown_after=$(( $(counts_total) - shown0 ))
+    (( assigned_after >= accepted && shown_after >= accepted )) && break
+    sleep 0.5
+  done
+  drained=$(python3 -c "print('%.1f' % ($(date +%s.%N) - $drain_start))")
+  curl -sf "$BASE/metrics" > "$RUN_DIR/metrics-after.txt" || die "cannot read /metrics after the run"
+  SERVER_CPU=$(python3 -c "print('%d/%d/%d' % tuple(round(x * 100 / $CLK_TCK / ($t1 - $t0)) for x in ($cpu1 - $cpu0, $pg1 - $pg0, $m1 - $m0)))")
+  python3 - "$RUN_DIR/metrics-before.txt" "$RUN_DIR/metrics-after.txt" "$RESULT" "$STORE" "$DURATION" "$accepted" \
+    "$assigned_after" "$shown_after" "$drained" "$SERVER_CPU" "$WARMED" "$JIT_PCT" "$CONNS" "$TEAMS" "$WEBHOOKS" <<'EOF'
+import math, re, sys
+(before, after, result, store, duration, accepted, assigned, shown, drained, cpu, warmed, jit, conns, teams,
+ webhooks) = sys.argv[1:]
+kv = dict(p.split("=", 1) for p in result.split()[1:])
+def hist(path):
+    b = {}
+    for line in open(path):
+        m = re.match(r'switchboard_routing_latency_seconds_bucket\{.*?le="([^"]+)".*?\}\s+(\S+)', line)
+        if m: b[m.group(1)] = b.get(m.group(1), 0.0) + float(m.group(2))
+    return b
+b0, b1 = hist(before), hist(after)
+les = sorted(b1, key=lambda le: math.inf if le == "+Inf" else float(le))
+cum = [(le, b1[le] - b0.get(le, 0.0)) for le in les]
+n = cum[-1][1] if cum else 0
+def q(p):
+    if n == 0: return "-"
+    rank, prev_le, prev_n = p * n, 0.0, 0.0
+    for le, c in cum:
+        if c >= rank:
+            if le == "+Inf": return ">%.0fms" % (prev_le * 1000)
+            hi = float(le); frac = 0.0 if c == prev_n else (rank - prev_n) / (c - prev_n)
+            return "%.1fms" % ((prev_le + (hi - prev_le) * frac) * 1000)
+        prev_le, prev_n = float(le), c
+    return "-"
+ok = int(accepted)
+print(" ".join([
+    "SUMMARY store=%s sim=saturate conns=%s teams=%s webhooks=%s" % (store, conns, teams, webhooks),
+    "achieved=%.1f/s (%d accepted in %ss)" % (ok / float(duration), ok, duration),
+    "http_p50/p90/p99=%.1f/%.1f/%.1fms" % (int(kv["p50_us"]) / 1000, int(kv["p90_us"]) / 1000, int(kv["p99_us"]) / 1000),
+    "assign_p50/p99=%s/%s(server)" % (q(0.5), q(0.99)),
+    "errors=%s+%s/%s" % (kv["non2xx"], kv["errors"], kv["requests"]),
+    "assigned=%s/%d shown=%s/%d drained_after=%ss" % (assigned, ok, shown, ok, drained),
+    "cpu_server/postgres/machine=%s%% warmup=%ss(jit %s%%)" % (cpu, warmed, jit)]))
+EOF
+  exit 0
+fi
 
 # ---- warm-up -------------------------------------------------------------------------------------
 WARMED=0

@@ -20,8 +20,7 @@ final class Bench {
 
   /** A fresh store of {@code kind}: an H2 directory of its own, or schema {@code schema} of PostgreSQL (dropped first). */
   static StoreSettings freshStore(String kind, String schema) throws Exception {
-    Config base = ConfigFactory.parseString("switchboard.persistence.store = " + kind).withFallback(ConfigFactory.load());
-    StoreSettings s = StoreSettings.from(base);
+    StoreSettings s = settingsOf(kind);
     if (s.kind() == StoreSettings.Kind.H2) return s.withH2(Files.createTempDirectory("switchboard-bench"));
     StoreSettings pg = s.withPostgres(s.pgUrl(), schema);
     try (var con = java.sql.DriverManager.getConnection(s.pgUrl(), s.pgUser(), s.pgPassword());
@@ -29,6 +28,68 @@ final class Bench {
       st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     }
     return pg;
+  }
+
+  /** The store another process of the same benchmark made: an H2 directory, or a PostgreSQL schema. */
+  static StoreSettings existingStore(String kind, String where) {
+    StoreSettings s = settingsOf(kind);
+    return s.kind() == StoreSettings.Kind.H2 ? s.withH2(java.nio.file.Path.of(where)) : s.withPostgres(s.pgUrl(), where);
+  }
+
+  /** Where {@code s} keeps its data, as {@link #existingStore} reads it. */
+  static String whereOf(StoreSettings s) {
+    return s.kind() == StoreSettings.Kind.H2 ? s.h2Dir().toString() : s.pgSchema();
+  }
+
+  private static StoreSettings settingsOf(String kind) {
+    Config base = ConfigFactory.parseString("switchboard.persistence.store = " + kind).withFallback(ConfigFactory.load());
+    return StoreSettings.from(base);
+  }
+
+  /**
+   * The configuration of a node as the runnable gateway runs one (idle conversations passivate after
+   * {@code -Dbench.passivate-after}, default 2m; agents and teams remembered in the journal), for
+   * benchmarks that start the read models and their keeper.
+   */
+  static String node() {
+    return "switchboard.core.passivate-after = " + System.getProperty("bench.passivate-after", "2m") + "\n" + """
+        switchboard.core.remember-agents-and-teams = on
+        pekko.cluster.sharding.remember-entities-store = eventsourced
+        pekko.cluster.sharding.state-store-mode = persistence
+        """;
+  }
+
+  /** Heap in use after full collections, in bytes. */
+  static long usedHeapAfterGc() throws InterruptedException {
+    java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      TimeUnit.MILLISECONDS.sleep(500);
+    }
+    return memory.getHeapMemoryUsage().getUsed();
+  }
+
+  /** The conversation entities running on this node now. */
+  static int runningConversations(ActorSystem<?> system) {
+    CompletionStage<org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState> state =
+        org.apache.pekko.actor.typed.javadsl.AskPattern.ask(
+            org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system).shardState(),
+            r -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(
+                io.switchboard.conversation.Conversation.ENTITY_TYPE_KEY, r),
+            java.time.Duration.ofSeconds(30), system.scheduler());
+    return await(state).getShards().stream().mapToInt(sh -> sh.getEntityIds().size()).sum();
+  }
+
+  /** The top of the live heap's class histogram (jcmd GC.class_histogram), {@code lines} lines. */
+  static String histogram(int lines) {
+    try {
+      Object out = java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
+          new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+          new Object[] {new String[0]}, new String[] {String[].class.getName()});
+      return String.join("\n", java.util.Arrays.asList(out.toString().split("\n")).subList(0, lines + 3));
+    } catch (Exception e) {
+      return "(no histogram: " + e + ")";
+    }
   }
 
   /** A one-node cluster on {@code store}, with {@code extra} configuration on top, once it is Up. */
@@ -50,9 +111,13 @@ final class Bench {
   }
 
   static <T> T await(CompletionStage<T> stage) {
+    return await(stage, java.time.Duration.ofMinutes(5));
+  }
+
+  static <T> T await(CompletionStage<T> stage, java.time.Duration max) {
     CompletableFuture<T> f = stage.toCompletableFuture();
     try {
-      return f.get(5, TimeUnit.MINUTES);
+      return f.get(max.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -1,0 +1,40 @@
+-- wrk script for load-tests/run.sh (storm measured the way shared/limits measures its ceilings):
+-- every request is the opening message of a new conversation, a contact never seen before, sent to
+-- POST /v1/tenants/{tenant}/messages and spread round-robin over the teams t01..tNN.
+-- Environment: SB_KEY (API key), SB_TEAMS (number of teams, default 1: the tenant's default team),
+-- SB_RUN (contact prefix, unique per run).
+-- done() prints one line: RESULT requests=.. rps=.. p50_us=.. p90_us=.. p99_us=.. max_us=.. non2xx=.. errors=..
+-- (non2xx: answers of status 400 or more; errors: connect, read, write and timeout errors)
+local key = os.getenv("SB_KEY") or ""
+local teams = tonumber(os.getenv("SB_TEAMS") or "1")
+local run = os.getenv("SB_RUN") or tostring(os.time())
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. key
+
+local thread_count = 0
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("tid", thread_count)
+end
+
+local n = 0
+function request()
+  n = n + 1
+  local team = ""
+  if teams > 1 then team = string.format(',"team":"t%02d"', (n % teams) + 1) end
+  local body = string.format('{"channel":"webchat","contact":"%s-%d-%d","messageId":"%s-%d-%d-1",'
+    .. '"text":"Hi! My order #%d has not arrived yet, can you help?"%s}', run, tid, n, run, tid, n, n, team)
+  return wrk.format(nil, nil, nil, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors -- e.status: answers with a status of 400 or more
+  io.write(string.format(
+    "RESULT requests=%d duration_us=%d rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d non2xx=%d "
+      .. "errors=%d\n",
+    summary.requests, summary.duration, summary.requests / summary.duration * 1e6,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
