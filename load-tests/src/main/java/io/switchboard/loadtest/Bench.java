@@ -52,7 +52,9 @@ final class Bench {
    * benchmarks that start the read models and their keeper.
    */
   static String node() {
-    return "switchboard.core.passivate-after = " + System.getProperty("bench.passivate-after", "2m") + "\n" + """
+    return "switchboard.core.passivate-after = " + System.getProperty("bench.passivate-after", "2m") + "\n"
+        + "pekko.persistence.max-concurrent-recoveries = " + System.getProperty("bench.max-recoveries", "50") + "\n"
+        + """
         switchboard.core.remember-agents-and-teams = on
         pekko.cluster.sharding.remember-entities-store = eventsourced
         pekko.cluster.sharding.state-store-mode = persistence

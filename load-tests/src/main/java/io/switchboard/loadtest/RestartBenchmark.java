@@ -38,8 +38,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  *       conversations passivating) opens the conversations, spread over {@code -Dbench.teams} teams
  *       with a 2 h reply window; once most are passivated it reports the heap per open conversation;
  *       then opens {@code -Dbench.due} (20,000) more in a team whose reply window is
- *       {@code -Dbench.short-window} seconds (60), and is killed (SIGKILL) right after: those
- *       conversations were running, their deadlines are only in the journal and its wake-up index;
+ *       {@code -Dbench.short-window} seconds (60), and is killed (SIGKILL) right after
+ *       ({@code -Dbench.kill-after-ms}, 1,000: H2 loses the commits of the last half second to a kill):
+ *       those conversations were running, their deadlines are only in the journal and its wake-up index;
  *   <li>this process waits until every one of those deadlines has passed;
  *   <li>{@code restart-node}: a fresh JVM on the same store starts a node, asks for a new conversation
  *       every 100 ms until one is assigned, and counts the reply windows that fire.
@@ -72,6 +73,9 @@ final class RestartBenchmark {
     Process filler = child("restart-fill", kind, where);
     Map<String, String> filled = await(filler, "FILLED");
     long dueBy = Long.parseLong(filled.get("dueBy"));
+    // H2 writes committed transactions to its file within half a second (its write delay): a kill sooner
+    // loses the last ones, which PostgreSQL, syncing each commit, never does
+    TimeUnit.MILLISECONDS.sleep(Long.getLong("bench.kill-after-ms", 1000));
     filler.destroyForcibly().waitFor();
     long killedAt = System.currentTimeMillis();
     System.out.printf("first node killed (SIGKILL); waiting %d s until the last short reply window has passed%n",
@@ -103,6 +107,8 @@ final class RestartBenchmark {
         System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
         "-Xms2g", "-Xmx" + System.getProperty("bench.child-heap", "8g"), "-XX:+UseG1GC",
         "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2"));
+    String extra = System.getProperty("bench.child-opts." + mode, "").trim();
+    if (!extra.isEmpty()) cmd.addAll(Arrays.asList(extra.split("\\s+")));
     System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench."))
         .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
     cmd.addAll(List.of("-cp", classPath(), RestartBenchmark.class.getName(), mode));
@@ -204,6 +210,7 @@ final class RestartBenchmark {
   private static void restartedNode(StoreSettings store, long spawnedAt) throws Exception {
     int due = Integer.getInteger("bench.due", 20_000);
     Set<String> probesAssigned = ConcurrentHashMap.newKeySet();
+    Set<String> firedIds = ConcurrentHashMap.newKeySet();
     AtomicLong fired = new AtomicLong();
     AtomicLong lastFiredAt = new AtomicLong();
     RoutingObserver observer = new RoutingObserver() {
@@ -214,7 +221,7 @@ final class RestartBenchmark {
 
       @Override
       public void escalated(String conversationId, String fromAgent, String supervisor, String toTeam, String reason) {
-        if (reason != null && reason.startsWith("reply_window_lapsed")) {
+        if (reason != null && reason.startsWith("reply_window_lapsed") && firedIds.add(conversationId)) {
           fired.incrementAndGet();
           lastFiredAt.set(System.currentTimeMillis());
         }
@@ -239,7 +246,19 @@ final class RestartBenchmark {
     }
     System.out.printf("a new conversation was assigned %.1f s after the start%n", (routed - spawnedAt) / 1000.0);
     long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-    while (fired.get() < due && System.nanoTime() < until) TimeUnit.MILLISECONDS.sleep(100);
+    long reported = System.nanoTime();
+    while (fired.get() < due && System.nanoTime() < until) {
+      TimeUnit.MILLISECONDS.sleep(100);
+      if (System.nanoTime() - reported > TimeUnit.SECONDS.toNanos(2)) {
+        reported = System.nanoTime();
+        System.out.printf("%.1f s: %d of %d due deadlines fired%n", (System.currentTimeMillis() - spawnedAt) / 1000.0,
+            fired.get(), due);
+      }
+    }
+    if (fired.get() < due) {
+      System.out.printf("not fired when the wait ended: %s%n", java.util.stream.IntStream.range(0, due)
+          .mapToObj(i -> CoreBenchmark.conversation("s", i)).filter(id -> !firedIds.contains(id)).limit(20).toList());
+    }
     int running = Bench.runningConversations(system);
     System.out.printf("DONE up=%d routed=%d fired=%d firedAt=%d running=%d%n", up, routed, fired.get(),
         lastFiredAt.get(), running);
