@@ -20,8 +20,10 @@ Arguments (positional, all optional):
               conversation (load-tests/wrk/new-conversations.lua) spread over TEAMS teams t01..; the
               agents are split among those teams. After the run it waits until every accepted
               conversation is assigned and shown by the read models, and reports how long that took.
+              "paced": the same, each connection pausing so that about RATE/s are offered (the
+              latency at a given rate, with a client far lighter than Gatling on a shared machine).
   RATE        new conversations per second offered (open model), default 50; may be fractional
-              (ignored by saturate: it offers as much as the node answers).
+              (ignored by saturate: it offers as much as the node answers; about RATE with paced).
   DURATION    seconds of measured load, default 20.
 
 Before measuring, the same simulation runs as a warm-up (other contacts, no report) until the
@@ -66,6 +68,7 @@ case "$SIM" in
   mixed|MixedDay|MixedDaySimulation) SIM=MixedDaySimulation ;;
   silence|Silence|SilenceSimulation) SIM=SilenceSimulation ;;
   saturate|wrk) SIM=saturate ;;
+  paced) SIM=paced ;;
   *) echo "run.sh: unknown simulation '$SIM' (see --help)" >&2; exit 2 ;;
 esac
 [[ $RATE =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ $RATE != 0 ]] || { echo "run.sh: RATE must be a positive number, not '$RATE'" >&2; exit 2; }
@@ -87,7 +90,7 @@ MVN=${MVN:-mvn}
 TEAMS=${TEAMS:-10}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
-if [[ $SIM == saturate ]]; then WEBHOOKS=${WEBHOOKS:-off}; else WEBHOOKS=${WEBHOOKS:-on}; fi
+if [[ $SIM == saturate || $SIM == paced ]]; then WEBHOOKS=${WEBHOOKS:-off}; else WEBHOOKS=${WEBHOOKS:-on}; fi
 TENANT=load
 (( AGENTS >= 1 && AGENTS <= 999 )) || { echo "run.sh: AGENTS must be 1..999" >&2; exit 2; }
 (( SILENT_AGENTS >= 1 && SILENT_AGENTS <= 999 )) || { echo "run.sh: SILENT_AGENTS must be 1..999" >&2; exit 2; }
@@ -170,7 +173,7 @@ doc = {"tenants": [{
         # agents who never answer: the window lapses, one re-route, then escalation to sup
         "silent": team(quiet, "ROUND_ROBIN", "PT2S", "PT5S", 1),
     }}]}
-if sim == "saturate":
+if sim in ("saturate", "paced"):
     # each agent in one team t01..tNN; nobody silent
     t = doc["tenants"][0]
     t["agents"] = {a: everyone[a] for a in regular}
@@ -274,7 +277,7 @@ cpu_ticks() {
   echo $(( f[11] + f[12] ))
 }
 messages_in() {
-  { curl -sf "$BASE/metrics" || true; } | awk '/^switchboard_messages_in_total/ { n += $NF } END { printf "%d\n", n }'
+  { curl -sf -m 10 "$BASE/metrics" || true; } | awk '/^switchboard_messages_in_total/ { n += $NF } END { printf "%d\n", n }'
 }
 gatling() { # RUN_ID DURATION [more -D...]
   local run_id=$1 seconds=$2
@@ -286,19 +289,21 @@ gatling() { # RUN_ID DURATION [more -D...]
 }
 
 # ---- saturate: wrk in a closed loop ---------------------------------------------------------------
-if [[ $SIM == saturate ]]; then
-  command -v wrk >/dev/null || die "saturate needs wrk (apt-get install wrk)"
+if [[ $SIM == saturate || $SIM == paced ]]; then
+  command -v wrk >/dev/null || die "$SIM needs wrk (apt-get install wrk)"
+  PACE=0; [[ $SIM == paced ]] && PACE=$RATE
   LUA=$ROOT/load-tests/wrk/new-conversations.lua
   wrk_run() { # RUN_ID SECONDS
-    SB_KEY=$API_KEY SB_TEAMS=$TEAMS SB_RUN=$1 wrk -t"$THREADS" -c"$CONNS" -d"$2"s --timeout 10s -s "$LUA" \
+    SB_KEY=$API_KEY SB_TEAMS=$TEAMS SB_RUN=$1 SB_RATE=$PACE SB_CONNS=$CONNS \
+      wrk -t"$THREADS" -c"$CONNS" -d"$2"s --timeout 10s -s "$LUA" \
       "$BASE/v1/tenants/$TENANT/messages"
   }
   counts_total() { # conversations the read models show
-    { curl -sf -H "Authorization: Bearer $API_KEY" "$BASE/v1/tenants/$TENANT/conversations/counts" || echo '{}'; } \
+    { curl -sf -m 10 -H "Authorization: Bearer $API_KEY" "$BASE/v1/tenants/$TENANT/conversations/counts" || echo '{}'; } \
       | python3 -c 'import json,sys; print(sum(json.load(sys.stdin).get("byStatus", {}).values()))'
   }
   assigned_total() {
-    { curl -sf "$BASE/metrics" || true; } | awk '/^switchboard_routing_latency_seconds_count/ { n += $NF } END { printf "%d\n", n }'
+    { curl -sf -m 10 "$BASE/metrics" || true; } | awk '/^switchboard_routing_latency_seconds_count/ { n += $NF } END { printf "%d\n", n }'
   }
   WARMED=0; JIT_PCT=na
   if (( WARMUP_MAX > 0 )); then
@@ -325,11 +330,11 @@ if [[ $SIM == saturate ]]; then
     echo "$total"
   }
   machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-  curl -sf "$BASE/metrics" > "$RUN_DIR/metrics-before.txt" || die "cannot read /metrics"
+  curl -sf -m 30 "$BASE/metrics" > "$RUN_DIR/metrics-before.txt" || die "cannot read /metrics"
   shown0=$(counts_total); assigned0=$(assigned_total)
   pg0=$(pg_ticks); m0=$(machine_ticks)
   cpu0=$(cpu_ticks); t0=$(date +%s.%N)
-  log "measuring: wrk -t$THREADS -c$CONNS for $DURATION s, new conversations over $TEAMS teams"
+  log "measuring: wrk -t$THREADS -c$CONNS for $DURATION s, new conversations over $TEAMS teams$([[ $PACE != 0 ]] && echo ", about $PACE/s")"
   wrk_run m "$DURATION" > "$RUN_DIR/wrk.txt" 2>&1 || die "wrk failed, see $RUN_DIR/wrk.txt"
   t1=$(date +%s.%N); cpu1=$(cpu_ticks); pg1=$(pg_ticks); m1=$(machine_ticks)
   RESULT=$(grep '^RESULT' "$RUN_DIR/wrk.txt") || die "no RESULT line from wrk, see $RUN_DIR/wrk.txt"
@@ -343,13 +348,14 @@ if [[ $SIM == saturate ]]; then
     sleep 0.5
   done
   drained=$(python3 -c "print('%.1f' % ($(date +%s.%N) - $drain_start))")
-  curl -sf "$BASE/metrics" > "$RUN_DIR/metrics-after.txt" || die "cannot read /metrics after the run"
+  curl -sf -m 30 "$BASE/metrics" > "$RUN_DIR/metrics-after.txt" || die "cannot read /metrics after the run"
   SERVER_CPU=$(python3 -c "print('%d/%d/%d' % tuple(round(x * 100 / $CLK_TCK / ($t1 - $t0)) for x in ($cpu1 - $cpu0, $pg1 - $pg0, $m1 - $m0)))")
   python3 - "$RUN_DIR/metrics-before.txt" "$RUN_DIR/metrics-after.txt" "$RESULT" "$STORE" "$DURATION" "$accepted" \
-    "$assigned_after" "$shown_after" "$drained" "$SERVER_CPU" "$WARMED" "$JIT_PCT" "$CONNS" "$TEAMS" "$WEBHOOKS" <<'EOF'
+    "$assigned_after" "$shown_after" "$drained" "$SERVER_CPU" "$WARMED" "$JIT_PCT" "$CONNS" "$TEAMS" "$WEBHOOKS" \
+    "$SIM" "$PACE" <<'EOF'
 import math, re, sys
 (before, after, result, store, duration, accepted, assigned, shown, drained, cpu, warmed, jit, conns, teams,
- webhooks) = sys.argv[1:]
+ webhooks, sim, pace) = sys.argv[1:]
 kv = dict(p.split("=", 1) for p in result.split()[1:])
 def hist(path):
     b = {}
@@ -373,7 +379,8 @@ def q(p):
     return "-"
 ok = int(accepted)
 print(" ".join([
-    "SUMMARY store=%s sim=saturate conns=%s teams=%s webhooks=%s" % (store, conns, teams, webhooks),
+    "SUMMARY store=%s sim=%s%s conns=%s teams=%s webhooks=%s" % (store, sim, "" if pace == "0" else "(offered %s/s)" % pace,
+                                                             conns, teams, webhooks),
     "achieved=%.1f/s (%d accepted in %ss)" % (ok / float(duration), ok, duration),
     "http_p50/p90/p99=%.1f/%.1f/%.1fms" % (int(kv["p50_us"]) / 1000, int(kv["p90_us"]) / 1000, int(kv["p99_us"]) / 1000),
     "assign_p50/p99=%s/%s(server)" % (q(0.5), q(0.99)),
@@ -417,13 +424,13 @@ fi
 # ---- the measured run ----------------------------------------------------------------------------
 mkdir -p "$RESULTS"
 ls -1 "$RESULTS" > "$RUN_DIR/results-before.txt"
-curl -sf "$BASE/metrics" > "$RUN_DIR/metrics-before.txt" || die "cannot read /metrics"
+curl -sf -m 30 "$BASE/metrics" > "$RUN_DIR/metrics-before.txt" || die "cannot read /metrics"
 cpu0=$(cpu_ticks); t0=$(date +%s.%N)
 log "measuring: $SIM at $RATE new conversations/s for $DURATION s (log: $RUN_DIR/gatling.log)"
 GATLING_RC=0
 gatling m "$DURATION" > "$RUN_DIR/gatling.log" 2>&1 || GATLING_RC=$?
 t1=$(date +%s.%N); cpu1=$(cpu_ticks)
-curl -sf "$BASE/metrics" > "$RUN_DIR/metrics-after.txt" || die "cannot read /metrics after the run"
+curl -sf -m 30 "$BASE/metrics" > "$RUN_DIR/metrics-after.txt" || die "cannot read /metrics after the run"
 REPORT_DIR=$(ls -1 "$RESULTS" | grep -vxF -f "$RUN_DIR/results-before.txt" | grep -i "^${SIM}-" | sort | tail -1 || true)
 if [[ -z $REPORT_DIR || ! -f $RESULTS/$REPORT_DIR/index.html ]]; then
   tail -40 "$RUN_DIR/gatling.log" >&2

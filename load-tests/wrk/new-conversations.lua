@@ -5,6 +5,10 @@
 -- SB_RUN (contact prefix, unique per run).
 -- done() prints one line: RESULT requests=.. rps=.. p50_us=.. p90_us=.. p99_us=.. max_us=.. non2xx=.. errors=..
 -- (non2xx: answers of status 400 or more; errors: connect, read, write and timeout errors)
+-- SB_RATE (requests/s over all connections, default 0: as fast as answered) with SB_CONNS (the -c
+-- given to wrk): each connection waits SB_CONNS * 1000 / SB_RATE ms before its next request, which
+-- offers about SB_RATE/s while answers are much faster than that pause (closed loop: a slow answer
+-- delays that connection's next request, so the achieved rate is the one to quote).
 local key = os.getenv("SB_KEY") or ""
 local teams = tonumber(os.getenv("SB_TEAMS") or "1")
 local run = os.getenv("SB_RUN") or tostring(os.time())
@@ -17,6 +21,15 @@ local thread_count = 0
 function setup(thread)
   thread_count = thread_count + 1
   thread:set("tid", thread_count)
+end
+
+local rate = tonumber(os.getenv("SB_RATE") or "0")
+local conns = tonumber(os.getenv("SB_CONNS") or "64")
+if rate > 0 then
+  local pause = math.floor(conns * 1000 / rate)
+  function delay()
+    return pause
+  end
 end
 
 local n = 0

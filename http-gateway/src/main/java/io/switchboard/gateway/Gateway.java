@@ -2,6 +2,7 @@ package io.switchboard.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
+import io.switchboard.CoreSettings;
 import io.switchboard.RouterCore;
 import io.switchboard.gateway.api.AdminRoutes;
 import io.switchboard.gateway.api.AgentRoutes;
@@ -102,6 +103,13 @@ public final class Gateway {
    */
   public static CompletionStage<Gateway> start(Config app) {
     StoreSettings store = StoreSettings.from(app);
+    CoreSettings core = CoreSettings.from(app);
+    if (core.passivates() && (!app.getBoolean("switchboard.read-models.enabled") || core.readModelTags() <= 0)) {
+      // a passivated conversation's deadlines are kept by the read models' wake-up index and keeper
+      throw new IllegalArgumentException("switchboard.core.passivate-after needs the read models "
+          + "(switchboard.read-models.enabled = on, read-model-tags > 0): their wake-up keeper is what wakes a stopped conversation "
+          + "for its deadlines; set passivate-after = off to run without them");
+    }
     Store.createSchema(store);
     Config config = Store.pekkoConfig(store).withFallback(app);
     GatewaySettings settings = GatewaySettings.from(config);
@@ -173,13 +181,18 @@ public final class Gateway {
     });
   }
 
-  /** Beyond {@code max-in-flight} requests being answered on this node: 503 with Retry-After at once. */
+  /**
+   * Beyond {@code max-in-flight} requests being answered on this node: 503 with Retry-After at once.
+   * Health and metrics are answered whatever the load.
+   */
   private static Function<HttpRequest, CompletionStage<HttpResponse>> limitInFlight(
       Function<HttpRequest, CompletionStage<HttpResponse>> handler, GatewaySettings settings, Errors errors,
       ActorSystem<?> system) {
     AtomicInteger inFlight = new AtomicInteger();
     org.apache.pekko.stream.Materializer materializer = org.apache.pekko.stream.Materializer.matFromSystem(system);
     return request -> {
+      String path = request.getUri().path();
+      if (path.startsWith("/health/") || path.equals("/metrics")) return handler.apply(request); // observable under overload
       if (inFlight.incrementAndGet() > settings.maxInFlight()) {
         inFlight.decrementAndGet();
         request.discardEntityBytes(materializer);

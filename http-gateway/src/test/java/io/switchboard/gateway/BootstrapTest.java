@@ -11,7 +11,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The example configuration files load, apply through the API's own checks, and bad ones are refused clearly. */
+/**
+ * The example configuration files load, apply through the API's own checks, and bad ones are refused
+ * clearly; so is a configuration that would passivate conversations with nothing to wake them.
+ */
 class BootstrapTest {
   static TestGateway gw;
 
@@ -23,6 +26,14 @@ class BootstrapTest {
   @AfterAll
   static void stop() {
     gw.close();
+  }
+
+  @Test
+  void aNodeThatPassivatesConversationsDoesNotStartWithoutTheReadModelsThatWakeThem() {
+    com.typesafe.config.Config noReadModels = com.typesafe.config.ConfigFactory
+        .parseString("switchboard.read-models.enabled = off").withFallback(com.typesafe.config.ConfigFactory.load());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gateway.start(noReadModels));
+    assertTrue(e.getMessage().contains("passivate-after"), e.getMessage());
   }
 
   private static GatewaySettings settings() {

@@ -18,13 +18,15 @@ class OverloadTest {
   }
 
   @Test
-  void beyondTheInFlightLimitRequestsAreTurnedAwayWithRetryAfter() {
+  void beyondTheInFlightLimitRequestsAreTurnedAwayWithRetryAfterWhileHealthAndMetricsStillAnswer() {
     try (TestGateway gw = new TestGateway("switchboard.gateway.max-in-flight = 0\nswitchboard.gateway.retry-after = 3s")) {
-      TestGateway.Answer a = gw.call("GET", "/health/alive", null, null);
+      TestGateway.Answer a = gw.call("GET", "/v1/admin/tenants/acme", TestGateway.ADMIN, null);
       assertEquals(503, a.status(), a.raw());
       assertEquals("unavailable", a.error());
       assertEquals("3", a.headers().firstValue("Retry-After").orElse(null));
       assertTrue(a.text("message").contains("overloaded"), a.raw());
+      assertEquals(200, gw.call("GET", "/health/alive", null, null).status(), "alive under overload");
+      assertEquals(200, gw.call("GET", "/metrics", null, null).status(), "metrics under overload");
     }
   }
 }
