@@ -67,11 +67,13 @@ public final class Gateway {
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
   private final Metrics metrics;
+  private final Readiness readiness;
 
-  private Gateway(ActorSystem<Void> system, ServerBinding binding, Metrics metrics) {
+  private Gateway(ActorSystem<Void> system, ServerBinding binding, Metrics metrics, Readiness readiness) {
     this.system = system;
     this.binding = binding;
     this.metrics = metrics;
+    this.readiness = readiness;
   }
 
   public ActorSystem<Void> system() {
@@ -84,6 +86,20 @@ public final class Gateway {
 
   public Metrics metrics() {
     return metrics;
+  }
+
+  /**
+   * Until {@code pending} completes, {@code /health/ready} answers 503 saying {@code because}: a node
+   * that applies its bootstrap file must not be sent traffic before its teams and agents exist (an
+   * opening message to a team not configured yet is escalated at once). If {@code pending} fails, the
+   * node stays not ready.
+   */
+  public void notReadyUntil(CompletionStage<?> pending, String because) {
+    readiness.pending.set(because);
+    pending.whenComplete((x, failure) -> {
+      if (failure == null) readiness.pending.compareAndSet(because, null);
+      else readiness.pending.set(because + " failed: " + failure.getMessage());
+    });
   }
 
   /** Unbinds and terminates the actor system (coordinated shutdown). */
@@ -177,7 +193,7 @@ public final class Gateway {
           () -> binding.unbind().thenApply(x -> Done.getInstance()));
       system.log().info("Switchboard listening on {}:{} (store: {})", settings.host(),
           binding.localAddress().getPort(), store.describe());
-      return new Gateway(system, binding, metrics);
+      return new Gateway(system, binding, metrics, readiness);
     });
   }
 
@@ -210,6 +226,8 @@ public final class Gateway {
   /** Ready when this node is an Up cluster member, the read models started and the store answers. */
   static final class Readiness implements OpsRoutes.Readiness {
     private final AtomicReference<String> storeProblem = new AtomicReference<>("store not checked yet");
+    /** Start-up work the node must finish before traffic (the bootstrap file), or null. */
+    final AtomicReference<String> pending = new AtomicReference<>();
     private final Cluster cluster;
     private final ReadModels readModels;
 
@@ -228,7 +246,8 @@ public final class Gateway {
       CompletableFuture<Done> rm = readModels.ready().toCompletableFuture();
       if (!rm.isDone()) return "read models starting";
       if (rm.isCompletedExceptionally()) return "read models failed to start";
-      return storeProblem.get();
+      String work = pending.get();
+      return work != null ? work : storeProblem.get();
     }
 
     private static String rootMessage(Throwable t) {

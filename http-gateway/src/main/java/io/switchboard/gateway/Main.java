@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,11 +37,16 @@ public final class Main {
     Gateway gateway = Gateway.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
     GatewaySettings settings = GatewaySettings.from(config);
     if (!settings.bootstrapFile().isBlank()) {
+      // not ready (no traffic from a load balancer) until the tenants, teams and agents exist
+      CompletableFuture<Bootstrap.Summary> applied = new CompletableFuture<>();
+      gateway.notReadyUntil(applied, "applying the bootstrap file " + settings.bootstrapFile());
       try {
         Bootstrap.Summary s = Bootstrap.apply(gateway.system(), Bootstrap.read(Path.of(settings.bootstrapFile())),
             settings);
+        applied.complete(s);
         gateway.system().log().info("bootstrap {}: {}", settings.bootstrapFile(), s);
       } catch (RuntimeException e) {
+        applied.completeExceptionally(e);
         // a node half configured would route wrongly: stop rather than serve
         System.err.println("bootstrap " + settings.bootstrapFile() + " failed, stopping: " + e.getMessage());
         gateway.stop();

@@ -36,6 +36,28 @@ class BootstrapTest {
     assertTrue(e.getMessage().contains("passivate-after"), e.getMessage());
   }
 
+  @Test
+  void theNodeIsNotReadyWhileItsBootstrapFileIsBeingApplied() {
+    gw.eventually(() -> assertEquals(200, gw.call("GET", "/health/ready", null, null).status()));
+    java.util.concurrent.CompletableFuture<Void> applying = new java.util.concurrent.CompletableFuture<>();
+    gw.gateway.notReadyUntil(applying, "applying the bootstrap file tenants.json");
+    TestGateway.Answer busy = gw.call("GET", "/health/ready", null, null);
+    assertEquals(503, busy.status(), busy.raw());
+    assertEquals("not_ready", busy.body().get("error").asText());
+    assertEquals("applying the bootstrap file tenants.json", busy.body().get("message").asText());
+    applying.complete(null);
+    assertEquals(200, gw.call("GET", "/health/ready", null, null).status());
+
+    java.util.concurrent.CompletableFuture<Void> failing = new java.util.concurrent.CompletableFuture<>();
+    gw.gateway.notReadyUntil(failing, "applying the bootstrap file bad.json");
+    failing.completeExceptionally(new IllegalArgumentException("team t1: no such agent a9"));
+    TestGateway.Answer failed = gw.call("GET", "/health/ready", null, null);
+    assertEquals(503, failed.status(), failed.raw());
+    assertTrue(failed.body().get("message").asText().contains("no such agent a9"), failed.raw());
+    gw.gateway.notReadyUntil(java.util.concurrent.CompletableFuture.completedFuture(null), "again");
+    assertEquals(200, gw.call("GET", "/health/ready", null, null).status());
+  }
+
   private static GatewaySettings settings() {
     return GatewaySettings.from(gw.gateway.system().settings().config());
   }

@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.switchboard.gateway.TestGateway.Answer;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,10 +34,7 @@ class GatewayApiTest {
   }
 
   static void eventually(Runnable check) {
-    TestProbe.create(gw.gateway.system()).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
-      check.run();
-      return null;
-    });
+    gw.eventually(check);
   }
 
   static void ok(Answer a) {

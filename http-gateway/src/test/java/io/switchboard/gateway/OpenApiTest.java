@@ -27,7 +27,6 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -638,10 +637,7 @@ class OpenApiTest {
   }
 
   static void eventually(Runnable check) {
-    TestProbe.create(gw.gateway.system()).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
-      check.run();
-      return null;
-    });
+    gw.eventually(check);
   }
 
   static JsonNode obj(String json) {

@@ -133,4 +133,13 @@ public final class TestGateway implements AutoCloseable {
     }
     receivers.shutdownTestKit();
   }
+
+  /** Retries {@code check} until it passes: 30 s, every 100 ms. */
+  void eventually(Runnable check) {
+    org.apache.pekko.actor.testkit.typed.javadsl.TestProbe.create(gateway.system())
+        .awaitAssert(java.time.Duration.ofSeconds(30), java.time.Duration.ofMillis(100), () -> {
+          check.run();
+          return null;
+        });
+  }
 }

@@ -13,7 +13,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * Operations, without authentication: {@code /health/alive} (the process answers),
- * {@code /health/ready} (store reachable, read models started, cluster member up; 503 otherwise),
+ * {@code /health/ready} (store reachable, read models started, cluster member up, bootstrap applied; 503 otherwise),
  * {@code /metrics} (Prometheus text) and {@code /v1/openapi.json} (the whole API).
  */
 public final class OpsRoutes extends RouteSupport {
