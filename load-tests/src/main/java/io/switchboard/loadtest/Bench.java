@@ -48,7 +48,8 @@ final class Bench {
 
   /**
    * The configuration of a node as the runnable gateway runs one (idle conversations passivate after
-   * {@code -Dbench.passivate-after}, default 2m; agents and teams remembered in the journal), for
+   * {@code -Dbench.passivate-after}, default 2m; agents and teams remembered in the journal; the
+   * sharding and stash settings of http-gateway's application.conf), for
    * benchmarks that start the read models and their keeper.
    */
   static String node() {
@@ -58,6 +59,8 @@ final class Bench {
         switchboard.core.remember-agents-and-teams = on
         pekko.cluster.sharding.remember-entities-store = eventsourced
         pekko.cluster.sharding.state-store-mode = persistence
+        pekko.cluster.sharding.waiting-for-state-timeout = 30s
+        pekko.persistence.typed.stash-capacity = 100000
         """;
   }
 
