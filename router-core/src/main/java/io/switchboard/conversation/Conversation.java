@@ -725,12 +725,8 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       if (command instanceof SettleWake c) return onSettleWake(s, c);
       if (command instanceof IdleCheck c) return onIdleCheck(s, c);
       if (command instanceof Passivate) return Effect().stop();
-      if (command instanceof NoAgentNow c) {
-        return pre != null && c.attempt() == pre.next().attempt() ? storeWithoutAgent(s) : Effect().none();
-      }
-      if (command instanceof PrerouteTimeout c) {
-        return pre != null && c.attempt() == pre.next().attempt() ? storeWithoutAgent(s) : Effect().none();
-      }
+      if (command instanceof NoAgentNow c) return storeWithoutAgent(s, c.attempt());
+      if (command instanceof PrerouteTimeout c) return storeWithoutAgent(s, c.attempt());
       return Effect().unhandled();
     };
   }
@@ -848,8 +844,12 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
         });
   }
 
-  /** The probe found nobody (or no answer came): the opening message is stored alone and waits for an agent. */
-  private Effect<Event, State> storeWithoutAgent(State s) {
+  /**
+   * The probe of round {@code attempt} found nobody (or no answer came): the opening message is stored
+   * alone and waits for an agent. Nothing for a round that is not the one being probed.
+   */
+  private Effect<Event, State> storeWithoutAgent(State s, int attempt) {
+    if (pre == null || attempt != pre.next().attempt()) return Effect().none();
     Preroute p = pre;
     pre = null;
     timers.cancel(PrerouteTimeout.class);
@@ -1098,7 +1098,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   }
 
   private Effect<Event, State> onTeamCannotServe(State s, TeamCannotServe c) {
-    if (pre != null) return c.attempt() == pre.next().attempt() ? storeWithoutAgent(s) : Effect().stash();
+    if (pre != null) return c.attempt() == pre.next().attempt() ? storeWithoutAgent(s, c.attempt()) : Effect().stash();
     if (s.status() != Status.WAITING || s.attempt() != c.attempt() || !c.team().equals(s.team())) {
       return Effect().none();
     }
