@@ -44,6 +44,7 @@ class TimersSurviveRecoveryTest {
     f.onlineAgent(a, 2);
     f.onlineAgent(b, 2);
     assertTrue(f.configureTeam(team, TeamConfig.of(List.of(a, b), StrategyKind.ROUND_ROBIN, Duration.ofMinutes(5))).ok());
+    f.awaitOnline(team, a, b); // round robin starts with a only once the team has heard both are online
     String c = Fixture.conv("rw1", "c1");
     assertTrue(f.inbound(c, "m1", team).ok());
     f.awaitAssigned(c, a);
@@ -66,6 +67,7 @@ class TimersSurviveRecoveryTest {
     f.onlineAgent(a, 2);
     f.onlineAgent(b, 2);
     assertTrue(f.configureTeam(team, TeamConfig.of(List.of(a, b), StrategyKind.ROUND_ROBIN, Duration.ofMinutes(5))).ok());
+    f.awaitOnline(team, a, b); // round robin starts with a only once the team has heard both are online
     String c = Fixture.conv("rw2", "c1");
     assertTrue(f.inbound(c, "m1", team).ok());
     f.awaitAssigned(c, a);
@@ -136,6 +138,7 @@ class TimersSurviveRecoveryTest {
     f.onlineAgent(a, 2);
     f.onlineAgent(b, 2);
     assertTrue(f.configureTeam(team, TeamConfig.of(List.of(a, b), StrategyKind.ROUND_ROBIN, Duration.ZERO)).ok());
+    f.awaitOnline(team, a, b); // round robin starts with a only once the team has heard both are online
     String c = Fixture.conv("og1", "c1");
     assertTrue(f.inbound(c, "m1", team).ok());
     f.awaitAssigned(c, a);
@@ -160,6 +163,7 @@ class TimersSurviveRecoveryTest {
     f.onlineAgent(a, 2);
     f.onlineAgent(b, 2);
     assertTrue(f.configureTeam(team, TeamConfig.of(List.of(a, b), StrategyKind.ROUND_ROBIN, Duration.ZERO)).ok());
+    f.awaitOnline(team, a, b); // round robin starts with a only once the team has heard both are online
     String c = Fixture.conv("og2", "c1");
     assertTrue(f.inbound(c, "m1", team).ok());
     f.awaitAssigned(c, a);
@@ -181,6 +185,7 @@ class TimersSurviveRecoveryTest {
     f.onlineAgent(a, 10);
     f.onlineAgent(b, 10);
     assertTrue(f.configureTeam(team, TeamConfig.of(List.of(a, b), StrategyKind.ROUND_ROBIN, Duration.ZERO)).ok());
+    f.awaitOnline(team, a, b); // round robin starts with a only once the team has heard both are online
 
     TestProbe<Outcome> acks = f.testKit.createTestProbe(Outcome.class);
     List<String> convs = new ArrayList<>();
