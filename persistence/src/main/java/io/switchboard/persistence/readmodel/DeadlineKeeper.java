@@ -18,9 +18,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
  * Wakes conversations for their deadlines from the wake-up index {@code sb_wakeup} (one per cluster,
- * a singleton): every {@code poll-interval} it reads the rows due within {@code lookahead}, earliest
- * first, and tells each conversation {@link Conversation.WakeUp}, at most once per row version and
- * {@code retry-after}. A conversation that was passivated (or lost with a node) starts, recovers and
+ * a singleton): every {@code poll-interval} it reads {@code batch} rows due within {@code lookahead},
+ * in (wake_at, conversation_id) order, and tells each conversation {@link Conversation.WakeUp}, at most
+ * once per row version and {@code retry-after}. Each read continues after the last row of the one
+ * before, until a read comes back short and the next starts again from the earliest: rows woken but
+ * not answered yet (a conversation answers once settled, which can take a while after a restart) do
+ * not hold back the rows behind them. A conversation that was passivated (or lost with a node) starts, recovers and
  * fires what is due; each answers {@link Conversation.Woken} with its own next deadline, which the
  * keeper writes back into the index in batches. A row stays until it is rewritten, so a wake-up that
  * is lost is sent again. JDBC runs on the read models' query dispatcher and comes back with
@@ -50,8 +53,24 @@ public final class DeadlineKeeper {
 
   private record Recorded(List<Conversation.Woken> woken, Throwable failure) implements Command {}
 
-  /** A wake-up sent (or answered) for this row version, and when. */
-  private record Sent(Instant wakeAt, long seq, Instant at) {}
+  /**
+   * A wake-up sent for this row version, or what the conversation answered (its next deadline as of
+   * its event {@code seq}), and when.
+   */
+  private record Sent(Instant wakeAt, long seq, Instant at, boolean answered) {
+    /**
+     * Whether {@code due} needs no wake-up now. Sent: it is the very row woken, less than
+     * {@code retryAfter} ago. Answered (less than {@code retryAfter} ago): the row was written from
+     * an earlier event than the answer, or from the same one and the answer's deadline has not come
+     * yet (the row is about to be rewritten with the answer). Once that deadline passes, the
+     * conversation is woken again: it may have passivated after answering.
+     */
+    boolean covers(Wakeups.Due due, Instant now, Duration retryAfter) {
+      if (!at.plus(retryAfter).isAfter(now)) return false;
+      if (!answered) return due.seq() == seq && due.wakeAt().equals(wakeAt);
+      return due.seq() < seq || due.seq() == seq && (wakeAt == null || now.isBefore(wakeAt));
+    }
+  }
 
   public static Behavior<Command> create(ReadModelQueries queries, Settings settings, ClusterSharding sharding,
       Clock clock) {
@@ -71,6 +90,8 @@ public final class DeadlineKeeper {
     private final Map<String, Sent> sent = new HashMap<>();
     private List<Conversation.Woken> answers = new ArrayList<>();
     private boolean polling;
+    /** The last row of the previous read, when it was a full batch: the next read continues after it. */
+    private Wakeups.Due cursor;
     private boolean recording;
     /** Entries of {@code sent} older than this are forgotten (computed once: it is read per entry). */
     private final Duration forgetAfter;
@@ -100,7 +121,7 @@ public final class DeadlineKeeper {
       Instant now = clock.instant();
       if (!polling) {
         polling = true;
-        ctx.pipeToSelf(queries.dueWakeups(now.plus(settings.lookahead()), settings.batch()), Polled::new);
+        ctx.pipeToSelf(queries.dueWakeups(now.plus(settings.lookahead()), cursor, settings.batch()), Polled::new);
       }
       if (!now.isBefore(nextForget)) {
         Instant before = now.minus(forgetAfter);
@@ -117,14 +138,12 @@ public final class DeadlineKeeper {
         ctx.getLog().warn("reading the wake-up index failed (retried at the next poll): {}", p.failure().toString());
         return Behaviors.same();
       }
+      cursor = p.rows().size() < settings.batch() ? null : p.rows().get(p.rows().size() - 1);
       Instant now = clock.instant();
       for (Wakeups.Due due : p.rows()) {
         Sent prev = sent.get(due.conversationId());
-        if (prev != null && due.wakeAt().equals(prev.wakeAt()) && due.seq() == prev.seq()
-            && prev.at().plus(settings.retryAfter()).isAfter(now)) {
-          continue; // woken (or answered) for this very row a moment ago
-        }
-        sent.put(due.conversationId(), new Sent(due.wakeAt(), due.seq(), now));
+        if (prev != null && prev.covers(due, now, settings.retryAfter())) continue; // woken or answered a moment ago
+        sent.put(due.conversationId(), new Sent(due.wakeAt(), due.seq(), now, false));
         sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, due.conversationId())
             .tell(new Conversation.WakeUp(due.wakeAt(), due.seq(), wokenAdapter));
       }
@@ -133,7 +152,7 @@ public final class DeadlineKeeper {
 
     private Behavior<Command> onWoken(WokenUp w) {
       Conversation.Woken woken = w.woken();
-      sent.put(woken.conversationId(), new Sent(woken.next(), woken.seq(), clock.instant()));
+      sent.put(woken.conversationId(), new Sent(woken.next(), woken.seq(), clock.instant(), true));
       answers.add(woken);
       if (answers.size() >= settings.batch()) record();
       return Behaviors.same();

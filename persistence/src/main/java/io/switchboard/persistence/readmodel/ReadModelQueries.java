@@ -209,10 +209,11 @@ public final class ReadModelQueries {
     });
   }
 
-  /** The wake-up index rows due by {@code until}, earliest first (the keeper's poll). */
-  CompletionStage<List<Wakeups.Due>> dueWakeups(java.time.Instant until, int limit) {
-    return run(con -> Wakeups.due(con, until, limit));
+  /** The wake-up index rows due by {@code until}, earliest first or past {@code after} (the keeper's poll). */
+  CompletionStage<List<Wakeups.Due>> dueWakeups(java.time.Instant until, Wakeups.Due after, int limit) {
+    return run(con -> Wakeups.due(con, until, after, limit));
   }
+
 
   /** What woken conversations answered: their next deadlines, into the wake-up index. */
   CompletionStage<Integer> recordWoken(List<Conversation.Woken> woken) {

@@ -65,7 +65,9 @@ public final class ReadModelSchema {
           conversation_id VARCHAR NOT NULL PRIMARY KEY,
           wake_at TIMESTAMP WITH TIME ZONE,
           seq BIGINT NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS sb_wakeup_by_time ON sb_wakeup (wake_at)",
+        // the keeper reads in (wake_at, conversation_id) order, past a cursor (an index on wake_at alone is replaced)
+        "DROP INDEX IF EXISTS sb_wakeup_by_time",
+        "CREATE INDEX IF NOT EXISTS sb_wakeup_by_time_and_id ON sb_wakeup (wake_at, conversation_id)",
         "CREATE INDEX IF NOT EXISTS sb_conversation_by_team ON sb_conversation (tenant, team, status)",
         "CREATE INDEX IF NOT EXISTS sb_conversation_by_agent ON sb_conversation (agent_id, status)",
         "CREATE INDEX IF NOT EXISTS sb_conversation_by_supervisor ON sb_conversation (escalated_to, status)",

@@ -46,13 +46,22 @@ final class Wakeups {
     }
   }
 
-  /** The rows due by {@code until}, earliest first, at most {@code limit}. */
-  static List<Due> due(Connection con, Instant until, int limit) throws SQLException {
+  /**
+   * The rows due by {@code until} in (wake_at, conversation_id) order, at most {@code limit}: from the
+   * earliest, or only those after the row {@code after} (the last one a previous read returned).
+   */
+  static List<Due> due(Connection con, Instant until, Due after, int limit) throws SQLException {
     List<Due> out = new ArrayList<>();
     try (PreparedStatement ps = con.prepareStatement("SELECT conversation_id, wake_at, seq FROM sb_wakeup "
-        + "WHERE wake_at <= ? ORDER BY wake_at LIMIT ?")) {
-      ConversationProjectionHandler.timestamp(ps, 1, until);
-      ps.setInt(2, limit);
+        + "WHERE wake_at <= ?" + (after == null ? "" : " AND (wake_at, conversation_id) > (?, ?)")
+        + " ORDER BY wake_at, conversation_id LIMIT ?")) {
+      int i = 1;
+      ConversationProjectionHandler.timestamp(ps, i++, until);
+      if (after != null) {
+        ConversationProjectionHandler.timestamp(ps, i++, after.wakeAt());
+        ps.setString(i++, after.conversationId());
+      }
+      ps.setInt(i, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) out.add(new Due(rs.getString(1), ConversationProjectionHandler.instant(rs, 2), rs.getLong(3)));
       }

@@ -1,0 +1,123 @@
+package io.switchboard.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.readmodel.ReadModels;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The wake-up keeper against a real store, with stand-ins for the conversations: it reads the index
+ * past the rows it woke that have not answered yet, wakes each row once, and writes back what the
+ * conversations answered. Runs on each store through a subclass.
+ */
+abstract class DeadlineKeeperTest {
+  /** A fresh, empty store for one test. */
+  protected abstract StoreSettings freshStore();
+
+  private static final int BATCH = 5;
+
+  @Test
+  void wakeUpsNotAnsweredYetDoNotHoldBackTheRowsBehindThem() throws Exception {
+    StoreSettings store = freshStore();
+    // retry-after is an hour: a row behind the silent ones is woken only if a read goes past them
+    ActorTestKit kit = StoreTestKit.start(store, "keeper", """
+        switchboard.read-models.wakeup { batch = %d, poll-interval = 50ms, retry-after = 1h }
+        """.formatted(BATCH));
+    try {
+      // 13 rows due; the earliest five (a whole read) never answer, like conversations still settling
+      // after a restart; rows 4 to 8 share one instant, so a read ends between rows of the same time.
+      Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      List<String> ids = new ArrayList<>();
+      List<Instant> times = new ArrayList<>();
+      for (int i = 0; i < 13; i++) {
+        ids.add("keeper/whatsapp:" + (char) ('a' + i));
+        times.add(now.minus(Duration.ofMinutes(i < 4 ? 20 - i : i <= 8 ? 10 : 18 - i)));
+      }
+      Set<String> silent = new HashSet<>(ids.subList(0, BATCH));
+      insert(store, ids, times);
+
+      TestProbe<String> woken = kit.createTestProbe(String.class);
+      ClusterSharding.get(kit.system()).init(Entity.of(Conversation.ENTITY_TYPE_KEY,
+          ctx -> standIn(ctx.getEntityId(), silent.contains(ctx.getEntityId()), woken.ref())));
+      ReadModels.start(kit.system(), store).ready().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+      Set<String> seen = new HashSet<>();
+      for (int i = 0; i < ids.size(); i++) {
+        String id = woken.receiveMessage(Duration.ofSeconds(30));
+        assertTrue(seen.add(id), id + " woken twice");
+      }
+      assertEquals(new HashSet<>(ids), seen);
+
+      // the answers (nothing further due) are written back; the silent rows keep their time until retry-after
+      woken.awaitAssert(Duration.ofSeconds(20), () -> {
+        for (int i = 0; i < ids.size(); i++) {
+          Instant expected = silent.contains(ids.get(i)) ? times.get(i) : null;
+          assertEquals(expected, wakeAt(store, ids.get(i)), ids.get(i));
+        }
+        return null;
+      });
+      woken.expectNoMessage(Duration.ofMillis(300)); // and nobody is woken again meanwhile
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  /** A conversation that records each wake-up and, unless silent, answers that nothing further is due. */
+  private static Behavior<Conversation.Command> standIn(String id, boolean silent, ActorRef<String> woken) {
+    return Behaviors.receive(Conversation.Command.class)
+        .onMessage(Conversation.WakeUp.class, w -> {
+          woken.tell(id);
+          if (!silent) w.replyTo().tell(new Conversation.Woken(id, w.seq(), null));
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private static void insert(StoreSettings store, List<String> ids, List<Instant> times) throws Exception {
+    try (Connection con = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+         PreparedStatement ps = con.prepareStatement(
+             "INSERT INTO sb_wakeup (conversation_id, wake_at, seq) VALUES (?, ?, 1)")) {
+      for (int i = 0; i < ids.size(); i++) {
+        ps.setString(1, ids.get(i));
+        ps.setObject(2, OffsetDateTime.ofInstant(times.get(i), ZoneOffset.UTC));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private static Instant wakeAt(StoreSettings store, String conversationId) throws Exception {
+    try (Connection con = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+         PreparedStatement ps = con.prepareStatement("SELECT wake_at FROM sb_wakeup WHERE conversation_id = ?")) {
+      ps.setString(1, conversationId);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertTrue(rs.next(), "no row for " + conversationId);
+        OffsetDateTime t = rs.getObject(1, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+      }
+    }
+  }
+}
