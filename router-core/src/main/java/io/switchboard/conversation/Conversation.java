@@ -357,8 +357,11 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       stepsDone = stepsDone == null ? Set.of() : stepsDone;
     }
 
+    /** Immutable, so one per node: Pekko keeps each entity's empty state for as long as the entity runs. */
+    private static final State EMPTY = new Builder().build();
+
     static State empty() {
-      return new Builder().build();
+      return EMPTY;
     }
 
     Builder toBuilder() {
