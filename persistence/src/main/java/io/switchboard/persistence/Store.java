@@ -41,6 +41,11 @@ public final class Store {
         Map.entry("pekko.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size",
             s.readPoolSize()),
         Map.entry("pekko.persistence.journal.plugin", "jdbc-journal"),
+        // Writes waiting for the journal (the plugin's 1,000 fails the writes beyond it, and ten failures
+        // open its circuit breaker, which then fails every write and recovery for 30 s; a restart that
+        // woke 20,000 conversations at once did that on H2). Senders are bounded elsewhere (HTTP
+        // max-in-flight, the keeper's max-in-flight, one write at a time per entity).
+        Map.entry("jdbc-journal.bufferSize", 10_000),
         Map.entry("pekko.persistence.snapshot-store.plugin", "jdbc-snapshot-store"),
         Map.entry("jdbc-journal.use-shared-db", "default"),
         Map.entry("jdbc-snapshot-store.use-shared-db", "default"),

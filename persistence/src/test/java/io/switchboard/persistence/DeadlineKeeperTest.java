@@ -19,6 +19,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -59,14 +61,11 @@ abstract class DeadlineKeeperTest {
       Set<String> silent = new HashSet<>(ids.subList(0, BATCH));
       insert(store, ids, times);
 
-      TestProbe<String> woken = kit.createTestProbe(String.class);
-      ClusterSharding.get(kit.system()).init(Entity.of(Conversation.ENTITY_TYPE_KEY,
-          ctx -> standIn(ctx.getEntityId(), silent.contains(ctx.getEntityId()), woken.ref())));
-      ReadModels.start(kit.system(), store).ready().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      TestProbe<Woke> woken = startKeeper(kit, store, id -> !silent.contains(id));
 
       Set<String> seen = new HashSet<>();
       for (int i = 0; i < ids.size(); i++) {
-        String id = woken.receiveMessage(Duration.ofSeconds(30));
+        String id = woken.receiveMessage(Duration.ofSeconds(30)).id();
         assertTrue(seen.add(id), id + " woken twice");
       }
       assertEquals(new HashSet<>(ids), seen);
@@ -85,12 +84,61 @@ abstract class DeadlineKeeperTest {
     }
   }
 
-  /** A conversation that records each wake-up and, unless silent, answers that nothing further is due. */
-  private static Behavior<Conversation.Command> standIn(String id, boolean silent, ActorRef<String> woken) {
+  @Test
+  void atMostMaxInFlightWakeUpsWaitForAnAnswerAndTheRestFollowInOrder() throws Exception {
+    StoreSettings store = freshStore();
+    ActorTestKit kit = StoreTestKit.start(store, "keeper", """
+        switchboard.read-models.wakeup { batch = 4, max-in-flight = 3, poll-interval = 50ms, retry-after = 1h }
+        """);
+    try {
+      Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      List<String> ids = new ArrayList<>();
+      List<Instant> times = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        ids.add("keeper/whatsapp:" + (char) ('a' + i));
+        times.add(now.minus(Duration.ofMinutes(10 - i)));
+      }
+      insert(store, ids, times);
+      TestProbe<Woke> woken = startKeeper(kit, store, id -> false); // answered by the test below
+
+      List<Woke> waiting = new ArrayList<>();
+      List<String> order = new ArrayList<>();
+      for (int i = 0; i < 3; i++) waiting.add(woken.receiveMessage(Duration.ofSeconds(30)));
+      waiting.sort(java.util.Comparator.comparing(Woke::id)); // woken together, they report in any order
+      while (!waiting.isEmpty()) {
+        woken.expectNoMessage(Duration.ofMillis(300)); // three wait for an answer: nobody else is woken
+        Woke w = waiting.remove(0);
+        order.add(w.id());
+        w.replyTo().tell(new Conversation.Woken(w.id(), w.seq(), null));
+        if (order.size() + waiting.size() < ids.size()) waiting.add(woken.receiveMessage(Duration.ofSeconds(30)));
+      }
+      assertEquals(ids, order, "every row woken once, earliest first");
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  /** A wake-up as a conversation received it. */
+  record Woke(String id, long seq, ActorRef<Conversation.Woken> replyTo) implements NoSerializationVerificationNeeded {}
+
+  /**
+   * Stand-ins for the conversations (each reports its wake-ups and, if {@code answers} says so,
+   * answers that nothing further is due), then the read models with their keeper.
+   */
+  private static TestProbe<Woke> startKeeper(ActorTestKit kit, StoreSettings store, Predicate<String> answers)
+      throws Exception {
+    TestProbe<Woke> woken = kit.createTestProbe(Woke.class);
+    ClusterSharding.get(kit.system()).init(Entity.of(Conversation.ENTITY_TYPE_KEY,
+        ctx -> standIn(ctx.getEntityId(), answers.test(ctx.getEntityId()), woken.ref())));
+    ReadModels.start(kit.system(), store).ready().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return woken;
+  }
+
+  private static Behavior<Conversation.Command> standIn(String id, boolean answers, ActorRef<Woke> woken) {
     return Behaviors.receive(Conversation.Command.class)
         .onMessage(Conversation.WakeUp.class, w -> {
-          woken.tell(id);
-          if (!silent) w.replyTo().tell(new Conversation.Woken(id, w.seq(), null));
+          woken.tell(new Woke(id, w.seq(), w.replyTo()));
+          if (answers) w.replyTo().tell(new Conversation.Woken(id, w.seq(), null));
           return Behaviors.same();
         })
         .build();

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -20,10 +21,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * Wakes conversations for their deadlines from the wake-up index {@code sb_wakeup} (one per cluster,
  * a singleton): every {@code poll-interval} it reads {@code batch} rows due within {@code lookahead},
  * in (wake_at, conversation_id) order, and tells each conversation {@link Conversation.WakeUp}, at most
- * once per row version and {@code retry-after}. Each read continues after the last row of the one
- * before, until a read comes back short and the next starts again from the earliest: rows woken but
- * not answered yet (a conversation answers once settled, which can take a while after a restart) do
- * not hold back the rows behind them. A conversation that was passivated (or lost with a node) starts, recovers and
+ * once per row version and {@code retry-after}, with at most {@code max-in-flight} wake-ups
+ * unanswered (each starts a recovery and writes: a flood of them would overrun the journal's write
+ * queue). Each read continues after the last row handled by the one before, until a read comes back
+ * short and the next starts again from the earliest: rows woken but not answered yet (a conversation
+ * answers once settled, which can take a while after a restart) do not hold back the rows behind them. A conversation that was passivated (or lost with a node) starts, recovers and
  * fires what is due; each answers {@link Conversation.Woken} with its own next deadline, which the
  * keeper writes back into the index in batches. A row stays until it is rewritten, so a wake-up that
  * is lost is sent again. JDBC runs on the read models' query dispatcher and comes back with
@@ -34,11 +36,11 @@ public final class DeadlineKeeper {
 
   /** {@code switchboard.read-models.wakeup}. */
   public record Settings(Duration pollInterval, Duration lookahead, Duration retryAfter, int batch,
-      Duration checkAfter) {
+      int maxInFlight, Duration checkAfter) {
     public static Settings from(Config readModels) {
       Config c = readModels.getConfig("wakeup");
       return new Settings(c.getDuration("poll-interval"), c.getDuration("lookahead"), c.getDuration("retry-after"),
-          c.getInt("batch"), c.getDuration("check-after"));
+          c.getInt("batch"), c.getInt("max-in-flight"), c.getDuration("check-after"));
     }
   }
 
@@ -88,6 +90,10 @@ public final class DeadlineKeeper {
     private final Clock clock;
     private final ActorRef<Conversation.Woken> wokenAdapter;
     private final Map<String, Sent> sent = new HashMap<>();
+    /** Conversations woken that have not answered yet, oldest wake-up first (dropped after {@code retry-after}). */
+    private final LinkedHashMap<String, Instant> inFlight = new LinkedHashMap<>();
+    /** The last read stopped at {@code max-in-flight}: rows due wait for answers to free room. */
+    private boolean full;
     private List<Conversation.Woken> answers = new ArrayList<>();
     private boolean polling;
     /** The last row of the previous read, when it was a full batch: the next read continues after it. */
@@ -123,6 +129,8 @@ public final class DeadlineKeeper {
         polling = true;
         ctx.pipeToSelf(queries.dueWakeups(now.plus(settings.lookahead()), cursor, settings.batch()), Polled::new);
       }
+      Instant expired = now.minus(settings.retryAfter());
+      for (var it = inFlight.values().iterator(); it.hasNext() && !it.next().isAfter(expired); ) it.remove();
       if (!now.isBefore(nextForget)) {
         Instant before = now.minus(forgetAfter);
         sent.values().removeIf(s -> s.at().isBefore(before));
@@ -138,12 +146,24 @@ public final class DeadlineKeeper {
         ctx.getLog().warn("reading the wake-up index failed (retried at the next poll): {}", p.failure().toString());
         return Behaviors.same();
       }
-      cursor = p.rows().size() < settings.batch() ? null : p.rows().get(p.rows().size() - 1);
+      List<Wakeups.Due> rows = p.rows();
       Instant now = clock.instant();
-      for (Wakeups.Due due : p.rows()) {
+      // the next read continues after the last row handled here; a short read ends the sweep
+      Wakeups.Due from = cursor;
+      cursor = rows.size() < settings.batch() ? null : rows.get(rows.size() - 1);
+      full = false;
+      for (int i = 0; i < rows.size(); i++) {
+        Wakeups.Due due = rows.get(i);
         Sent prev = sent.get(due.conversationId());
         if (prev != null && prev.covers(due, now, settings.retryAfter())) continue; // woken or answered a moment ago
+        if (inFlight.size() >= settings.maxInFlight()) {
+          cursor = i == 0 ? from : rows.get(i - 1); // the rest waits for answers
+          full = true;
+          break;
+        }
         sent.put(due.conversationId(), new Sent(due.wakeAt(), due.seq(), now, false));
+        inFlight.remove(due.conversationId());
+        inFlight.put(due.conversationId(), now);
         sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, due.conversationId())
             .tell(new Conversation.WakeUp(due.wakeAt(), due.seq(), wokenAdapter));
       }
@@ -153,6 +173,12 @@ public final class DeadlineKeeper {
     private Behavior<Command> onWoken(WokenUp w) {
       Conversation.Woken woken = w.woken();
       sent.put(woken.conversationId(), new Sent(woken.next(), woken.seq(), clock.instant(), true));
+      inFlight.remove(woken.conversationId());
+      // rows wait for room and half of it is free again: read on now rather than at the next poll
+      if (full && !polling && inFlight.size() <= settings.maxInFlight() / 2) {
+        full = false;
+        ctx.getSelf().tell(new Poll());
+      }
       answers.add(woken);
       if (answers.size() >= settings.batch()) record();
       return Behaviors.same();
