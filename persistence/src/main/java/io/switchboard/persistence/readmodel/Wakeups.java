@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -29,19 +30,26 @@ final class Wakeups {
       + "WHEN MATCHED AND w.seq <= v.seq THEN UPDATE SET wake_at = v.wake, seq = v.seq "
       + "WHEN NOT MATCHED THEN INSERT (conversation_id, wake_at, seq) VALUES (v.id, v.wake, v.seq)";
 
-  /** The projection's write, in its transaction: each row's wake-up as its events left it. */
+  /**
+   * The projection's write, in its transaction: each row's wake-up as its events left it. Both
+   * writers lock rows in conversation id order, so they never deadlock (H2 detected one when they did not).
+   */
   static void write(Connection con, Collection<ConversationRow> rows, java.time.Duration checkAfter)
       throws SQLException {
+    List<ConversationRow> ordered = new ArrayList<>(rows);
+    ordered.sort(Comparator.comparing(r -> r.conversationId));
     try (PreparedStatement ps = con.prepareStatement(MERGE)) {
-      for (ConversationRow r : rows) bind(ps, r.conversationId, r.wakeAt(checkAfter), r.seq);
+      for (ConversationRow r : ordered) bind(ps, r.conversationId, r.wakeAt(checkAfter), r.seq);
       ps.executeBatch();
     }
   }
 
   /** The keeper's write: what the conversations answered, each their own next deadline. */
   static void record(Connection con, List<Conversation.Woken> woken) throws SQLException {
+    List<Conversation.Woken> ordered = new ArrayList<>(woken);
+    ordered.sort(Comparator.comparing(Conversation.Woken::conversationId));
     try (PreparedStatement ps = con.prepareStatement(MERGE)) {
-      for (Conversation.Woken w : woken) bind(ps, w.conversationId(), w.next(), w.seq());
+      for (Conversation.Woken w : ordered) bind(ps, w.conversationId(), w.next(), w.seq());
       ps.executeBatch();
     }
   }
