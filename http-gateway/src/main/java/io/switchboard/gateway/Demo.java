@@ -60,8 +60,12 @@ final class Demo {
   static void run(boolean exitWhenDone) throws Exception {
     Path dir = Path.of("data", "demo").toAbsolutePath();
     deleteRecursively(dir);
-    int webhookPort = freePort();
-    int connectorPort = freePort();
+    // Held until the receivers bind them, so the node starting meanwhile (its cluster port is chosen
+    // by the system too) cannot take them: a demo failed once with "Address already in use".
+    ServerSocket webhookReserved = reservePort();
+    ServerSocket connectorReserved = reservePort();
+    int webhookPort = webhookReserved.getLocalPort();
+    int connectorPort = connectorReserved.getLocalPort();
     int port = Integer.parseInt(System.getenv().getOrDefault("SWITCHBOARD_PORT", "8080"));
     Config config = ConfigFactory.parseMap(Map.of(
             "switchboard.persistence.store", "h2",
@@ -76,6 +80,8 @@ final class Demo {
     say("starting a one-node cluster on the embedded H2 store in %s", dir);
     Gateway gateway = Gateway.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
     String base = "http://127.0.0.1:" + gateway.port();
+    webhookReserved.close();
+    connectorReserved.close();
     receivers(gateway, webhookPort, connectorPort);
 
     Bootstrap.File file = withWebhook(Bootstrap.parse(resource("examples/demo.json"), "examples/demo.json"),
@@ -295,10 +301,11 @@ final class Demo {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private static ServerSocket reservePort() throws IOException {
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+    return s;
   }
 
   private static void deleteRecursively(Path dir) throws IOException {
