@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntUnaryOperator;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -51,15 +52,9 @@ abstract class DeadlineKeeperTest {
     try {
       // 13 rows due; the earliest five (a whole read) never answer, like conversations still settling
       // after a restart; rows 4 to 8 share one instant, so a read ends between rows of the same time.
-      Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-      List<String> ids = new ArrayList<>();
-      List<Instant> times = new ArrayList<>();
-      for (int i = 0; i < 13; i++) {
-        ids.add("keeper/whatsapp:" + (char) ('a' + i));
-        times.add(now.minus(Duration.ofMinutes(i < 4 ? 20 - i : i <= 8 ? 10 : 18 - i)));
-      }
+      Rows rows = insertDue(store, 13, i -> i < 4 ? 20 - i : i <= 8 ? 10 : 18 - i);
+      List<String> ids = rows.ids();
       Set<String> silent = new HashSet<>(ids.subList(0, BATCH));
-      insert(store, ids, times);
 
       TestProbe<Woke> woken = startKeeper(kit, store, id -> !silent.contains(id));
 
@@ -73,7 +68,7 @@ abstract class DeadlineKeeperTest {
       // the answers (nothing further due) are written back; the silent rows keep their time until retry-after
       woken.awaitAssert(Duration.ofSeconds(20), () -> {
         for (int i = 0; i < ids.size(); i++) {
-          Instant expected = silent.contains(ids.get(i)) ? times.get(i) : null;
+          Instant expected = silent.contains(ids.get(i)) ? rows.times().get(i) : null;
           assertEquals(expected, wakeAt(store, ids.get(i)), ids.get(i));
         }
         return null;
@@ -91,14 +86,7 @@ abstract class DeadlineKeeperTest {
         switchboard.read-models.wakeup { batch = 4, max-in-flight = 3, poll-interval = 50ms, retry-after = 1h }
         """);
     try {
-      Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-      List<String> ids = new ArrayList<>();
-      List<Instant> times = new ArrayList<>();
-      for (int i = 0; i < 10; i++) {
-        ids.add("keeper/whatsapp:" + (char) ('a' + i));
-        times.add(now.minus(Duration.ofMinutes(10 - i)));
-      }
-      insert(store, ids, times);
+      List<String> ids = insertDue(store, 10, i -> 10 - i).ids();
       TestProbe<Woke> woken = startKeeper(kit, store, id -> false); // answered by the test below
 
       List<Woke> waiting = new ArrayList<>();
@@ -144,7 +132,18 @@ abstract class DeadlineKeeperTest {
         .build();
   }
 
-  private static void insert(StoreSettings store, List<String> ids, List<Instant> times) throws Exception {
+  /** Rows of the wake-up index, in the order inserted. */
+  private record Rows(List<String> ids, List<Instant> times) {}
+
+  /** Inserts {@code n} rows due, for conversations a, b, c, ...: row i fell due {@code minutesAgo(i)} minutes ago. */
+  private static Rows insertDue(StoreSettings store, int n, IntUnaryOperator minutesAgo) throws Exception {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS); // the stores keep microseconds
+    List<String> ids = new ArrayList<>();
+    List<Instant> times = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add("keeper/whatsapp:" + (char) ('a' + i));
+      times.add(now.minus(Duration.ofMinutes(minutesAgo.applyAsInt(i))));
+    }
     try (Connection con = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
          PreparedStatement ps = con.prepareStatement(
              "INSERT INTO sb_wakeup (conversation_id, wake_at, seq) VALUES (?, ?, 1)")) {
@@ -155,6 +154,7 @@ abstract class DeadlineKeeperTest {
       }
       ps.executeBatch();
     }
+    return new Rows(ids, times);
   }
 
   private static Instant wakeAt(StoreSettings store, String conversationId) throws Exception {
