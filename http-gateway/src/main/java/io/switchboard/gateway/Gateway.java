@@ -187,10 +187,19 @@ public final class Gateway {
         () -> d.handleRejections(errors.rejectionHandler(), () -> api)));
 
     Function<HttpRequest, CompletionStage<HttpResponse>> handler = limitInFlight(
-        sealed.seal(errors.rejectionHandler(), errors.exceptionHandler()).handler(system), settings, errors, system);
+        sealed.seal(errors.rejectionHandler(), errors.exceptionHandler()).handler(system), settings, errors, system,
+        readiness);
     return Http.get(system).newServerAt(settings.host(), settings.port()).bind(handler).thenApply(binding -> {
-      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind",
-          () -> binding.unbind().thenApply(x -> Done.getInstance()));
+      // Graceful stop (SIGTERM, or system.terminate()): first refuse new requests (503, connection
+      // closed) and turn not ready, then unbind, then let the requests in flight finish for at most
+      // shutdown-deadline; only then do sharding (the entities' last writes), the projections and the
+      // store stop, in CoordinatedShutdown's later phases (docs/ARCHITECTURE.md, "Graceful shutdown").
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "refuse-new-requests",
+          () -> {
+            readiness.stopping.set(true);
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
+      binding.addToCoordinatedShutdown(settings.shutdownDeadline(), system);
       system.log().info("Switchboard listening on {}:{} (store: {})", settings.host(),
           binding.localAddress().getPort(), store.describe());
       return new Gateway(system, binding, metrics, readiness);
@@ -203,12 +212,17 @@ public final class Gateway {
    */
   private static Function<HttpRequest, CompletionStage<HttpResponse>> limitInFlight(
       Function<HttpRequest, CompletionStage<HttpResponse>> handler, GatewaySettings settings, Errors errors,
-      ActorSystem<?> system) {
+      ActorSystem<?> system, Readiness readiness) {
     AtomicInteger inFlight = new AtomicInteger();
     org.apache.pekko.stream.Materializer materializer = org.apache.pekko.stream.Materializer.matFromSystem(system);
     return request -> {
       String path = request.getUri().path();
       if (path.startsWith("/health/") || path.equals("/metrics")) return handler.apply(request); // observable under overload
+      if (readiness.stopping.get()) {
+        request.discardEntityBytes(materializer);
+        return CompletableFuture.completedFuture(errors.unavailable("the node is shutting down; retry on another node")
+            .addHeader(org.apache.pekko.http.javadsl.model.headers.Connection.create("close")));
+      }
       if (inFlight.incrementAndGet() > settings.maxInFlight()) {
         inFlight.decrementAndGet();
         request.discardEntityBytes(materializer);
@@ -228,6 +242,8 @@ public final class Gateway {
     private final AtomicReference<String> storeProblem = new AtomicReference<>("store not checked yet");
     /** Start-up work the node must finish before traffic (the bootstrap file), or null. */
     final AtomicReference<String> pending = new AtomicReference<>();
+    /** Set when a graceful stop begins: new requests are refused, the node is not ready. */
+    final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private final Cluster cluster;
     private final ReadModels readModels;
 
@@ -242,6 +258,7 @@ public final class Gateway {
 
     @Override
     public String notReadyBecause() {
+      if (stopping.get()) return "shutting down";
       if (cluster.selfMember().status() != MemberStatus.up()) return "not yet an Up member of the cluster";
       CompletableFuture<Done> rm = readModels.ready().toCompletableFuture();
       if (!rm.isDone()) return "read models starting";

@@ -15,14 +15,16 @@ public record GatewaySettings(
     int maxInFlight,
     Duration retryAfter,
     Duration sseKeepAlive,
-    String bootstrapFile) {
+    String bootstrapFile,
+    Duration shutdownDeadline) {
 
   public static GatewaySettings from(Config root) {
     Config c = root.getConfig("switchboard.gateway");
     return new GatewaySettings(c.getString("host"), c.getInt("port"), c.getString("admin-key"),
         c.getBytes("max-body-size"), c.getInt("max-text-length"), c.getInt("max-id-length"),
         c.getDuration("ask-timeout"), c.getInt("max-in-flight"), c.getDuration("retry-after"),
-        c.getDuration("sse-keep-alive"), c.getString("bootstrap-file"));
+        c.getDuration("sse-keep-alive"), c.getString("bootstrap-file"),
+        c.getDuration("shutdown-deadline"));
   }
 
   public boolean adminEnabled() {

@@ -105,6 +105,20 @@ public final class Store {
     }
   }
 
+  /**
+   * At shutdown, after the last journal write and projection batch: on H2, {@code CHECKPOINT SYNC}
+   * (every commit is already in the file, see {@link StoreSettings#jdbcUrl}; this also forces it to
+   * the disk); nothing on PostgreSQL, whose commits are durable when they return. Blocking JDBC.
+   *
+   * @throws SQLException when the store does not answer
+   */
+  public static void sync(StoreSettings s, javax.sql.DataSource pool) throws SQLException {
+    if (s.kind() != StoreSettings.Kind.H2) return;
+    try (Connection con = pool.getConnection(); Statement st = con.createStatement()) {
+      st.execute("CHECKPOINT SYNC");
+    }
+  }
+
   /** The plugin's own DDL, made idempotent and pointed at the configured schema. */
   static List<String> schemaStatements(StoreSettings s) {
     boolean h2 = s.kind() == StoreSettings.Kind.H2;

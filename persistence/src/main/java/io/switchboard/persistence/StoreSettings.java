@@ -52,9 +52,17 @@ public record StoreSettings(Kind kind, Path h2Dir, String pgUrl, String pgUser, 
         readRefreshInterval);
   }
 
-  /** The JDBC URL the store is reached at. */
+  /**
+   * The JDBC URL the store is reached at. On H2: {@code WRITE_DELAY=0} writes every commit to the file
+   * before the commit returns (H2's default, 500 ms, keeps the last half second of commits in memory
+   * only: a {@code kill -9} lost the messages acknowledged in it); the database stays open until the
+   * actor system has finished with it ({@code DB_CLOSE_ON_EXIT=FALSE}: H2's own shutdown hook would
+   * close it under the journal's last writes), and {@link Store#sync} writes and syncs it at shutdown.
+   */
   public String jdbcUrl() {
-    if (kind == Kind.H2) return "jdbc:h2:file:" + h2Dir.resolve("switchboard") + ";DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE";
+    if (kind == Kind.H2) {
+      return "jdbc:h2:file:" + h2Dir.resolve("switchboard") + ";DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+    }
     String sep = pgUrl.contains("?") ? "&" : "?";
     return pgUrl + sep + "currentSchema=" + pgSchema;
   }

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.switchboard.CoreSettings;
 import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.Store;
 import io.switchboard.persistence.StoreSettings;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,11 +64,20 @@ public final class ReadModels {
     Config rm = config.getConfig("switchboard.read-models");
     int tags = CoreSettings.from(config).readModelTags();
     HikariDataSource dataSource = pool(store);
+    // The last phase before the system terminates: the HTTP requests are answered, the entities and
+    // the projections have stopped (cluster sharding has shut down), so no write is left to wait for.
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
-        "close-read-model-pool", () -> {
-          dataSource.close();
-          return CompletableFuture.completedFuture(Done.getInstance());
-        });
+        "sync-store-and-close-read-model-pool", () -> CompletableFuture.supplyAsync(() -> {
+          try {
+            Store.sync(store, dataSource);
+          } catch (java.sql.SQLException e) {
+            system.log().warn("could not sync {} at shutdown: {}", store.describe(), e.getMessage());
+          } finally {
+            dataSource.close();
+          }
+          return Done.getInstance();
+        }, blocking));
     Executor queryExecutor = system.dispatchers().lookup(
         DispatcherSelector.fromConfig("switchboard.read-models.query-dispatcher"));
     ReadModelQueries queries = new ReadModelQueries(dataSource, queryExecutor);
