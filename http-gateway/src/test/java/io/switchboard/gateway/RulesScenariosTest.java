@@ -327,4 +327,78 @@ class RulesScenariosTest {
     assertEquals(200, gw.call("PUT", "/v1/tenants/sp/agents/pia/presence", k, Map.of("presence", "ONLINE")).status());
     routedTo("sp", k, "u1", "support", "pia");
   }
+
+  /**
+   * A rule's team action names skills: a skill-based team gives the conversation only to an agent who
+   * has them, as it would for the message's own skills. Eight mortgage questions, each to the skilled
+   * agent although the other one (first in member order) holds fewer conversations every time.
+   */
+  @Test
+  void aTeamActionsSkillsPickTheSkilledAgentOfASkillBasedTeam() throws Exception {
+    String k = gw.tenant("ssk", Map.of());
+    assertEquals(200, gw.call("PUT", "/v1/tenants/ssk/agents/nia", k, Map.of("capacity", Map.of("*", 20),
+        "skills", Map.of("cards", 90))).status());
+    assertEquals(200, gw.call("PUT", "/v1/tenants/ssk/agents/max", k, Map.of("capacity", Map.of("*", 20),
+        "skills", Map.of("mortgage", 80))).status());
+    for (String a : List.of("nia", "max")) {
+      assertEquals(200, gw.call("PUT", "/v1/tenants/ssk/agents/" + a + "/presence", k,
+          Map.of("presence", "ONLINE")).status());
+    }
+    assertEquals(200, gw.call("PUT", "/v1/tenants/ssk/teams/loans", k, Map.of("members", List.of("nia", "max"),
+        "strategy", "SKILL_BASED")).status());
+    eventually(() -> assertEquals(2, gw.call("GET", "/v1/tenants/ssk/teams/loans", k, null).body()
+        .get("memberStatus").size()));
+    Answer put = gw.call("PUT", "/v1/tenants/ssk/rules", k, """
+        {"rules": [
+          {"name": "mortgage", "when": {"type": "keyword", "words": ["mortgage"]},
+           "then": [{"type": "team", "team": "loans", "skills": {"mortgage": 50}}]},
+          {"name": "else", "when": {"type": "always"}, "then": [{"type": "team", "team": "loans"}]}]}""");
+    assertEquals(200, put.status(), put.raw());
+    assertEquals(50, gw.call("GET", "/v1/tenants/ssk/rules", k, null).body().get("rules").get(0).get("then").get(0)
+        .get("skills").get("mortgage").asInt());
+    for (int i = 0; i < 8; i++) {
+      message("ssk", k, "m" + i, "mm" + i, "a question about my mortgage, " + i, null);
+      routedTo("ssk", k, "m" + i, "loans", "max");
+    }
+    // without the rule's skills the team balances by load: the next plain question goes to nia
+    message("ssk", k, "p1", "mp1", "hello", null);
+    routedTo("ssk", k, "p1", "loans", "nia");
+  }
+
+  /**
+   * {@code maxAttempts} counts how many times the question is asked in all: with 2, a first answer that
+   * is no option gets the question once more, a second one the fallback route, and nothing more is sent.
+   */
+  @Test
+  void maxAttemptsIsHowManyTimesTheQuestionIsAskedInAll() throws Exception {
+    String k = gw.tenant("sma", Map.of());
+    for (String a : List.of("ted", "fia")) {
+      assertEquals(200, gw.call("PUT", "/v1/tenants/sma/agents/" + a, k, Map.of("capacity", Map.of("*", 5))).status());
+      assertEquals(200, gw.call("PUT", "/v1/tenants/sma/agents/" + a + "/presence", k,
+          Map.of("presence", "ONLINE")).status());
+    }
+    assertEquals(200, gw.call("PUT", "/v1/tenants/sma/teams/tech", k, Map.of("members", List.of("ted"),
+        "strategy", "ROUND_ROBIN")).status());
+    assertEquals(200, gw.call("PUT", "/v1/tenants/sma/teams/front", k, Map.of("members", List.of("fia"),
+        "strategy", "ROUND_ROBIN")).status());
+    Answer put = gw.call("PUT", "/v1/tenants/sma/rules", k, """
+        {"rules": [
+          {"name": "tech", "when": {"type": "field", "name": "topic", "op": "equals", "values": ["tech"]},
+           "then": [{"type": "team", "team": "tech"}]},
+          {"name": "menu", "when": {"type": "field", "name": "topic", "op": "missing"},
+           "then": [{"type": "ask", "id": "topic-menu", "field": "topic", "text": "Tech or other?",
+                     "options": [{"id": "tech", "title": "Tech"}, {"id": "other", "title": "Other"}],
+                     "maxAttempts": 2, "timeout": "PT10M", "fallback": {"type": "team", "team": "front"}}]},
+          {"name": "else", "when": {"type": "always"}, "then": [{"type": "team", "team": "front"}]}]}""");
+    assertEquals(200, put.status(), put.raw());
+    message("sma", k, "c1", "m1", "hello", null);
+    routing("sma", k, "c1");
+    eventually(() -> assertEquals(1, sentTo("sma", "c1").size()));
+    message("sma", k, "c1", "m2", "what?", null);
+    eventually(() -> assertEquals(2, sentTo("sma", "c1").size()));
+    assertEquals("ROUTING", conversation("sma", k, "c1").text("status"), "asked again: attempt 2 of 2");
+    message("sma", k, "c1", "m3", "still no idea", null);
+    routedTo("sma", k, "c1", "front", "fia");
+    assertEquals(2, sentTo("sma", "c1").size(), "the question was asked maxAttempts times, not more");
+  }
 }

@@ -277,12 +277,16 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
    * The routing rules decided an opening message's route: it waits in {@code team} (a new round), with
    * the rule's priority, fields and tags, {@code preferredAgent} first if available, or only in the
    * pool for a claim ({@code poolOnly}); {@code reason} says which rule and why, for people.
+   * {@code skills} (a team action's, skill → minimum level) are required from then on like the
+   * message's own (added to them, the higher level when both name one).
    */
   public record RulesDecided(String rule, String reason, String team, int priority, String preferredAgent,
-      boolean poolOnly, Map<String, String> setFields, Set<String> tags, Instant at) implements Event {
+      boolean poolOnly, Map<String, String> setFields, Set<String> tags, Instant at, Map<String, Integer> skills)
+      implements Event {
     public RulesDecided {
       setFields = setFields == null ? Map.of() : Map.copyOf(setFields);
       tags = tags == null ? Set.of() : Set.copyOf(tags);
+      skills = skills == null ? Map.of() : Map.copyOf(skills); // events older than the field: none
     }
   }
 
@@ -918,7 +922,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     }
     Decision.Unrouted u = (Decision.Unrouted) d;
     String team = routing.hintTeam() != null ? routing.hintTeam() : s.team();
-    return new RulesDecided(null, u.reason(), team, s.priority(), null, false, Map.of(), Set.of(), now);
+    return new RulesDecided(null, u.reason(), team, s.priority(), null, false, Map.of(), Set.of(), now, Map.of());
   }
 
   private RulesDecided routeEvent(State s, String rule, Action.Terminal route, String reason, int priority,
@@ -927,8 +931,9 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     String preferred = null;
     if (route instanceof Action.ToAgent a) preferred = tenant + a.agent();
     if (route instanceof Action.PreviousAgent) preferred = s.previousAgent();
+    Map<String, Integer> skills = route instanceof Action.ToTeam t ? t.skills() : Map.of();
     return new RulesDecided(rule, reason, tenant + route.team(), priority, preferred, route instanceof Action.Pool,
-        set, tags, now);
+        set, tags, now, skills);
   }
 
   /** After an accepted step: the rules decide again with what the step produced, the step marked done. */
@@ -1538,6 +1543,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           b.priority = e.priority();
           b.reason = e.reason();
           if (e.preferredAgent() != null) b.preferredAgent = e.preferredAgent();
+          if (!e.skills().isEmpty()) b.requiredSkills = withSkills(s.requiredSkills(), e.skills());
           b.poolOnly = e.poolOnly();
           b.routedBy = e.reason();
           b.mergeFields(e.setFields());
@@ -1550,5 +1556,15 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           return b.build();
         })
         .build();
+  }
+
+  /**
+   * The message's own required skills with a rule's team action's skills added (a skill both name
+   * needs the higher level), so a skill-based team matches agents against both.
+   */
+  static Map<String, Integer> withSkills(Map<String, Integer> own, Map<String, Integer> rule) {
+    Map<String, Integer> all = new java.util.TreeMap<>(own == null ? Map.of() : own);
+    rule.forEach((skill, level) -> all.merge(skill, level, Math::max));
+    return Map.copyOf(all);
   }
 }
