@@ -26,4 +26,10 @@ public final class EntityIds {
     }
     return conversationId.substring(slash + 1, colon);
   }
+
+  /** The name within the tenant ({@code tenant/name} → {@code name}), for messages people read. */
+  public static String localName(String id) {
+    int slash = id.indexOf('/');
+    return slash < 0 ? id : id.substring(slash + 1);
+  }
 }

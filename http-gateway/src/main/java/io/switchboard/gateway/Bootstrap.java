@@ -116,6 +116,9 @@ public final class Bootstrap {
             ? Map.<String, Requests.TeamRequest>of() : t.teams()).entrySet()) {
           String teamId = tenant + "/" + valid.name("team", team.getKey());
           var config = TeamRoutes.configOf(tenant, team.getValue(), valid);
+          // the agents above come first: a team may name only agents of the file or of an earlier start
+          expectOk(await(entities.tenant(tenant, to -> new Tenant.CheckAgents(team.getValue().agentNames(), to)),
+              timeout), "team " + teamId);
           expectOk(await(entities.team(teamId, to -> new Team.Configure(config, to)), timeout), "team " + teamId);
           expectOk(await(entities.tenant(tenant, to -> new Tenant.RecordName("team", team.getKey(), to)), timeout),
               "team " + teamId);

@@ -110,6 +110,10 @@ class OpenApiTest {
         "webhookUrl", gw.receiver.url("/hooks/acme"), "webhookSecret", "whs", "defaultTeam", "support",
         "whatsappNumbers", Map.of(PHONE_NUMBER_ID, "support")));
     gw.tenant("scratch", Map.of("displayName", "Scratch"));
+    for (String agent : List.of("carol", "sam")) { // the team sample names them: a team names only agents that exist
+      assertEquals(200, gw.call("PUT", "/v1/tenants/acme/agents/" + agent, acme, Map.of("capacity", Map.of("*", 2)))
+          .status());
+    }
     Answer key = gw.call("POST", "/v1/admin/tenants/acme/api-keys", ADMIN, Map.of("label", "to revoke"));
     assertEquals(201, key.status(), key.raw());
     revocable = key.text("keyId");

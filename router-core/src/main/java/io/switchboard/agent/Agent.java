@@ -378,7 +378,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
     Hold held = s.hold(c.conversationId());
     if (held != null) {
       directory.conversation(c.conversationId(), new Conversation.AssignTo(agentId, held.hold(), held.team(),
-          held.policy(), c.replyTo()));
+          held.policy(), s.teams(), c.replyTo()));
       return Effect().none();
     }
     if (!s.hasRoomOn(channel)) {
@@ -389,7 +389,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
     return Effect().persist(new Reserved(c.conversationId(), hold, null, null, clock.instant()))
         .thenRun(ns -> {
           directory.conversation(c.conversationId(),
-              new Conversation.AssignTo(agentId, hold, null, null, c.replyTo()));
+              new Conversation.AssignTo(agentId, hold, null, null, ns.teams(), c.replyTo()));
           afterReserve(ns);
         });
   }
@@ -510,7 +510,8 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
       if (e.getValue().confirmed() || e.getValue().hold().equals(unflushed.get(e.getKey()))) continue;
       pending = true;
       Hold h = e.getValue();
-      directory.conversation(e.getKey(), new Conversation.AssignTo(agentId, h.hold(), h.team(), h.policy(), null));
+      directory.conversation(e.getKey(), new Conversation.AssignTo(agentId, h.hold(), h.team(), h.policy(), s.teams(),
+          null));
     }
     if (pending) timers.startSingleTimer(Redeliver.class, new Redeliver(), settings.redeliveryInterval());
   }

@@ -105,9 +105,17 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
    * transfer, {@code c<uuid>} for a claim) and asks to become its agent. Answered to the agent with
    * {@link Agent.AssignmentConfirmed} or {@link Agent.Release}; to {@code replyTo} (the claimer or
    * the transfer's requester, when still waiting) with ok or the reason it lost.
+   *
+   * @param agentTeams the teams the agent is a member of (as the agent knows them): a claim is accepted
+   *     only from a member of the conversation's team or its supervisor ({@code not_a_member} otherwise);
+   *     null (a sender older than the field) is not checked
    */
-  public record AssignTo(String agentId, String hold, String team, RoutingPolicy policy, ActorRef<Outcome> replyTo)
-      implements Command {}
+  public record AssignTo(String agentId, String hold, String team, RoutingPolicy policy, Set<String> agentTeams,
+      ActorRef<Outcome> replyTo) implements Command {
+    public AssignTo(String agentId, String hold, String team, RoutingPolicy policy, ActorRef<Outcome> replyTo) {
+      this(agentId, hold, team, policy, null, replyTo);
+    }
+  }
 
   public record ReleaseAcknowledged(String agentId, String hold) implements Command {}
 
@@ -1045,9 +1053,9 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       reply(c.replyTo(), Outcome.ok("assigned to " + c.agentId()));
       return Effect().none();
     }
-    if (!acceptable(s, c)) {
+    if (!acceptable(s, c) || !mayClaim(s, c)) {
       directory.agent(c.agentId(), new Agent.Release(conversationId, c.hold()));
-      reply(c.replyTo(), refusalFor(s, c));
+      reply(c.replyTo(), acceptable(s, c) ? notAMember(s, c) : refusalFor(s, c));
       return Effect().none();
     }
     Instant now = clock.instant();
@@ -1083,6 +1091,22 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     if (round != s.attempt()) return false;
     return s.status() == Status.WAITING
         || ((s.status() == Status.ASSIGNED || s.status() == Status.ESCALATED) && c.agentId().equals(s.transferTo()));
+  }
+
+  /**
+   * Only the members of the conversation's team and its supervisor (the team's, or the one it is
+   * escalated to) may claim it; offers and transfers are not claims.
+   */
+  private boolean mayClaim(State s, AssignTo c) {
+    if (!c.hold().startsWith("c") || c.agentTeams() == null || s.team() == null) return true;
+    EscalationTarget target = policyOf(s).escalation();
+    return c.agentTeams().contains(s.team()) || c.agentId().equals(s.escalatedTo())
+        || (target != null && c.agentId().equals(target.supervisorAgent()));
+  }
+
+  private Outcome notAMember(State s, AssignTo c) {
+    return Outcome.refused("not_a_member", "agent " + EntityIds.localName(c.agentId()) + " is neither a member of team "
+        + EntityIds.localName(s.team()) + " nor its supervisor: only they may claim its conversations");
   }
 
   private Outcome refusalFor(State s, AssignTo c) {

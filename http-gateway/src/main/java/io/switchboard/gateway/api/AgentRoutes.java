@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.agent.Agent;
 import io.switchboard.gateway.live.AgentEvent;
 import io.switchboard.gateway.live.AgentEvents;
+import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.persistence.readmodel.ReadModelQueries;
 import java.time.Duration;
 import java.util.Optional;
@@ -50,13 +51,19 @@ public final class AgentRoutes extends RouteSupport {
               put(() -> body(Requests.AgentRequest.class, r -> {
                 r.validate(valid);
                 return outcome(entities.agent(agentId, to -> new Agent.SetProfile(r.profile(), to)),
-                    o -> outcome(entities.tenant(tenant, to -> new io.switchboard.gateway.tenant.Tenant.RecordName("agent",
+                    o -> outcome(entities.tenant(tenant, to -> new Tenant.RecordName("agent",
                         name, to)), known -> view(agentId)));
               })),
               get(() -> view(agentId)))),
           path("presence", () -> put(() -> body(Requests.PresenceRequest.class, r -> {
             r.validate();
-            return outcome(entities.agent(agentId, to -> new Agent.SetPresence(r.presence(), to)), o -> view(agentId));
+            return await(entities.tenant(tenant, to -> new Tenant.CheckAgents(java.util.List.of(name), to)),
+                known -> !known.ok() && "unknown_agents".equals(known.code())
+                    ? complete(errors.response(StatusCodes.NOT_FOUND, "agent_not_found", "no agent " + name
+                        + " (never created): create it with PUT /v1/tenants/" + tenant + "/agents/" + name + " first"))
+                    : !known.ok() ? complete(errors.refusal(known))
+                    : outcome(entities.agent(agentId, to -> new Agent.SetPresence(r.presence(), to)),
+                        o -> view(agentId)));
           }))),
           path("claims", () -> post(() -> body(Requests.ClaimRequest.class, r -> {
             String conversationId = ConversationRoutes.conversationId(valid, tenant, r.conversation());

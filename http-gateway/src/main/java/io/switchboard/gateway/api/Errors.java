@@ -62,8 +62,10 @@ public final class Errors {
   /** The status of a refusal from an entity. */
   public static StatusCode statusOf(Outcome refusal) {
     return switch (refusal.code()) {
-      case "not_found" -> StatusCodes.NOT_FOUND;
-      case "no_route", "service_window_closed", "bad_transfer", "bad_conversation_id" -> StatusCodes.UNPROCESSABLE_ENTITY;
+      case "not_found", "agent_not_found" -> StatusCodes.NOT_FOUND;
+      case "not_a_member" -> StatusCodes.FORBIDDEN;
+      case "no_route", "service_window_closed", "bad_transfer", "bad_conversation_id", "unknown_agents" ->
+          StatusCodes.UNPROCESSABLE_ENTITY;
       case "delivery_failed" -> StatusCodes.BAD_GATEWAY;
       case "invalid_rules" -> StatusCodes.BAD_REQUEST;
       default -> StatusCodes.CONFLICT; // already_assigned, not_assigned, not_open, capacity_full, agent_offline, …

@@ -84,6 +84,13 @@ public final class Requests {
       if (overflowTeam != null) v.name("overflowTeam", overflowTeam);
     }
 
+    /** The agents the team names (members, then its supervisor): each must have been created. */
+    public List<String> agentNames() {
+      List<String> names = new java.util.ArrayList<>(members);
+      if (escalation != null && escalation.supervisor() != null) names.add(escalation.supervisor());
+      return names;
+    }
+
     private static void nonNegative(String field, Duration d) {
       if (d != null && d.isNegative()) throw ApiException.badRequest("invalid_request", field + " must not be negative");
     }

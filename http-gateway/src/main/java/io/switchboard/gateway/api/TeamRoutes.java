@@ -1,6 +1,7 @@
 package io.switchboard.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.persistence.readmodel.ReadModelQueries;
 import io.switchboard.routing.EscalationTarget;
 import io.switchboard.team.Team;
@@ -9,7 +10,8 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code /v1/tenants/{t}/teams/{team}}: configure a team (PUT), read it with its live queue and
+ * {@code /v1/tenants/{t}/teams/{team}}: configure a team (PUT; its members and supervisor must be agents
+ * created before, else 422 {@code unknown_agents} naming them), read it with its live queue and
  * members (GET), its waiting pool from the read model ({@code /waiting}); figures of every team
  * ({@code /v1/tenants/{t}/stats/teams}) are in {@link ConversationRoutes}.
  */
@@ -42,9 +44,11 @@ public final class TeamRoutes extends RouteSupport {
   private Route configure(String tenant, String teamId, Requests.TeamRequest r) {
     TeamConfig config = configOf(tenant, r, valid);
     String name = teamId.substring(tenant.length() + 1);
-    return outcome(entities.team(teamId, to -> new Team.Configure(config, to)),
-        o -> outcome(entities.tenant(tenant, to -> new io.switchboard.gateway.tenant.Tenant.RecordName("team", name, to)),
-            known -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v)))));
+    // agents are never deleted, so members known now stay known: the check cannot go stale before the write
+    return outcome(entities.tenant(tenant, to -> new Tenant.CheckAgents(r.agentNames(), to)),
+        checked -> outcome(entities.team(teamId, to -> new Team.Configure(config, to)),
+            o -> outcome(entities.tenant(tenant, to -> new Tenant.RecordName("team", name, to)),
+                known -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v))))));
   }
 
   /** A validated request as the team's configuration (names become {@code tenant/name} ids). */

@@ -53,6 +53,13 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
   /** A team or an agent of this tenant was configured: rules may name it from now on. Replies ok. */
   public record RecordName(String kind, String name, ActorRef<Outcome> replyTo) implements Command {}
 
+  /**
+   * Whether every agent of {@code names} was configured through the API (a team's members and
+   * supervisor, an agent whose presence is set). Replies ok, or refused {@code unknown_agents}
+   * naming the ones never created; not_found when the tenant does not exist.
+   */
+  public record CheckAgents(List<String> names, ActorRef<Outcome> replyTo) implements Command {}
+
   /** Replaces the routing rules. Refused with {@code invalid_rules} listing every error, each naming its rule. */
   public record SetRules(RoutingRules rules, ActorRef<Outcome> replyTo) implements Command {}
 
@@ -158,6 +165,13 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
           Set<String> known = "team".equals(c.kind()) ? s.teams() : s.agents();
           if (known.contains(c.name())) return Effect().reply(c.replyTo(), Outcome.ok("known"));
           return Effect().persist(new NameRecorded(c.kind(), c.name())).thenReply(c.replyTo(), ns -> Outcome.ok("recorded"));
+        })
+        .onCommand(CheckAgents.class, (s, c) -> {
+          if (!s.exists()) return Effect().reply(c.replyTo(), notFound());
+          List<String> unknown = c.names().stream().filter(n -> !s.agents().contains(n)).distinct().sorted().toList();
+          return Effect().reply(c.replyTo(), unknown.isEmpty() ? Outcome.ok("known")
+              : Outcome.refused("unknown_agents", "never created as agents: " + String.join(", ", unknown)
+                  + " (create each with PUT /v1/tenants/" + tenantId + "/agents/{agent} first)"));
         })
         .onCommand(SetRules.class, (s, c) -> {
           if (!s.exists()) return Effect().reply(c.replyTo(), notFound());
