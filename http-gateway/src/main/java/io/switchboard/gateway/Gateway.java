@@ -161,7 +161,7 @@ public final class Gateway {
     Entities entities = new Entities(sharding, settings.askTimeout());
     Auth auth = new Auth(json, errors, valid, sharding, settings);
     AdminRoutes admin = new AdminRoutes(json, errors, valid, auth, sharding, settings.askTimeout());
-    TeamRoutes teams = new TeamRoutes(json, errors, valid, entities, readModels.queries());
+    TeamRoutes teams = new TeamRoutes(json, errors, valid, entities, readModels.queries(), core.offlineGrace());
     AgentRoutes agents = new AgentRoutes(json, errors, valid, entities, readModels.queries(), topics,
         settings.sseKeepAlive());
     ConversationRoutes conversations = new ConversationRoutes(json, errors, valid, entities, readModels.queries(),

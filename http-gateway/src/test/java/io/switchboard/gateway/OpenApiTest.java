@@ -318,7 +318,7 @@ class OpenApiTest {
             {"members": ["carol"], "strategy": "LEAST_BUSY", "replyWindow": "PT5M", "maxReroutes": 2,
              "escalation": {"supervisor": "sam"}, "queueWait": "PT10M", "overflowTeam": "support",
              "businessHours": {"zone": "Europe/Lisbon", "week": {"MONDAY": [{"from": "09:00", "to": "17:30"}]}},
-             "idleAutoResolve": "PT1H", "rerouteAnsweredOnOffline": true}""", "acme", "checked"),
+             "idleAutoResolve": "PT1H", "rerouteAnsweredOnOffline": true, "offlineGrace": "PT45S"}""", "acme", "checked"),
         new Sample("PUT", "/v1/tenants/{tenant}/teams/{team}", acme, """
             {"members": [], "strategy": "MANUAL", "escalation": {"team": "support"}}""", "acme", "checked-2"),
         new Sample("PUT", "/v1/tenants/{tenant}/agents/{agent}", acme, """
@@ -501,7 +501,7 @@ class OpenApiTest {
          "idleAutoResolve": "PT1H", "rerouteAnsweredOnOffline": false}"""), "acme", "support");
     assertEquals("UTC", support.body().path("businessHours").path("zone").asText(), support.raw());
     api("PUT", "/v1/tenants/{tenant}/teams/{team}", acme, obj("""
-        {"members": [], "strategy": "MANUAL"}"""), "acme", "pool");
+        {"members": ["alice"], "strategy": "MANUAL"}"""), "acme", "pool"); // only members claim from the pool
     api("GET", "/v1/tenants/{tenant}/rules", acme, null, "acme");
     Answer rules = api("PUT", "/v1/tenants/{tenant}/rules", acme, obj("""
         {"description": "a day's rules", "timeZone": "UTC", "rules": [

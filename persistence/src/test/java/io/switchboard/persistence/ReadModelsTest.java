@@ -252,7 +252,10 @@ abstract class ReadModelsTest {
       assertEquals(s.team(), c.team(), what);
       assertEquals(s.agentId(), c.agentId(), what);
       assertEquals(s.episodes(), c.episode(), what);
-      assertEquals(s.reroutes(), c.reroutes(), what);
+      assertEquals(s.reroutesTotal(), c.reroutes(), what);
+      for (String cause : Conversation.REROUTE_CAUSES) {
+        assertEquals(s.reroutesByCause().getOrDefault(cause, 0), c.reroutesByCause().get(cause), cause + " " + what);
+      }
       assertEquals(s.priority(), c.priority(), what);
       assertEquals(s.escalatedTo(), c.escalatedTo(), what);
       assertEquals(s.reason(), c.reason(), what);

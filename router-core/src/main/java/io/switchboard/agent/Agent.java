@@ -13,6 +13,7 @@ import io.switchboard.routing.RoutingPolicy;
 import io.switchboard.routing.RoutingRequest;
 import io.switchboard.team.Team;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,8 +52,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * never confirmed are re-verified, so a restart does not start every assigned conversation.
  *
  * <p>Every change of availability is pushed to the agent's teams as an {@link AgentStatus}. Going
- * offline starts a short grace period (persisted as a deadline); if the agent is still offline when
- * it ends, each held conversation is told, and decides itself whether to re-route.
+ * offline starts a grace period per held conversation, its team's {@code offlineGrace} (the server's
+ * {@code offline-grace} by default), persisted as the earliest deadline; if the agent is still offline
+ * when one ends, the conversations whose grace ended are told, and decide themselves whether to re-route.
  */
 public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event, Agent.State> {
 
@@ -123,7 +125,10 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
 
   public record ProfileSet(AgentProfile profile) implements Event {}
 
-  /** @param offlineGraceEnds set when going offline with conversations held */
+  /**
+   * @param offlineGraceEnds set when going offline with conversations held: the earliest end of their
+   *     teams' offline graces
+   */
   public record PresenceChanged(Presence presence, Instant at, Instant offlineGraceEnds) implements Event {}
 
   public record TeamJoined(String team) implements Event {}
@@ -135,7 +140,12 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
 
   public record Released(String conversationId, String hold, Instant at) implements Event {}
 
-  public record OfflineGraceExpired(Instant at) implements Event {}
+  /**
+   * The offline grace of some held conversations ended at {@code at} (they were told); {@code next} is
+   * when the next one's ends (conversations of a team with a longer grace), null: none left (and for
+   * events older than the field, which told every held conversation at once).
+   */
+  public record OfflineGraceExpired(Instant at, Instant next) implements Event {}
 
   /** The conversations confirmed these holds (persisted in batches, off the routing path). */
   public record HoldsConfirmed(List<HoldRef> holds) implements Event {}
@@ -161,6 +171,8 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
    * @param held the reserved or assigned conversations: a persistent (structurally shared) map, so a
    *     reservation costs the same whether the agent holds three conversations or a thousand
    * @param load how many of them per channel (derived from {@code held}, kept with it)
+   * @param offlineSince when the agent last went offline, null while not offline (or in snapshots older
+   *     than the field): each held conversation's grace runs from it
    */
   public record State(
       AgentProfile profile,
@@ -169,7 +181,8 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
       scala.collection.immutable.HashMap<String, Hold> held,
       Map<String, Integer> load,
       Instant lastAssignedAt,
-      Instant offlineGraceEnds) implements CborSerializable {
+      Instant offlineGraceEnds,
+      Instant offlineSince) implements CborSerializable {
 
     public State {
       if (held == null) held = scala.collection.immutable.HashMap$.MODULE$.empty();
@@ -177,7 +190,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
     }
 
     static State empty() {
-      return new State(AgentProfile.withCapacity(0), Presence.OFFLINE, Set.of(), null, Map.of(), null, null);
+      return new State(AgentProfile.withCapacity(0), Presence.OFFLINE, Set.of(), null, Map.of(), null, null, null);
     }
 
     private static Map<String, Integer> loadOf(scala.collection.immutable.HashMap<String, Hold> held) {
@@ -204,20 +217,25 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
     }
 
     State with(AgentProfile p, Presence pr, Set<String> t, Instant last, Instant grace) {
-      return new State(p, pr, t, held, load, last, grace);
+      return new State(p, pr, t, held, load, last, grace, offlineSince);
     }
 
     State holding(String conversationId, Hold h, Instant last) {
       Hold before = hold(conversationId);
       Map<String, Integer> l = before == null ? plus(load, h.channel(), 1) : load;
-      return new State(profile, presence, teams, held.updated(conversationId, h), l, last, offlineGraceEnds);
+      return new State(profile, presence, teams, held.updated(conversationId, h), l, last, offlineGraceEnds,
+          offlineSince);
     }
 
     State releasing(String conversationId) {
       Hold before = hold(conversationId);
       if (before == null) return this;
       return new State(profile, presence, teams, held.removed(conversationId), plus(load, before.channel(), -1),
-          lastAssignedAt, offlineGraceEnds);
+          lastAssignedAt, offlineGraceEnds, offlineSince);
+    }
+
+    State offlineSince(Instant since) {
+      return new State(profile, presence, teams, held, load, lastAssignedAt, offlineGraceEnds, since);
     }
 
     private static Map<String, Integer> plus(Map<String, Integer> load, String channel, int n) {
@@ -354,8 +372,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   private Effect<Event, State> onSetPresence(State s, SetPresence c) {
     if (s.presence() == c.presence()) return Effect().reply(c.replyTo(), Outcome.ok("presence unchanged"));
     Instant now = clock.instant();
-    Instant grace = c.presence() == Presence.OFFLINE && !s.holds().isEmpty()
-        ? now.plus(settings.offlineGrace()) : null;
+    Instant grace = c.presence() == Presence.OFFLINE ? nextGraceEnd(s, now, null) : null;
     return Effect().persist(new PresenceChanged(c.presence(), now, grace))
         .thenRun(ns -> {
           armOfflineGrace(ns);
@@ -493,9 +510,33 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
       armOfflineGrace(s);
       return Effect().none();
     }
-    return Effect().persist(new OfflineGraceExpired(now))
-        .thenRun(ns -> ns.holds().forEach((convId, h) ->
-            directory.conversation(convId, new Conversation.AgentWentOffline(agentId, h.hold()))));
+    Map<String, Hold> due = new TreeMap<>();
+    s.holds().forEach((convId, h) -> {
+      if (s.offlineSince() == null || !graceEnd(s.offlineSince(), h).isAfter(now)) due.put(convId, h);
+    });
+    Instant next = s.offlineSince() == null ? null : nextGraceEnd(s, s.offlineSince(), now);
+    return Effect().persist(new OfflineGraceExpired(now, next))
+        .thenRun(ns -> {
+          // a conversation told twice (its grace ended at an earlier expiry too) ignores the second
+          due.forEach((convId, h) -> directory.conversation(convId, new Conversation.AgentWentOffline(agentId, h.hold())));
+          armOfflineGrace(ns);
+        });
+  }
+
+  /** When the grace of a conversation held under {@code h} ends: its team's grace (the server's by default). */
+  private Instant graceEnd(Instant offlineSince, Hold h) {
+    Duration grace = h.policy() == null ? settings.offlineGrace() : h.policy().offlineGraceOr(settings.offlineGrace());
+    return offlineSince.plus(grace);
+  }
+
+  /** The earliest grace end of a held conversation after {@code after} (null: any), going offline at {@code since}. */
+  private Instant nextGraceEnd(State s, Instant since, Instant after) {
+    Instant next = null;
+    for (Hold h : s.holds().values()) {
+      Instant end = graceEnd(since, h);
+      if ((after == null || end.isAfter(after)) && (next == null || end.isBefore(next))) next = end;
+    }
+    return next;
   }
 
   private void armOfflineGrace(State s) {
@@ -536,7 +577,8 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
         .onEvent(ProfileSet.class, (s, e) ->
             s.with(e.profile(), s.presence(), s.teams(), s.lastAssignedAt(), s.offlineGraceEnds()))
         .onEvent(PresenceChanged.class, (s, e) ->
-            s.with(s.profile(), e.presence(), s.teams(), s.lastAssignedAt(), e.offlineGraceEnds()))
+            s.with(s.profile(), e.presence(), s.teams(), s.lastAssignedAt(), e.offlineGraceEnds())
+                .offlineSince(e.presence() == Presence.OFFLINE ? e.at() : null))
         .onEvent(TeamJoined.class, (s, e) -> {
           Set<String> teams = new LinkedHashSet<>(s.teams());
           teams.add(e.team());
@@ -551,7 +593,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
             EntityIds.channelOf(e.conversationId()), e.team(), e.policy(), e.at(), false), e.at()))
         .onEvent(Released.class, (s, e) -> s.releasing(e.conversationId()))
         .onEvent(OfflineGraceExpired.class, (s, e) ->
-            s.with(s.profile(), s.presence(), s.teams(), s.lastAssignedAt(), null))
+            s.with(s.profile(), s.presence(), s.teams(), s.lastAssignedAt(), e.next()))
         .onEvent(HoldsConfirmed.class, (s, e) -> {
           State next = s;
           for (HoldRef r : e.holds()) {

@@ -72,6 +72,13 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   /** How many released holds a conversation remembers, to refuse a stale reservation and re-send releases. */
   private static final int REMEMBERED_RELEASES = 8;
 
+  /**
+   * Why a conversation was re-routed ({@link Rerouted#cause}): its agent did not reply within the reply
+   * window, or stayed offline past the offline grace. The API's {@code reroutes} counts every one of
+   * them and breaks them down by these causes, on a conversation and in the statistics alike.
+   */
+  public static final List<String> REROUTE_CAUSES = List.of("reply_window_lapsed", "agent_offline");
+
   /** ROUTING: the routing rules are asking the contact or looking it up; no team holds it yet. */
   public enum Status { NEW, ROUTING, WAITING, ASSIGNED, ESCALATED, RESOLVED }
 
@@ -323,6 +330,9 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
    * @param pending the step the rules wait for while ROUTING (a question or a lookup), else null
    * @param stepsDone the steps of this episode that ran (answered, looked up or fallen back)
    * @param routing what the rules decide on while ROUTING (the rules and the opening message), else null
+   * @param reroutes lapsed reply windows since the conversation came to its current team this episode:
+   *     what the team's {@code maxReroutes} limits (the API's {@code reroutes} is {@link #reroutesTotal})
+   * @param reroutesByCause re-routes of this episode by cause ({@link #REROUTE_CAUSES}), every team
    */
   public record State(
       Status status,
@@ -361,10 +371,12 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       String routedBy,
       Pending pending,
       Set<String> stepsDone,
-      Routing routing) implements CborSerializable {
+      Routing routing,
+      Map<String, Integer> reroutesByCause) implements CborSerializable {
 
     public State {
       contactFields = contactFields == null ? Map.of() : contactFields; // snapshots older than these fields
+      reroutesByCause = reroutesByCause == null ? Map.of() : reroutesByCause;
       tags = tags == null ? Set.of() : tags;
       stepsDone = stepsDone == null ? Set.of() : stepsDone;
     }
@@ -378,6 +390,11 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
 
     Builder toBuilder() {
       return new Builder(this);
+    }
+
+    /** Re-routes of this episode, every cause (what the API calls {@code reroutes}). */
+    public int reroutesTotal() {
+      return reroutesByCause.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     public boolean isOpen() {
@@ -452,6 +469,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     Pending pending;
     Set<String> stepsDone = Set.of();
     Routing routing;
+    Map<String, Integer> reroutesByCause = Map.of();
 
     Builder() {}
 
@@ -473,6 +491,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       pending = s.pending();
       stepsDone = s.stepsDone();
       routing = s.routing();
+      reroutesByCause = s.reroutesByCause();
     }
 
     /** Leaves the current agent (if any), remembering to release it. */
@@ -535,7 +554,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           assignedAt, answered, awaitingReply, replyDeadline, idleDeadline, lastInboundAt, serviceWindowClosesAt,
           serviceWindowClosed, reroutes, lapsedAgents, visitedTeams, previousAgent, preferredAgent, escalatedTo, reason, transferTo,
           releases, recentMessageIds, messages, episodes, contactFields, tags, poolOnly, routedBy, pending, stepsDone,
-          routing);
+          routing, reroutesByCause);
     }
   }
 
@@ -1417,6 +1436,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
             b.requiredSkills = e.hint().requiredSkills();
             b.language = e.hint().language() != null ? e.hint().language() : s.language();
             b.reroutes = 0;
+            b.reroutesByCause = Map.of();
             b.lapsedAgents = Set.of();
             b.visitedTeams = e.team() == null ? Set.of() : Set.of(e.team());
             b.stepsDone = Set.of();
@@ -1465,6 +1485,9 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
         })
         .onEvent(Rerouted.class, (s, e) -> {
           Builder b = s.toBuilder().unassign().waitIn(s.team(), e.at(), e.cause());
+          Map<String, Integer> byCause = new java.util.TreeMap<>(s.reroutesByCause());
+          byCause.merge(e.cause(), 1, Integer::sum);
+          b.reroutesByCause = Map.copyOf(byCause);
           if (e.lapsed()) {
             Set<String> lapsed = new LinkedHashSet<>(s.lapsedAgents());
             lapsed.add(e.fromAgent());

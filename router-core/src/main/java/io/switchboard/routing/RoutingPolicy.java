@@ -10,13 +10,27 @@ import java.time.Duration;
  * @param replyWindow zero or null: no reply window
  * @param escalation null: park the conversation as escalated with no target (still visible)
  * @param idleAutoResolve zero or null: never auto-resolve
+ * @param offlineGrace how long the assigned agent may stay offline before the conversation is told
+ *     (and re-routes itself); null (policies stored before the field, claims): the server-wide
+ *     {@code switchboard.core.offline-grace}
  */
 public record RoutingPolicy(
     Duration replyWindow,
     int maxReroutes,
     EscalationTarget escalation,
     boolean rerouteAnsweredOnOffline,
-    Duration idleAutoResolve) implements CborSerializable {
+    Duration idleAutoResolve,
+    Duration offlineGrace) implements CborSerializable {
+
+  public RoutingPolicy(Duration replyWindow, int maxReroutes, EscalationTarget escalation,
+      boolean rerouteAnsweredOnOffline, Duration idleAutoResolve) {
+    this(replyWindow, maxReroutes, escalation, rerouteAnsweredOnOffline, idleAutoResolve, null);
+  }
+
+  /** The offline grace of this policy, or {@code serverDefault} when it names none. */
+  public Duration offlineGraceOr(Duration serverDefault) {
+    return offlineGrace != null ? offlineGrace : serverDefault;
+  }
 
   public boolean hasReplyWindow() {
     return replyWindow != null && !replyWindow.isZero() && !replyWindow.isNegative();

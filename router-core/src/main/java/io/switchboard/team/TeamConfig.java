@@ -20,6 +20,8 @@ import java.util.List;
  * @param businessHours null: always open
  * @param idleAutoResolve silence after which an answered conversation resolves; null: never
  * @param rerouteAnsweredOnOffline whether an agent going offline also gives up answered conversations
+ * @param offlineGrace how long a member may stay offline before its conversations of this team are
+ *     re-routed; null (configurations stored before the field): the server-wide setting
  */
 public record TeamConfig(
     List<String> members,
@@ -31,12 +33,14 @@ public record TeamConfig(
     String overflowTeam,
     BusinessHours businessHours,
     Duration idleAutoResolve,
-    boolean rerouteAnsweredOnOffline) implements CborSerializable {
+    boolean rerouteAnsweredOnOffline,
+    Duration offlineGrace) implements CborSerializable {
 
   public TeamConfig {
     members = members == null ? List.of() : List.copyOf(members);
     if (strategy == null) throw new IllegalArgumentException("strategy is required");
     if (maxReroutes < 0) throw new IllegalArgumentException("maxReroutes must be >= 0");
+    if (offlineGrace != null && offlineGrace.isNegative()) throw new IllegalArgumentException("offlineGrace must be >= 0");
     if (members.stream().distinct().count() != members.size()) {
       throw new IllegalArgumentException("members must not repeat");
     }
@@ -44,35 +48,41 @@ public record TeamConfig(
 
   /** A plain team: members, a strategy and a reply window, nothing else. */
   public static TeamConfig of(List<String> members, StrategyKind strategy, Duration replyWindow) {
-    return new TeamConfig(members, strategy, replyWindow, 3, null, null, null, null, null, false);
+    return new TeamConfig(members, strategy, replyWindow, 3, null, null, null, null, null, false, null);
   }
 
   public TeamConfig withEscalation(EscalationTarget target, int maxReroutes) {
     return new TeamConfig(members, strategy, replyWindow, maxReroutes, target, queueWaitLimit, overflowTeam,
-        businessHours, idleAutoResolve, rerouteAnsweredOnOffline);
+        businessHours, idleAutoResolve, rerouteAnsweredOnOffline, offlineGrace);
   }
 
   public TeamConfig withQueueWait(Duration limit, String overflow) {
     return new TeamConfig(members, strategy, replyWindow, maxReroutes, escalation, limit, overflow,
-        businessHours, idleAutoResolve, rerouteAnsweredOnOffline);
+        businessHours, idleAutoResolve, rerouteAnsweredOnOffline, offlineGrace);
   }
 
   public TeamConfig withBusinessHours(BusinessHours hours) {
     return new TeamConfig(members, strategy, replyWindow, maxReroutes, escalation, queueWaitLimit, overflowTeam,
-        hours, idleAutoResolve, rerouteAnsweredOnOffline);
+        hours, idleAutoResolve, rerouteAnsweredOnOffline, offlineGrace);
   }
 
   public TeamConfig withIdleAutoResolve(Duration idle) {
     return new TeamConfig(members, strategy, replyWindow, maxReroutes, escalation, queueWaitLimit, overflowTeam,
-        businessHours, idle, rerouteAnsweredOnOffline);
+        businessHours, idle, rerouteAnsweredOnOffline, offlineGrace);
   }
 
   public TeamConfig withRerouteAnsweredOnOffline(boolean reroute) {
     return new TeamConfig(members, strategy, replyWindow, maxReroutes, escalation, queueWaitLimit, overflowTeam,
-        businessHours, idleAutoResolve, reroute);
+        businessHours, idleAutoResolve, reroute, offlineGrace);
+  }
+
+  public TeamConfig withOfflineGrace(Duration grace) {
+    return new TeamConfig(members, strategy, replyWindow, maxReroutes, escalation, queueWaitLimit, overflowTeam,
+        businessHours, idleAutoResolve, rerouteAnsweredOnOffline, grace);
   }
 
   public RoutingPolicy policy() {
-    return new RoutingPolicy(replyWindow, maxReroutes, escalation, rerouteAnsweredOnOffline, idleAutoResolve);
+    return new RoutingPolicy(replyWindow, maxReroutes, escalation, rerouteAnsweredOnOffline, idleAutoResolve,
+        offlineGrace);
   }
 }

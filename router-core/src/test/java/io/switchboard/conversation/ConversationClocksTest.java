@@ -462,6 +462,58 @@ class ConversationClocksTest {
     assertTrue(f.agent("off3/b").state().holds().isEmpty());
   }
 
+  /**
+   * An agent in two teams goes offline: each conversation waits its own team's offline grace (5 s and
+   * 2 min here, the server's is 30 s), also across a restart of the agent between the two.
+   */
+  @Test
+  void eachConversationWaitsItsOwnTeamsOfflineGraceAcrossARestartOfTheAgent() {
+    String a = "off4/a";
+    f.onlineAgent(a, 5);
+    f.onlineAgent("off4/fb", 5);
+    f.onlineAgent("off4/sb", 5);
+    f.presence("off4/fb", Presence.AWAY);
+    f.presence("off4/sb", Presence.AWAY);
+    f.configure("off4/fast", TeamConfig.of(List.of(a, "off4/fb"), StrategyKind.ROUND_ROBIN, Duration.ofHours(1))
+        .withOfflineGrace(Duration.ofSeconds(5)));
+    f.configure("off4/slow", TeamConfig.of(List.of(a, "off4/sb"), StrategyKind.ROUND_ROBIN, Duration.ofHours(1))
+        .withOfflineGrace(Duration.ofMinutes(2)));
+    f.awaitOnline("off4/fast", a);
+    f.awaitOnline("off4/slow", a);
+    String fast = Fixture.conv("off4", "fast");
+    String slow = Fixture.conv("off4", "slow");
+    assertTrue(f.inbound(fast, "m1", "off4/fast").ok());
+    assertTrue(f.inbound(slow, "m2", "off4/slow").ok());
+    f.awaitAssigned(fast, a);
+    f.awaitAssigned(slow, a);
+    f.presence("off4/fb", Presence.ONLINE);
+    f.presence("off4/sb", Presence.ONLINE);
+    f.awaitOnline("off4/fast", "off4/fb");
+    f.awaitOnline("off4/slow", "off4/sb");
+
+    java.time.Instant offline = f.clock.instant();
+    assertTrue(f.presence(a, Presence.OFFLINE).ok());
+    assertEquals(offline.plus(Duration.ofSeconds(5)), f.agent(a).state().offlineGraceEnds());
+    f.advance(Duration.ofSeconds(5));
+    f.awaitAssigned(fast, "off4/fb");
+    assertEquals(a, f.conversation(slow).state().agentId(), "the slow team's grace has not ended");
+    f.eventually(() -> assertEquals(offline.plus(Duration.ofMinutes(2)), f.agent(a).state().offlineGraceEnds()));
+    Conversation.State rerouted = f.conversation(fast).state();
+    assertEquals(Map.of("agent_offline", 1), rerouted.reroutesByCause());
+    assertEquals(1, rerouted.reroutesTotal());
+    assertEquals(0, rerouted.reroutes(), "maxReroutes counts reply-window lapses only");
+
+    f.directory.stop(io.switchboard.testkit.LocalDirectory.Kind.AGENT, a);
+    f.eventually(() -> assertFalse(f.isRunning(io.switchboard.testkit.LocalDirectory.Kind.AGENT, a)));
+    f.agent(a); // started again: the next grace end is re-armed from its events
+    f.advance(Duration.ofSeconds(100));
+    assertEquals(a, f.conversation(slow).state().agentId(), "105 s offline: still within the slow team's 2 min");
+    f.advance(Duration.ofSeconds(15));
+    f.awaitAssigned(slow, "off4/sb");
+    f.eventually(() -> assertTrue(f.agent(a).state().holds().isEmpty()));
+    assertNull(f.agent(a).state().offlineGraceEnds());
+  }
+
   // ---- helpers ----
 
   /**

@@ -60,7 +60,10 @@ public final class Requests {
   /** A team's routing configuration; names are within the tenant. */
   public record TeamRequest(List<String> members, StrategyKind strategy, Duration replyWindow, Integer maxReroutes,
       Escalation escalation, Duration queueWait, String overflowTeam, BusinessHours businessHours,
-      Duration idleAutoResolve, Boolean rerouteAnsweredOnOffline) {
+      Duration idleAutoResolve, Boolean rerouteAnsweredOnOffline, Duration offlineGrace) {
+    /** The longest offline grace a team may give its agents. */
+    public static final Duration MAX_OFFLINE_GRACE = Duration.ofHours(24);
+
     public void validate(Validation v) {
       if (strategy == null) throw ApiException.badRequest("invalid_request", "strategy is required: "
           + List.of(StrategyKind.values()));
@@ -73,6 +76,10 @@ public final class Requests {
       nonNegative("replyWindow", replyWindow);
       nonNegative("queueWait", queueWait);
       nonNegative("idleAutoResolve", idleAutoResolve);
+      nonNegative("offlineGrace", offlineGrace);
+      if (offlineGrace != null && offlineGrace.compareTo(MAX_OFFLINE_GRACE) > 0) {
+        throw ApiException.badRequest("invalid_request", "offlineGrace must be at most " + MAX_OFFLINE_GRACE);
+      }
       if (maxReroutes != null) v.range("maxReroutes", maxReroutes, 0, 100);
       if (escalation != null) {
         if ((escalation.supervisor() == null) == (escalation.team() == null)) {

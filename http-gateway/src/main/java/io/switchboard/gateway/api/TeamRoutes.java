@@ -18,11 +18,15 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class TeamRoutes extends RouteSupport {
   private final Entities entities;
   private final ReadModelQueries queries;
+  private final java.time.Duration defaultOfflineGrace;
 
-  public TeamRoutes(ObjectMapper json, Errors errors, Validation valid, Entities entities, ReadModelQueries queries) {
+  /** @param defaultOfflineGrace the server-wide offline grace, shown for teams that set none */
+  public TeamRoutes(ObjectMapper json, Errors errors, Validation valid, Entities entities, ReadModelQueries queries,
+      java.time.Duration defaultOfflineGrace) {
     super(json, errors, valid);
     this.entities = entities;
     this.queries = queries;
+    this.defaultOfflineGrace = defaultOfflineGrace;
   }
 
   public Route routes(String tenant) {
@@ -34,7 +38,7 @@ public final class TeamRoutes extends RouteSupport {
               get(() -> await(entities.teamView(teamId), v -> v.config() == null
                   ? complete(errors.response(org.apache.pekko.http.javadsl.model.StatusCodes.NOT_FOUND, "not_found",
                       "no team " + name + " (never configured)"))
-                  : ok(Views.TeamView.of(v)))))),
+                  : ok(Views.TeamView.of(v, defaultOfflineGrace)))))),
           path("waiting", () -> get(() -> Paging.page(this, (limit, offset) ->
               await(queries.waitingPool(tenant, teamId, limit, offset),
                   rows -> ok(new Views.Page<>(Views.ConversationRow.of(rows), limit, offset)))))));
@@ -48,7 +52,7 @@ public final class TeamRoutes extends RouteSupport {
     return outcome(entities.tenant(tenant, to -> new Tenant.CheckAgents(r.agentNames(), to)),
         checked -> outcome(entities.team(teamId, to -> new Team.Configure(config, to)),
             o -> outcome(entities.tenant(tenant, to -> new Tenant.RecordName("team", name, to)),
-                known -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v))))));
+                known -> await(entities.teamView(teamId), v -> ok(Views.TeamView.of(v, defaultOfflineGrace))))));
   }
 
   /** A validated request as the team's configuration (names become {@code tenant/name} ids). */
@@ -60,7 +64,7 @@ public final class TeamRoutes extends RouteSupport {
     TeamConfig config = new TeamConfig(r.members().stream().map(m -> p + m).toList(), r.strategy(), r.replyWindow(),
         r.maxReroutes() == null ? 3 : r.maxReroutes(), escalation, r.queueWait(),
         r.overflowTeam() == null ? null : p + r.overflowTeam(), r.businessHours(), r.idleAutoResolve(),
-        Boolean.TRUE.equals(r.rerouteAnsweredOnOffline()));
+        Boolean.TRUE.equals(r.rerouteAnsweredOnOffline()), r.offlineGrace());
     return config;
   }
 }

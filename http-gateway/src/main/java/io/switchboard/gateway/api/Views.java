@@ -23,28 +23,38 @@ public final class Views {
   /** A conversation as its entity holds it now (exact). */
   public record ConversationView(String conversation, String status, String team, String agent, int priority,
       String reason, String escalatedTo, Instant waitingSince, Instant assignedAt, Instant replyDeadline,
-      Instant serviceWindowClosesAt, boolean serviceWindowOpen, boolean answered, int reroutes, int episode,
-      long messages, String waitingBecause, String routedBy, Map<String, String> contactFields, List<String> tags) {
+      Instant serviceWindowClosesAt, boolean serviceWindowOpen, boolean answered, int reroutes,
+      Map<String, Integer> reroutesByCause, int episode, long messages, String waitingBecause, String routedBy,
+      Map<String, String> contactFields, List<String> tags) {
     static ConversationView of(Conversation.View v, Instant now) {
       Conversation.State s = v.state();
       boolean open = !s.serviceWindowClosed() && s.serviceWindowClosesAt() != null
           && now.isBefore(s.serviceWindowClosesAt());
       return new ConversationView(local(v.conversationId()), s.status().name(), local(s.team()), local(s.agentId()),
           s.priority(), s.reason(), local(s.escalatedTo()), s.waitingSince(), s.assignedAt(), s.replyDeadline(),
-          s.serviceWindowClosesAt(), open, s.answered(), s.reroutes(), s.episodes(), s.messages(), v.queueReason(),
+          s.serviceWindowClosesAt(), open, s.answered(), s.reroutesTotal(), byCause(s.reroutesByCause()), s.episodes(),
+          s.messages(), v.queueReason(),
           s.routedBy(), s.contactFields(), s.tags().stream().sorted().toList());
     }
+  }
+
+  /** Every re-route cause named, in {@link Conversation#REROUTE_CAUSES} order (0 when none). */
+  static Map<String, Integer> byCause(Map<String, Integer> counts) {
+    Map<String, Integer> out = new java.util.LinkedHashMap<>();
+    for (String cause : Conversation.REROUTE_CAUSES) out.put(cause, counts.getOrDefault(cause, 0));
+    return out;
   }
 
   /** A conversation as the read model shows it (may trail the entity by a moment). */
   public record ConversationRow(String conversation, String channel, String contact, String status, String team,
       String agent, int priority, String reason, String escalatedTo, int episode, Instant openedAt,
-      Instant waitingSince, Instant assignedAt, Instant firstResponseAt, int reroutes, Instant updatedAt,
-      String routedBy) {
+      Instant waitingSince, Instant assignedAt, Instant firstResponseAt, int reroutes,
+      Map<String, Integer> reroutesByCause, Instant updatedAt, String routedBy) {
     static ConversationRow of(ConversationSummary c) {
       return new ConversationRow(local(c.conversationId()), c.channel(), c.contact(), c.status().name(),
           local(c.team()), local(c.agentId()), c.priority(), c.reason(), local(c.escalatedTo()), c.episode(),
-          c.openedAt(), c.waitingSince(), c.assignedAt(), c.firstResponseAt(), c.reroutes(), c.updatedAt(),
+          c.openedAt(), c.waitingSince(), c.assignedAt(), c.firstResponseAt(), c.reroutes(), c.reroutesByCause(),
+          c.updatedAt(),
           c.routedBy());
     }
 
@@ -61,18 +71,20 @@ public final class Views {
 
   public record TeamView(String team, List<String> members, String strategy, Duration replyWindow, int maxReroutes,
       String escalationSupervisor, String escalationTeam, Duration queueWait, String overflowTeam,
-      Object businessHours, Duration idleAutoResolve, boolean rerouteAnsweredOnOffline, List<QueuedView> queue,
-      List<MemberView> memberStatus) {
-    static TeamView of(Team.View v) {
+      Object businessHours, Duration idleAutoResolve, boolean rerouteAnsweredOnOffline, Duration offlineGrace,
+      List<QueuedView> queue, List<MemberView> memberStatus) {
+    /** @param defaultGrace the server-wide offline grace, in force for a team that sets none */
+    static TeamView of(Team.View v, Duration defaultGrace) {
       TeamConfig c = v.config();
       if (c == null) {
         return new TeamView(local(v.teamId()), List.of(), null, null, 0, null, null, null, null, null, null, false,
-            List.of(), List.of());
+            null, List.of(), List.of());
       }
       return new TeamView(local(v.teamId()), c.members().stream().map(Views::local).toList(), c.strategy().name(),
           c.replyWindow(), c.maxReroutes(), c.escalation() == null ? null : local(c.escalation().supervisorAgent()),
           c.escalation() == null ? null : local(c.escalation().team()), c.queueWaitLimit(), local(c.overflowTeam()),
           c.businessHours(), c.idleAutoResolve(), c.rerouteAnsweredOnOffline(),
+          c.offlineGrace() != null ? c.offlineGrace() : defaultGrace,
           v.queue().stream().map(e -> new QueuedView(local(e.request().conversationId()), e.request().priority(),
               e.reason(), e.enqueuedAt(), e.deadline())).toList(),
           v.members().values().stream().map(m -> new MemberView(local(m.agentId()), m.presence().name(), m.load(),
@@ -97,10 +109,12 @@ public final class Views {
   }
 
   public record StatsView(String subject, long assignments, long firstResponses, Duration averageFirstResponse,
-      Duration maxFirstResponse, long reroutes, long escalations, long resolutions) {
+      Duration maxFirstResponse, long reroutes, Map<String, Long> reroutesByCause, long escalations,
+      long resolutions) {
     static List<StatsView> of(List<RoutingStats> stats) {
       return stats.stream().map(s -> new StatsView(local(s.subject()), s.assignments(), s.firstResponses(),
-          s.averageFirstResponse(), s.maxFirstResponse(), s.reroutes(), s.escalations(), s.resolutions())).toList();
+          s.averageFirstResponse(), s.maxFirstResponse(), s.reroutes(), s.reroutesByCause(), s.escalations(),
+          s.resolutions())).toList();
     }
   }
 

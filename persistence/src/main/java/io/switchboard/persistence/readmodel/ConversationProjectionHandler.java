@@ -30,7 +30,9 @@ final class ConversationProjectionHandler
 
   private static final String COLUMNS = "team, status, agent_id, priority, reason, escalated_to, episode, opened_at, "
       + "waiting_since, assigned_at, first_response_at, reroutes, updated_at, routed_by, reply_deadline, idle_deadline, "
-      + "step_deadline, service_window_closes_at, check_at";
+      + "step_deadline, service_window_closes_at, check_at, " + String.join(", ", ReadModelSchema.REROUTE_COLUMNS);
+  /** How many of {@link #COLUMNS}: the row's own columns (then id, tenant, channel, contact on insert). */
+  private static final int BOUND = 19 + ReadModelSchema.REROUTE_COLUMNS.size();
 
   private final int shard;
   private final Duration checkAfter;
@@ -126,6 +128,7 @@ final class ConversationProjectionHandler
           r.stepDeadline = instant(rs, 18);
           r.serviceWindowClosesAt = instant(rs, 19);
           r.checkAt = instant(rs, 20);
+          for (int i = 0; i < r.reroutesByCause.length; i++) r.reroutesByCause[i] = rs.getInt(21 + i);
           rows.put(r.conversationId, r);
           found.add(r.conversationId);
         }
@@ -139,9 +142,11 @@ final class ConversationProjectionHandler
     String update = "UPDATE sb_conversation SET team = ?, status = ?, agent_id = ?, priority = ?, reason = ?, "
         + "escalated_to = ?, episode = ?, opened_at = ?, waiting_since = ?, assigned_at = ?, first_response_at = ?, "
         + "reroutes = ?, updated_at = ?, routed_by = ?, reply_deadline = ?, idle_deadline = ?, step_deadline = ?, "
-        + "service_window_closes_at = ?, check_at = ? WHERE conversation_id = ?";
+        + "service_window_closes_at = ?, check_at = ?"
+        + ReadModelSchema.REROUTE_COLUMNS.stream().map(c -> ", " + c + " = ?").collect(java.util.stream.Collectors.joining())
+        + " WHERE conversation_id = ?";
     String insert = "INSERT INTO sb_conversation (" + COLUMNS + ", conversation_id, tenant, channel, contact) "
-        + "VALUES (" + String.join(", ", Collections.nCopies(23, "?")) + ")";
+        + "VALUES (" + String.join(", ", Collections.nCopies(BOUND + 4, "?")) + ")";
     try (PreparedStatement up = con.prepareStatement(update); PreparedStatement in = con.prepareStatement(insert)) {
       boolean updates = false;
       boolean inserts = false;
@@ -149,11 +154,11 @@ final class ConversationProjectionHandler
         boolean exists = existing.contains(r.conversationId);
         PreparedStatement ps = exists ? up : in;
         bindColumns(ps, r);
-        ps.setString(20, r.conversationId);
+        ps.setString(BOUND + 1, r.conversationId);
         if (!exists) {
-          ps.setString(21, r.tenant);
-          ps.setString(22, r.channel);
-          ps.setString(23, r.contact);
+          ps.setString(BOUND + 2, r.tenant);
+          ps.setString(BOUND + 3, r.channel);
+          ps.setString(BOUND + 4, r.contact);
         }
         ps.addBatch();
         if (exists) updates = true;
@@ -184,6 +189,7 @@ final class ConversationProjectionHandler
     timestamp(ps, 17, r.stepDeadline);
     timestamp(ps, 18, r.serviceWindowClosesAt);
     timestamp(ps, 19, r.checkAt);
+    for (int i = 0; i < r.reroutesByCause.length; i++) ps.setInt(20 + i, r.reroutesByCause[i]);
   }
 
   /** One writer per (subject, shard) row: update it, or insert it the first time. */
@@ -192,16 +198,21 @@ final class ConversationProjectionHandler
     String update = "UPDATE sb_routing_stats SET assignments = assignments + ?, first_responses = first_responses + ?, "
         + "first_response_ms_total = first_response_ms_total + ?, "
         + "first_response_ms_max = GREATEST(first_response_ms_max, ?), reroutes = reroutes + ?, "
-        + "escalations = escalations + ?, resolutions = resolutions + ? WHERE scope = ? AND subject = ? AND shard = ?";
+        + "escalations = escalations + ?, resolutions = resolutions + ?"
+        + ReadModelSchema.REROUTE_COLUMNS.stream().map(c -> ", " + c + " = " + c + " + ?")
+            .collect(java.util.stream.Collectors.joining())
+        + " WHERE scope = ? AND subject = ? AND shard = ?";
     String insert = "INSERT INTO sb_routing_stats (assignments, first_responses, first_response_ms_total, "
-        + "first_response_ms_max, reroutes, escalations, resolutions, scope, subject, shard, tenant) "
-        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        + "first_response_ms_max, reroutes, escalations, resolutions, "
+        + String.join(", ", ReadModelSchema.REROUTE_COLUMNS) + ", scope, subject, shard, tenant) "
+        + "VALUES (" + String.join(", ", Collections.nCopies(11 + ReadModelSchema.REROUTE_COLUMNS.size(), "?")) + ")";
+    int tenantAt = 11 + ReadModelSchema.REROUTE_COLUMNS.size();
     try (PreparedStatement up = con.prepareStatement(update); PreparedStatement in = con.prepareStatement(insert)) {
       for (Map.Entry<StatsDelta.Key, StatsDelta.Counts> e : stats.counts().entrySet()) {
         bindStats(up, e.getKey(), e.getValue());
         if (up.executeUpdate() == 0) {
           bindStats(in, e.getKey(), e.getValue());
-          in.setString(11, e.getKey().tenant());
+          in.setString(tenantAt, e.getKey().tenant());
           in.executeUpdate();
         }
       }
@@ -216,9 +227,11 @@ final class ConversationProjectionHandler
     ps.setLong(5, c.reroutes);
     ps.setLong(6, c.escalations);
     ps.setLong(7, c.resolutions);
-    ps.setString(8, key.scope().name().toLowerCase());
-    ps.setString(9, key.subject());
-    ps.setInt(10, shard);
+    int n = c.reroutesByCause.length;
+    for (int i = 0; i < n; i++) ps.setLong(8 + i, c.reroutesByCause[i]);
+    ps.setString(8 + n, key.scope().name().toLowerCase());
+    ps.setString(9 + n, key.subject());
+    ps.setInt(10 + n, shard);
   }
 
   static void timestamp(PreparedStatement ps, int i, Instant at) throws SQLException {

@@ -26,7 +26,10 @@ final class ConversationRow {
   Instant waitingSince;
   Instant assignedAt;
   Instant firstResponseAt;
+  /** Re-routes of the current episode, every cause (the entity's {@code reroutesTotal}). */
   int reroutes;
+  /** The same by cause, in the order of {@link Conversation#REROUTE_CAUSES} (other causes only in the total). */
+  final int[] reroutesByCause = new int[Conversation.REROUTE_CAUSES.size()];
   Instant updatedAt;
   String routedBy;
   // the durable deadlines as of the last tagged event, and a pending check (see wakeAt)
@@ -47,7 +50,15 @@ final class ConversationRow {
 
   ConversationSummary summary() {
     return new ConversationSummary(conversationId, tenant, channel, contact, team, status, agentId, priority, reason,
-        escalatedTo, episode, openedAt, waitingSince, assignedAt, firstResponseAt, reroutes, updatedAt, routedBy);
+        escalatedTo, episode, openedAt, waitingSince, assignedAt, firstResponseAt, reroutes, byCause(reroutesByCause),
+        updatedAt, routedBy);
+  }
+
+  /** Counts in the order of {@link Conversation#REROUTE_CAUSES} as a map from cause to count, every cause named. */
+  static java.util.Map<String, Integer> byCause(int[] counts) {
+    java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < counts.length; i++) m.put(Conversation.REROUTE_CAUSES.get(i), counts[i]);
+    return java.util.Collections.unmodifiableMap(m);
   }
 
   /**
@@ -104,6 +115,7 @@ final class ConversationRow {
       openedAt = e.at();
       firstResponseAt = null;
       reroutes = 0;
+      java.util.Arrays.fill(reroutesByCause, 0);
       routedBy = null;
       stepDeadline = null;
       updatedAt = e.at();
@@ -126,17 +138,18 @@ final class ConversationRow {
       updatedAt = e.at();
       stats.firstResponse(team, e.agentId(), Math.max(0, java.time.Duration.between(openedAt, e.at()).toMillis()));
     } else if (event instanceof Conversation.Rerouted e) {
-      stats.reroute(team, e.fromAgent());
+      stats.reroute(team, e.fromAgent(), e.cause());
       unassign();
       waitIn(team, e.at(), e.cause());
-      if (e.lapsed()) reroutes++;
+      reroutes++;
+      int cause = Conversation.REROUTE_CAUSES.indexOf(e.cause());
+      if (cause >= 0) reroutesByCause[cause]++;
       updatedAt = e.at();
     } else if (event instanceof Conversation.Escalated e) {
       stats.escalation(team, e.fromAgent());
       unassign();
       if (e.team() != null) {
         waitIn(e.team(), e.at(), e.reason());
-        reroutes = 0;
       } else {
         status = Status.ESCALATED;
         escalatedTo = e.supervisor();
@@ -149,7 +162,6 @@ final class ConversationRow {
     } else if (event instanceof Conversation.TransferredToTeam e) {
       unassign();
       waitIn(e.toTeam(), e.at(), "transferred by " + e.requestedBy());
-      reroutes = 0;
       updatedAt = e.at();
     } else if (event instanceof Conversation.StepStarted e) {
       status = Status.ROUTING;

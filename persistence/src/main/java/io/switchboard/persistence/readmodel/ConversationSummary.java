@@ -10,7 +10,8 @@ import java.time.Instant;
  * @param episode how many times the contact opened it (the current episode's number)
  * @param openedAt when the current episode's first message arrived
  * @param firstResponseAt the first agent reply in the current episode, null while unanswered
- * @param reroutes lapsed reply windows in the current episode (as the entity counts them)
+ * @param reroutes re-routes in the current episode, every cause (as the entity counts them)
+ * @param reroutesByCause the same by cause, every one of {@code Conversation.REROUTE_CAUSES} named
  * @param routedBy which routing rule sent the current episode to its team and why, null without rules
  */
 public record ConversationSummary(
@@ -30,5 +31,6 @@ public record ConversationSummary(
     Instant assignedAt,
     Instant firstResponseAt,
     int reroutes,
+    java.util.Map<String, Integer> reroutesByCause,
     Instant updatedAt,
     String routedBy) {}

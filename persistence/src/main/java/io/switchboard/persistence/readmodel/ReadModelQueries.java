@@ -28,7 +28,7 @@ public final class ReadModelQueries {
 
   private static final String SELECT = "SELECT conversation_id, tenant, channel, contact, team, status, agent_id, "
       + "priority, reason, escalated_to, episode, opened_at, waiting_since, assigned_at, first_response_at, reroutes, "
-      + "updated_at, routed_by FROM sb_conversation";
+      + "updated_at, routed_by, " + String.join(", ", ReadModelSchema.REROUTE_COLUMNS) + " FROM sb_conversation";
 
   private final DataSource dataSource;
   private final Executor executor;
@@ -159,16 +159,22 @@ public final class ReadModelQueries {
 
   private static List<RoutingStats> stats(Connection con, String where, List<Object> args) throws SQLException {
     String sql = "SELECT scope, subject, SUM(assignments), SUM(first_responses), SUM(first_response_ms_total), "
-        + "MAX(first_response_ms_max), SUM(reroutes), SUM(escalations), SUM(resolutions) FROM sb_routing_stats WHERE "
+        + "MAX(first_response_ms_max), SUM(reroutes), SUM(escalations), SUM(resolutions), "
+        + ReadModelSchema.REROUTE_COLUMNS.stream().map(c -> "SUM(" + c + ")").collect(java.util.stream.Collectors.joining(", "))
+        + " FROM sb_routing_stats WHERE "
         + where + " GROUP BY scope, subject ORDER BY subject";
     List<RoutingStats> out = new ArrayList<>();
     try (PreparedStatement ps = prepare(con, sql, args); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         long responses = rs.getLong(4);
+        Map<String, Long> byCause = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < Conversation.REROUTE_CAUSES.size(); i++) {
+          byCause.put(Conversation.REROUTE_CAUSES.get(i), rs.getLong(10 + i));
+        }
         out.add(new RoutingStats(rs.getString(1), rs.getString(2), rs.getLong(3), responses,
             responses == 0 ? null : Duration.ofMillis(rs.getLong(5) / responses),
             responses == 0 ? null : Duration.ofMillis(rs.getLong(6)),
-            rs.getLong(7), rs.getLong(8), rs.getLong(9)));
+            rs.getLong(7), java.util.Collections.unmodifiableMap(byCause), rs.getLong(8), rs.getLong(9)));
       }
     }
     return out;
@@ -188,11 +194,17 @@ public final class ReadModelQueries {
             rs.getString(5), Conversation.Status.valueOf(rs.getString(6)), rs.getString(7), rs.getInt(8),
             rs.getString(9), rs.getString(10), rs.getInt(11), ConversationProjectionHandler.instant(rs, 12),
             ConversationProjectionHandler.instant(rs, 13), ConversationProjectionHandler.instant(rs, 14),
-            ConversationProjectionHandler.instant(rs, 15), rs.getInt(16), ConversationProjectionHandler.instant(rs, 17),
-            rs.getString(18)));
+            ConversationProjectionHandler.instant(rs, 15), rs.getInt(16), rerouteCounts(rs, 19),
+            ConversationProjectionHandler.instant(rs, 17), rs.getString(18)));
       }
     }
     return out;
+  }
+
+  private static Map<String, Integer> rerouteCounts(ResultSet rs, int first) throws SQLException {
+    int[] counts = new int[Conversation.REROUTE_CAUSES.size()];
+    for (int i = 0; i < counts.length; i++) counts[i] = rs.getInt(first + i);
+    return ConversationRow.byCause(counts);
   }
 
   /** The conversations parked with this supervisor (escalated to it), at most {@link #MAX_LIMIT}. */

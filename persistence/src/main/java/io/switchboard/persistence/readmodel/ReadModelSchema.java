@@ -30,7 +30,21 @@ public final class ReadModelSchema {
       + "created_at TIMESTAMP WITH TIME ZONE NOT NULL, attempts INT NOT NULL DEFAULT 0, "
       + "next_attempt_at TIMESTAMP WITH TIME ZONE";
 
+  /** The columns of re-routes by cause ({@code reroutes_reply_window_lapsed}, ...), on both tables that count them. */
+  static final List<String> REROUTE_COLUMNS = io.switchboard.conversation.Conversation.REROUTE_CAUSES.stream()
+      .map(cause -> "reroutes_" + cause).toList();
+
   public static List<String> statements() {
+    List<String> all = new java.util.ArrayList<>(tables());
+    // re-routes by cause, added after the tables' first release (rows from before count 0 for each cause)
+    for (String c : REROUTE_COLUMNS) {
+      all.add("ALTER TABLE sb_conversation ADD COLUMN IF NOT EXISTS " + c + " INT DEFAULT 0 NOT NULL");
+      all.add("ALTER TABLE sb_routing_stats ADD COLUMN IF NOT EXISTS " + c + " BIGINT DEFAULT 0 NOT NULL");
+    }
+    return List.copyOf(all);
+  }
+
+  private static List<String> tables() {
     return List.of(
         """
         CREATE TABLE IF NOT EXISTS sb_conversation (

@@ -10,7 +10,10 @@ import java.time.Duration;
  * @param assignments conversations assigned (a conversation re-routed and assigned again counts twice)
  * @param firstResponses episodes whose first agent reply came from this team / agent
  * @param averageFirstResponse from the episode's first message to that reply, null when none
- * @param reroutes conversations taken away (reply window lapsed, agent offline)
+ * @param reroutes conversations taken from this agent (or from an agent of this team) and routed again,
+ *     every cause
+ * @param reroutesByCause the same by cause, every one of {@code Conversation.REROUTE_CAUSES} named (stores
+ *     written before the breakdown count only later re-routes in it)
  * @param escalations conversations escalated away
  * @param resolutions conversations resolved
  */
@@ -22,5 +25,6 @@ public record RoutingStats(
     Duration averageFirstResponse,
     Duration maxFirstResponse,
     long reroutes,
+    java.util.Map<String, Long> reroutesByCause,
     long escalations,
     long resolutions) {}

@@ -21,6 +21,8 @@ final class StatsDelta {
     long firstResponseMsTotal;
     long firstResponseMsMax;
     long reroutes;
+    /** In the order of {@code Conversation.REROUTE_CAUSES}. */
+    final long[] reroutesByCause = new long[io.switchboard.conversation.Conversation.REROUTE_CAUSES.size()];
     long escalations;
     long resolutions;
   }
@@ -47,8 +49,12 @@ final class StatsDelta {
     });
   }
 
-  void reroute(String team, String agent) {
-    both(team, agent, c -> c.reroutes++);
+  void reroute(String team, String agent, String cause) {
+    int i = io.switchboard.conversation.Conversation.REROUTE_CAUSES.indexOf(cause);
+    both(team, agent, c -> {
+      c.reroutes++;
+      if (i >= 0) c.reroutesByCause[i]++;
+    });
   }
 
   void escalation(String team, String agent) {
