@@ -87,8 +87,17 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   public record Offer(RoutingRequest request, String hold, String team, RoutingPolicy policy, boolean transfer,
       ActorRef<Outcome> replyTo) implements Command {}
 
-  /** The conversation confirms the reservation {@code hold}: it is this agent's now. */
-  public record AssignmentConfirmed(String conversationId, String hold) implements Command {}
+  /**
+   * The conversation confirms the reservation {@code hold}: it is this agent's now.
+   *
+   * @param policy for a claim (whose reservation knew no team), the conversation's team policy, so that
+   *     its offline grace applies; null otherwise
+   */
+  public record AssignmentConfirmed(String conversationId, String hold, RoutingPolicy policy) implements Command {
+    public AssignmentConfirmed(String conversationId, String hold) {
+      this(conversationId, hold, null);
+    }
+  }
 
   /** The conversation no longer belongs to this agent under {@code hold}. Always acknowledged. */
   public record Release(String conversationId, String hold) implements Command {}
@@ -150,7 +159,12 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   /** The conversations confirmed these holds (persisted in batches, off the routing path). */
   public record HoldsConfirmed(List<HoldRef> holds) implements Event {}
 
-  public record HoldRef(String conversationId, String hold) implements CborSerializable {}
+  /** @param policy a claimed hold's team policy, learned with the confirmation (null: none learned, older events) */
+  public record HoldRef(String conversationId, String hold, RoutingPolicy policy) implements CborSerializable {
+    public HoldRef(String conversationId, String hold) {
+      this(conversationId, hold, null);
+    }
+  }
 
   // ---- state ----
 
@@ -162,8 +176,9 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
    */
   public record Hold(String hold, String channel, String team, RoutingPolicy policy, Instant since, boolean confirmed)
       implements CborSerializable {
-    Hold confirm() {
-      return new Hold(hold, channel, team, policy, since, true);
+    /** Confirmed, with the team policy learned for a claim (when it had none). */
+    Hold confirm(RoutingPolicy learned) {
+      return new Hold(hold, channel, team, policy != null ? policy : learned, since, true);
     }
   }
 
@@ -279,8 +294,8 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   private final Directory directory;
   private final Clock clock;
   private final CoreSettings settings;
-  /** Confirmations received and not yet persisted (conversation → hold). */
-  private final Map<String, String> unflushed = new HashMap<>();
+  /** Confirmations received and not yet persisted (conversation → hold, and a claim's policy). */
+  private final Map<String, HoldRef> unflushed = new HashMap<>();
   private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
   private final java.util.function.Consumer<ActorRef<Command>> passivation;
   private final Idleness idleness;
@@ -452,8 +467,9 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   private Effect<Event, State> onConfirmed(State s, AssignmentConfirmed c) {
     Hold held = s.hold(c.conversationId());
     if (held != null && held.hold().equals(c.hold())) {
-      if (!held.confirmed()) {
-        unflushed.put(c.conversationId(), c.hold());
+      boolean learns = held.policy() == null && c.policy() != null;
+      if (!held.confirmed() || learns) {
+        unflushed.put(c.conversationId(), new HoldRef(c.conversationId(), c.hold(), learns ? c.policy() : null));
         if (!timers.isTimerActive(FlushConfirmations.class)) {
           timers.startSingleTimer(FlushConfirmations.class, new FlushConfirmations(), settings.confirmFlushInterval());
         }
@@ -466,9 +482,12 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   /** One event for every confirmation of the last interval (still held under the same token). */
   private Effect<Event, State> onFlushConfirmations(State s, FlushConfirmations c) {
     List<HoldRef> refs = new ArrayList<>();
-    unflushed.forEach((conv, hold) -> {
+    unflushed.forEach((conv, ref) -> {
       Hold held = s.hold(conv);
-      if (held != null && held.hold().equals(hold) && !held.confirmed()) refs.add(new HoldRef(conv, hold));
+      if (held != null && held.hold().equals(ref.hold())
+          && (!held.confirmed() || (held.policy() == null && ref.policy() != null))) {
+        refs.add(ref);
+      }
     });
     unflushed.clear();
     if (refs.isEmpty()) return Effect().none();
@@ -548,7 +567,11 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   private void redeliver(State s) {
     boolean pending = false;
     for (Map.Entry<String, Hold> e : s.holds().entrySet()) {
-      if (e.getValue().confirmed() || e.getValue().hold().equals(unflushed.get(e.getKey()))) continue;
+      HoldRef confirmedSinceFlush = unflushed.get(e.getKey());
+      if (e.getValue().confirmed()
+          || (confirmedSinceFlush != null && e.getValue().hold().equals(confirmedSinceFlush.hold()))) {
+        continue;
+      }
       pending = true;
       Hold h = e.getValue();
       directory.conversation(e.getKey(), new Conversation.AssignTo(agentId, h.hold(), h.team(), h.policy(), s.teams(),
@@ -598,7 +621,9 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
           State next = s;
           for (HoldRef r : e.holds()) {
             Hold h = next.hold(r.conversationId());
-            if (h != null && h.hold().equals(r.hold())) next = next.holding(r.conversationId(), h.confirm(), s.lastAssignedAt());
+            if (h != null && h.hold().equals(r.hold())) {
+              next = next.holding(r.conversationId(), h.confirm(r.policy()), s.lastAssignedAt());
+            }
           }
           return next;
         })

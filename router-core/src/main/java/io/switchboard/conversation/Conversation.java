@@ -1068,7 +1068,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       return Effect().stash(); // a claim or an older round: decided once the opening message is stored
     }
     if (s.status() == Status.ASSIGNED && c.agentId().equals(s.agentId()) && c.hold().equals(s.hold())) {
-      directory.agent(c.agentId(), new Agent.AssignmentConfirmed(conversationId, c.hold()));
+      directory.agent(c.agentId(), new Agent.AssignmentConfirmed(conversationId, c.hold(), claimPolicy(c, policyOf(s))));
       reply(c.replyTo(), Outcome.ok("assigned to " + c.agentId()));
       return Effect().none();
     }
@@ -1086,7 +1086,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     String previousHold = s.hold();
     return Effect().persist(new Assigned(c.agentId(), c.hold(), c.team(), policy, now, replyDeadline, idle))
         .thenRun(ns -> {
-          directory.agent(c.agentId(), new Agent.AssignmentConfirmed(conversationId, c.hold()));
+          directory.agent(c.agentId(), new Agent.AssignmentConfirmed(conversationId, c.hold(), claimPolicy(c, policy)));
           if (previous != null) directory.agent(previous, new Agent.Release(conversationId, previousHold));
           if (before == Status.WAITING && s.team() != null) {
             directory.team(s.team(), new Team.Withdraw(conversationId, s.attempt()));
@@ -1096,6 +1096,11 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
           observer.assigned(conversationId, c.agentId(), ns.team(),
               s.waitingSince() == null ? Duration.ZERO : Duration.between(s.waitingSince(), now));
         });
+  }
+
+  /** A claimer learns the team policy with the confirmation (its reservation knew no team); others have it. */
+  private static RoutingPolicy claimPolicy(AssignTo c, RoutingPolicy policy) {
+    return c.hold().startsWith("c") ? policy : null;
   }
 
   private boolean acceptable(State s, AssignTo c) {

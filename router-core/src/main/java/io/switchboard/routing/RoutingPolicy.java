@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param escalation null: park the conversation as escalated with no target (still visible)
  * @param idleAutoResolve zero or null: never auto-resolve
  * @param offlineGrace how long the assigned agent may stay offline before the conversation is told
- *     (and re-routes itself); null (policies stored before the field, claims): the server-wide
+ *     (and re-routes itself); null (policies stored before the field): the server-wide
  *     {@code switchboard.core.offline-grace}
  */
 public record RoutingPolicy(

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.switchboard.Outcome;
+import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentProfile;
 import io.switchboard.routing.EscalationTarget;
 import io.switchboard.routing.Presence;
@@ -512,6 +513,32 @@ class ConversationClocksTest {
     f.awaitAssigned(slow, "off4/sb");
     f.eventually(() -> assertTrue(f.agent(a).state().holds().isEmpty()));
     assertNull(f.agent(a).state().offlineGraceEnds());
+  }
+
+  /** A conversation the agent claimed from a pool has the pool team's offline grace too, not the server's. */
+  @Test
+  void aClaimedConversationWaitsItsTeamsOfflineGrace() {
+    String a = "off5/a";
+    f.onlineAgent(a, 5);
+    f.configure("off5/pool", TeamConfig.of(List.of(a), StrategyKind.MANUAL, Duration.ofHours(1))
+        .withOfflineGrace(Duration.ofSeconds(5)));
+    f.awaitOnline("off5/pool", a);
+    String c = Fixture.conv("off5", "1");
+    assertTrue(f.inbound(c, "m1", "off5/pool").ok());
+    f.awaitQueued("off5/pool", c, "waiting_in_pool");
+    f.eventually(() -> assertEquals(Duration.ofSeconds(5), f.conversation(c).state().policy().offlineGrace()));
+    assertTrue(f.claim(a, c).ok());
+    f.advance(f.settings.confirmFlushInterval()); // confirmations (and what they teach) are persisted in batches
+    f.eventually(() -> {
+      Agent.Hold h = f.agent(a).state().hold(c);
+      assertTrue(h.confirmed() && h.policy() != null, "the claim's hold learned its team's policy: " + h);
+    });
+    java.time.Instant offline = f.clock.instant();
+    assertTrue(f.presence(a, Presence.OFFLINE).ok());
+    assertEquals(offline.plus(Duration.ofSeconds(5)), f.agent(a).state().offlineGraceEnds());
+    f.advance(Duration.ofSeconds(5));
+    f.awaitStatus(c, Conversation.Status.WAITING);
+    assertEquals(Map.of("agent_offline", 1), f.conversation(c).state().reroutesByCause());
   }
 
   // ---- helpers ----
