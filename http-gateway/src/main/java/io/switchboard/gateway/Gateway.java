@@ -24,6 +24,7 @@ import io.switchboard.gateway.api.Errors;
 import io.switchboard.gateway.api.Json;
 import io.switchboard.gateway.api.OpsRoutes;
 import io.switchboard.gateway.api.RulesRoutes;
+import io.switchboard.gateway.api.ServerLevel;
 import io.switchboard.gateway.api.TeamRoutes;
 import io.switchboard.gateway.api.Validation;
 import io.switchboard.gateway.live.AgentEvents;
@@ -183,13 +184,17 @@ public final class Gateway {
                     agents.routes(tenant),
                     rules.routes(tenant),
                     conversations.routes(tenant, tenantState))))))));
-    Route sealed = d.withSizeLimit(settings.maxBodySize(), () -> d.handleExceptions(errors.exceptionHandler(),
-        () -> d.handleRejections(errors.rejectionHandler(), () -> api)));
+    // pekko.http.server.request-timeout: answered like an ask timeout, not with the server's plain text
+    Route sealed = d.withRequestTimeoutResponse(request -> errors.unavailable(
+            "the request was not answered within the server's request timeout; retry later"),
+        () -> d.withSizeLimit(settings.maxBodySize(), () -> d.handleExceptions(errors.exceptionHandler(),
+            () -> d.handleRejections(errors.rejectionHandler(), () -> api))));
 
     Function<HttpRequest, CompletionStage<HttpResponse>> handler = limitInFlight(
         sealed.seal(errors.rejectionHandler(), errors.exceptionHandler()).handler(system), settings, errors, system,
         readiness);
-    return Http.get(system).newServerAt(settings.host(), settings.port()).bind(handler).thenApply(binding -> {
+    return Http.get(system).newServerAt(settings.host(), settings.port()).withSettings(ServerLevel.settings(system))
+        .bind(handler).thenApply(binding -> {
       // Graceful stop (SIGTERM, or system.terminate()): first refuse new requests (503, connection
       // closed) and turn not ready, then unbind, then let the requests in flight finish for at most
       // shutdown-deadline; only then do sharding (the entities' last writes), the projections and the

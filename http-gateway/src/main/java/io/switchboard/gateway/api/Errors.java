@@ -6,10 +6,15 @@ import io.switchboard.Outcome;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
+import java.util.List;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpMethod;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedQueryParamRejection;
@@ -19,7 +24,11 @@ import org.apache.pekko.http.javadsl.server.MissingHeaderRejection;
 import org.apache.pekko.http.javadsl.server.MissingQueryParamRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.UnsupportedRequestContentTypeRejection;
+import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.http.scaladsl.model.IllegalHeaderException;
+import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
+import org.apache.pekko.http.scaladsl.model.IllegalUriException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,6 +103,17 @@ public final class Errors {
         .match(EntityStreamSizeException.class, e -> org.apache.pekko.http.javadsl.server.Directives.complete(
             response(StatusCodes.PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than the limit of "
                 + e.limit() + " bytes")))
+        // a body that breaks off or has a bad chunk, a header or URI a directive could not read: the client's fault
+        .match(EntityStreamException.class, e -> org.apache.pekko.http.javadsl.server.Directives.complete(
+            response(StatusCodes.BAD_REQUEST, "malformed_request", "the request body could not be read: "
+                + firstLine(e.info().summary()))))
+        .match(IllegalRequestException.class, e -> org.apache.pekko.http.javadsl.server.Directives.complete(
+            response(e.status().intValue() >= 500 ? StatusCodes.BAD_REQUEST : e.status(), "malformed_request",
+                firstLine(e.info().summary()))))
+        .match(IllegalUriException.class, e -> org.apache.pekko.http.javadsl.server.Directives.complete(
+            response(StatusCodes.BAD_REQUEST, "malformed_request", firstLine(e.info().summary()))))
+        .match(IllegalHeaderException.class, e -> org.apache.pekko.http.javadsl.server.Directives.complete(
+            response(StatusCodes.BAD_REQUEST, "malformed_request", firstLine(e.info().summary()))))
         .match(Throwable.class, e -> org.apache.pekko.http.javadsl.server.Directives.complete(failure(e)))
         .build();
   }
@@ -103,6 +123,8 @@ public final class Errors {
         .handle(MalformedRequestContentRejection.class, r -> r.getCause() instanceof EntityStreamSizeException e
             ? complete(StatusCodes.PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than the limit of "
                 + e.limit() + " bytes")
+            : r.getCause() instanceof ApiException e // RouteSupport.body: the path and what was expected there
+            ? complete(e.status(), e.code(), e.getMessage())
             : complete(StatusCodes.BAD_REQUEST, "malformed_json", "the body is not the JSON expected: "
                 + firstLine(r.message())))
         .handle(UnsupportedRequestContentTypeRejection.class, r -> complete(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
@@ -113,13 +135,46 @@ public final class Errors {
             "query parameter " + r.parameterName() + ": " + r.errorMsg()))
         .handle(MissingHeaderRejection.class, r -> complete(StatusCodes.BAD_REQUEST, "invalid_request",
             "header " + r.headerName() + " is required"))
-        .handleAll(MethodRejection.class, rs -> complete(StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed",
-            "allowed here: " + rs.stream().map(r -> r.supported().name()).distinct().toList()))
+        .handleAll(MethodRejection.class, rs -> {
+          List<HttpMethod> allowed = rs.stream().map(MethodRejection::supported).distinct().toList();
+          return org.apache.pekko.http.javadsl.server.Directives.complete(response(StatusCodes.METHOD_NOT_ALLOWED,
+              "method_not_allowed", "allowed here: " + allowed.stream().map(HttpMethod::name).toList())
+              .addHeader(Allow.create(allowed.toArray(HttpMethod[]::new))));
+        })
         .handleNotFound(complete(StatusCodes.NOT_FOUND, "not_found", "no such resource"))
         .build()
         .withFallback(RejectionHandler.defaultHandler())
-        .mapRejectionResponse(resp -> resp.entity().getContentType().equals(ContentTypes.APPLICATION_JSON) ? resp
-            : response(resp.status(), "bad_request", resp.status().reason()));
+        .mapRejectionResponse(this::asJson);
+  }
+
+  /**
+   * Pekko's default rejection answers (a missing or malformed header, an unaccepted response type, an
+   * unsupported encoding, ...) are plain text: the same status and text as the API's JSON error.
+   */
+  private HttpResponse asJson(HttpResponse resp) {
+    if (resp.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) return resp;
+    String text = resp.entity() instanceof HttpEntity.Strict strict && !strict.getData().isEmpty()
+        ? firstLine(strict.getData().utf8String()) : resp.status().reason();
+    HttpResponse json = response(resp.status(), codeOf(resp.status()), text);
+    for (HttpHeader h : resp.getHeaders()) json = json.addHeader(h);
+    return json;
+  }
+
+  /** The error code of a framework refusal with {@code status}. */
+  static String codeOf(StatusCode status) {
+    return switch (status.intValue()) {
+      case 401 -> "unauthorized";
+      case 403 -> "forbidden";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 406 -> "not_acceptable";
+      case 408 -> "request_timeout";
+      case 413 -> "too_large";
+      case 415 -> "unsupported_media_type";
+      case 416 -> "range_not_satisfiable";
+      case 503 -> "unavailable";
+      default -> "invalid_request";
+    };
   }
 
   private org.apache.pekko.http.javadsl.server.Route complete(StatusCode status, String code, String message) {
