@@ -1,5 +1,6 @@
 package io.switchboard.gateway;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.Outcome;
 import io.switchboard.agent.Agent;
@@ -8,6 +9,7 @@ import io.switchboard.gateway.api.AdminRoutes;
 import io.switchboard.gateway.api.ApiException;
 import io.switchboard.gateway.api.Entities;
 import io.switchboard.gateway.api.Json;
+import io.switchboard.gateway.api.JsonErrors;
 import io.switchboard.gateway.api.Requests;
 import io.switchboard.gateway.api.TeamRoutes;
 import io.switchboard.gateway.api.Validation;
@@ -67,6 +69,9 @@ public final class Bootstrap {
       File f = json.readValue(bytes, File.class);
       if (f == null || f.tenants() == null) throw new IllegalArgumentException(source + ": \"tenants\" is required");
       return f;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot read the bootstrap file " + source + ": "
+          + JsonErrors.describe(json, e), e);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read the bootstrap file " + source + ": " + e.getMessage(), e);
     }

@@ -79,10 +79,50 @@ class RulesApiTest {
     Answer malformed = gw.call("PUT", "/v1/tenants/rules/rules", key, rules("""
         {"name": "odd", "when": {"type": "moonphase"}, "then": [{"type": "team", "team": "sales"}]}"""));
     assertEquals(400, malformed.status(), malformed.raw());
-    assertEquals("malformed_json", malformed.error());
+    assertEquals("invalid_rules", malformed.error());
+    assertTrue(malformed.text("message").startsWith("rules[0].when.type: unknown type 'moonphase', expected one of "
+        + "[all, always, any, channel, contact, field, keyword, language, not, priority, regex, time]"),
+        malformed.raw());
+
+    assertEquals(400, malformed.status(), malformed.raw());
 
     assertEquals("buyers", gw.call("GET", "/v1/tenants/rules/rules", key, null).body().get("rules").get(0)
         .get("name").asText(), "the refused configurations changed nothing");
+  }
+
+  /** A body that does not read as rules names the JSON path of the bad value and what belongs there. */
+  @Test
+  void rulesThatDoNotParseNameThePathAndTheExpectedValues() {
+    unreadable(rules("""
+        {"name": "deep", "when": {"type": "all", "of": [{"type": "keyword", "words": ["x"]},
+         {"type": "not", "of": {"type": "keywordz", "words": ["y"]}}]}, "then": [{"type": "team", "team": "sales"}]}"""),
+        "rules[0].when.of[1].of.type: unknown type 'keywordz', expected one of [all, always, any, channel,");
+    unreadable(rules("""
+        {"name": "untyped", "when": {"words": ["x"]}, "then": [{"type": "team", "team": "sales"}]}"""),
+        "rules[0].when.type: missing, expected one of [all, always, any,");
+    unreadable(rules("""
+        {"name": "action", "when": {"type": "always"}, "then": [{"type": "teams", "team": "sales"}]}"""),
+        "rules[0].then[0].type: unknown type 'teams', expected one of [", "team");
+    unreadable(rules("""
+        {"name": "field", "when": {"type": "keyword", "wrods": ["x"]}, "then": [{"type": "team", "team": "sales"}]}"""),
+        "rules[0].when.wrods: unknown field, expected one of [words]");
+    unreadable(rules("""
+        {"name": "shape", "when": {"type": "keyword", "words": "x"}, "then": [{"type": "team", "team": "sales"}]}"""),
+        "rules[0].when.words: expected an array, got a string");
+    unreadable(rules("""
+        {"name": "op", "when": {"type": "field", "field": "tier", "op": "equal", "value": "gold"},
+         "then": [{"type": "team", "team": "sales"}]}"""),
+        "rules[0].when.op: 'equal' is not one of [equals, oneOf, present, missing]");
+    unreadable("{\"rules\": [1]}", "rules[0]: expected an object, got a number");
+    unreadable("{\"rules\": [", "not JSON: ", "line 1");
+    unreadable("", "a JSON body is required");
+  }
+
+  static void unreadable(String body, String... mentions) {
+    Answer a = gw.call("PUT", "/v1/tenants/rules/rules", key, body);
+    assertEquals(400, a.status(), a.raw());
+    assertEquals("invalid_rules", a.error(), a.raw());
+    for (String m : mentions) assertTrue(a.text("message").contains(m), m + " in " + a.raw());
   }
 
   @Test

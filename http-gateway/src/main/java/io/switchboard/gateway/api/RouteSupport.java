@@ -5,10 +5,13 @@ import io.switchboard.Outcome;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * What every routes class does the same way: read a JSON body, wait for an entity or a query
@@ -25,10 +28,20 @@ public abstract class RouteSupport extends AllDirectives {
     this.valid = valid;
   }
 
-  /** Reads the body as {@code type}; a body that is not that JSON is a 400 (see {@link Errors}). */
+  /** Reads the body as {@code type}; a body that is not that JSON is a 400 {@code malformed_json} (see {@link JsonErrors}). */
   protected <T> Route body(Class<T> type, Function<T, Route> inner) {
-    return entity(Jackson.unmarshaller(json, type), t -> {
-      if (t == null) throw ApiException.badRequest("malformed_json", "a JSON body is required");
+    return body(type, "malformed_json", inner);
+  }
+
+  /**
+   * Reads the body as {@code type}: 415 unless it is {@code application/json}; 400 {@code code}
+   * naming the JSON path and what was expected there when it does not bind.
+   */
+  protected <T> Route body(Class<T> type, String code, Function<T, Route> inner) {
+    Unmarshaller<HttpEntity, T> reader = Unmarshaller.forMediaType(MediaTypes.APPLICATION_JSON,
+        Unmarshaller.entityToString()).thenApply(text -> JsonErrors.read(json, text, type, code));
+    return entity(reader, t -> {
+      if (t == null) throw ApiException.badRequest(code, "a JSON body is required");
       return inner.apply(t);
     });
   }

@@ -9,7 +9,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * {@code /v1/tenants/{t}/rules}: the tenant's routing rules (see {@code examples/rules/README.md}).
  * PUT replaces them whole once they validate against the tenant's configured teams and agents; a
- * refusal lists every error, each naming its rule (400 {@code invalid_rules}), and changes nothing.
+ * refusal lists every error, each naming its rule (400 {@code invalid_rules}), and changes nothing; so
+ * does a body that does not read as rules, naming the JSON path ({@code rules[2].when.type: unknown
+ * type 'keywordz', expected one of [...]}).
  */
 public final class RulesRoutes extends RouteSupport {
   private final Entities entities;
@@ -23,7 +25,7 @@ public final class RulesRoutes extends RouteSupport {
 
   public Route routes(String tenant) {
     return path("rules", () -> concat(
-        put(() -> body(RoutingRules.class, rules -> outcome(entities.tenant(tenant, to -> new Tenant.SetRules(rules, to)),
+        put(() -> body(RoutingRules.class, "invalid_rules", rules -> outcome(entities.tenant(tenant, to -> new Tenant.SetRules(rules, to)),
             o -> ok(rules)))),
         get(() -> await(auth.tenantView(tenant), v -> v.state() == null || v.state().rules() == null
             ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "tenant " + tenant + " has no routing rules"))
