@@ -108,6 +108,19 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   }
 
   /**
+   * What the channel says about the contact that is not a message from it (WhatsApp's {@code system}
+   * messages: a new number or user id, a changed identity). Recorded as a {@link ContactEventRecorded}
+   * with {@code fields} merged into the contact's fields, without opening an episode, routing, counting
+   * as a message or touching the reply and service windows (the contact wrote nothing). Replies ok once
+   * persisted; a repeated {@code eventId} (shared with message ids) is acknowledged without a second write.
+   *
+   * @param kind what happened, as the channel names it ({@code user_changed_number}, ...)
+   * @param text the channel's notice, for people; may be null
+   */
+  public record ContactChanged(String eventId, String kind, String text, Map<String, String> fields, Instant at,
+      ActorRef<Outcome> replyTo) implements Command {}
+
+  /**
    * An agent reserved this conversation under {@code hold} ({@code r<attempt>} for an offer or a
    * transfer, {@code c<uuid>} for a claim) and asks to become its agent. Answered to the agent with
    * {@link Agent.AssignmentConfirmed} or {@link Agent.Release}; to {@code replyTo} (the claimer or
@@ -284,6 +297,14 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   /** Contact fields learned from the channel with a message (only the ones that changed). */
   public record ContactFieldsLearned(Map<String, String> fields) implements Event {
     public ContactFieldsLearned {
+      fields = fields == null ? Map.of() : Map.copyOf(fields);
+    }
+  }
+
+  /** The channel told something about the contact (see {@link ContactChanged}); not a message. */
+  public record ContactEventRecorded(String eventId, String kind, String text, Map<String, String> fields,
+      Instant at) implements Event {
+    public ContactEventRecorded {
       fields = fields == null ? Map.of() : Map.copyOf(fields);
     }
   }
@@ -665,6 +686,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     else if (event instanceof AgentReplied e) shown = e.firstOfAssignment();
     else shown = !(event instanceof TransferRequested || event instanceof PolicyLearned
         || event instanceof ServiceWindowClosed || event instanceof ContactFieldsLearned
+        || event instanceof ContactEventRecorded
         || event instanceof StepAnswered || event instanceof StepRetried || event instanceof StepFailed);
     return shown ? Set.of(tagFor(conversationId, settings.readModelTags())) : Set.of();
   }
@@ -722,6 +744,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   private CommandHandler<Command, Event, State> handlers() {
     return (s, command) -> {
       if (command instanceof Inbound c) return onInbound(s, c);
+      if (command instanceof ContactChanged c) return onContactChanged(s, c);
       if (command instanceof AssignTo c) return onAssignTo(s, c);
       if (command instanceof ReleaseAcknowledged c) {
         releasesAcked.add(new Release(c.agentId(), c.hold()));
@@ -813,6 +836,15 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   }
 
   // ---- inbound ----
+
+  private Effect<Event, State> onContactChanged(State s, ContactChanged c) {
+    if (s.recentMessageIds().contains(c.eventId())) {
+      return Effect().reply(c.replyTo(), Outcome.ok("duplicate contact event " + c.eventId() + " already recorded"));
+    }
+    Instant at = c.at() == null ? clock.instant() : c.at();
+    return Effect().persist(new ContactEventRecorded(c.eventId(), c.kind(), c.text(), c.fields(), at))
+        .thenReply(c.replyTo(), x -> Outcome.ok("contact event recorded"));
+  }
 
   private Effect<Event, State> onInbound(State s, Inbound c) {
     if (s.recentMessageIds().contains(c.messageId())) {
@@ -1546,6 +1578,15 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
         .onEvent(ContactFieldsLearned.class, (s, e) -> {
           Builder b = s.toBuilder();
           b.mergeFields(e.fields());
+          return b.build();
+        })
+        .onEvent(ContactEventRecorded.class, (s, e) -> {
+          Builder b = s.toBuilder();
+          b.mergeFields(e.fields());
+          List<String> ids = new ArrayList<>(s.recentMessageIds());
+          ids.add(e.eventId());
+          int max = recentMessageIds;
+          b.recentMessageIds = List.copyOf(ids.size() > max ? ids.subList(ids.size() - max, ids.size()) : ids);
           return b.build();
         })
         .onEvent(StepStarted.class, (s, e) -> {

@@ -8,6 +8,7 @@ import io.switchboard.gateway.Hmac;
 import io.switchboard.gateway.Metrics;
 import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.gateway.tenant.TenantSettings;
+import io.switchboard.gateway.whatsapp.ContactEvent;
 import io.switchboard.gateway.whatsapp.InboundMessage;
 import io.switchboard.gateway.whatsapp.MalformedWebhookException;
 import io.switchboard.gateway.whatsapp.StatusUpdate;
@@ -38,7 +39,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * the tenant's app secret over the raw body). Every message of every change is stored in its
  * conversation (in order per contact) before the answer is 200; Meta redelivers on anything else,
  * and the conversation drops the repeats by message id. Delivery receipts are recorded, not routed;
- * echoes and other fields are ignored.
+ * {@code system} messages are recorded as contact events, not messages (docs/WHATSAPP.md); echoes and
+ * other fields are ignored.
  */
 public final class WhatsAppRoutes extends RouteSupport {
   public static final String CHANNEL = "whatsapp";
@@ -59,8 +61,13 @@ public final class WhatsAppRoutes extends RouteSupport {
     this.executor = executor;
   }
 
-  /** What a notification POST did. */
-  public record Result(int accepted, int duplicates, int statuses, List<String> refused, List<String> ignored) {}
+  /**
+   * What a notification POST did.
+   *
+   * @param contactEvents {@code system} messages recorded with their contacts' conversations (not messages)
+   */
+  public record Result(int accepted, int duplicates, int statuses, int contactEvents, List<String> refused,
+      List<String> ignored) {}
 
   public Route routes() {
     return pathPrefix(PathMatchers.segment("webhooks").slash("whatsapp"), () -> path(PathMatchers.segment(), tenant ->
@@ -103,7 +110,12 @@ public final class WhatsAppRoutes extends RouteSupport {
       return complete(errors.response(StatusCodes.BAD_REQUEST, "malformed_webhook", e.getMessage()));
     }
     metrics.messagesIgnored(CHANNEL, "skipped", batch.skipped().size());
-    CompletionStage<List<Outcome>> stored = store(tenant, state, batch.messages());
+    CompletionStage<List<Outcome>> stored = store(tenant, state, batch.messages())
+        .thenCombine(contactEvents(tenant, batch.contactEvents()), (messages, events) -> {
+          List<Outcome> all = new ArrayList<>(messages);
+          events.stream().filter(o -> !o.ok()).forEach(all::add);
+          return all;
+        });
     CompletionStage<Integer> recorded = queries.recordStatuses(batch.statuses().stream()
         .map(s -> status(tenant, s)).toList());
     return await(stored.thenCombine(recorded, (outcomes, statuses) -> result(outcomes, statuses, batch)), r -> {
@@ -148,6 +160,38 @@ public final class WhatsAppRoutes extends RouteSupport {
     return all;
   }
 
+  /**
+   * Each {@code system} message recorded with the conversation of the contact it is about; a new
+   * number is recorded on both sides ({@code phoneChangedTo} on the old number's conversation,
+   * {@code phoneChangedFrom} on the new one's, where the contact writes from now on), so an agent and
+   * the rules see the contact's history. Refusals are returned like messages' (Meta redelivers).
+   */
+  private CompletionStage<List<Outcome>> contactEvents(String tenant, List<ContactEvent> events) {
+    CompletableFuture<List<Outcome>> all = CompletableFuture.completedFuture(new ArrayList<>());
+    for (ContactEvent e : events) {
+      Map<String, String> fields = new LinkedHashMap<>();
+      if (e.newPhone() != null) fields.put("phoneChangedTo", e.newPhone());
+      if (e.newUserId() != null) fields.put("userIdChangedTo", e.newUserId());
+      if (e.kind().contains("identity")) fields.put("identityChangedAt", e.at().toString());
+      all = record(all, EntityIds.conversationId(tenant, CHANNEL, e.contactId()), e, fields);
+      if (e.newPhone() != null) {
+        all = record(all, EntityIds.conversationId(tenant, CHANNEL, e.newPhone()), e,
+            Map.of("phoneChangedFrom", e.contactId()));
+      }
+    }
+    return all;
+  }
+
+  private CompletableFuture<List<Outcome>> record(CompletableFuture<List<Outcome>> acc, String conversationId,
+      ContactEvent e, Map<String, String> fields) {
+    CompletionStage<Outcome> one = entities.conversation(conversationId, to -> new Conversation.ContactChanged(
+        e.eventId(), e.kind(), e.text(), fields, e.at(), to));
+    return acc.thenCombineAsync(one, (list, o) -> {
+      list.add(o.ok() ? o : Outcome.refused(o.code(), e.eventId() + ": " + o.message()));
+      return list;
+    }, executor);
+  }
+
   /** What WhatsApp tells of the contact, as contact fields the rules can read. */
   private static Map<String, String> contactFields(InboundMessage m) {
     Map<String, String> f = new LinkedHashMap<>();
@@ -167,7 +211,7 @@ public final class WhatsAppRoutes extends RouteSupport {
       else accepted++;
     }
     if (accepted > 0) for (int i = 0; i < accepted; i++) metrics.messageIn(CHANNEL, "whatsapp");
-    return new Result(accepted, duplicates, statuses, refused,
+    return new Result(accepted, duplicates, statuses, batch.contactEvents().size(), refused,
         batch.skipped().stream().map(s -> s.where() + ": " + s.reason()).toList());
   }
 

@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>Every {@code entry[].changes[]} with {@code field: "messages"} is read, in body order. Its
  *       {@code value.messages[]} become {@link InboundMessage}s and its {@code value.statuses[]}
- *       become {@link StatusUpdate}s. Every other {@code field} ({@code smb_message_echoes},
+ *       become {@link StatusUpdate}s, except {@code system} messages (a contact's new number or
+ *       user id, a changed identity): WhatsApp speaking, not the contact, they become
+ *       {@link ContactEvent}s ({@code system.*} keys in its fields). Every other {@code field} ({@code smb_message_echoes},
  *       {@code message_template_status_update}, ...), {@code value.message_echoes},
  *       {@code value.errors}, and messages sent from the business's own number are not customer
  *       input: listed in {@link WebhookBatch#skipped()}.
@@ -80,7 +82,7 @@ import java.util.regex.Pattern;
  * {@code reaction.emoji} → text, {@code reaction.removed=true} when the emoji is gone;
  * {@code order.catalog_id}, {@code order.items} (count), {@code order.items[i].product_retailer_id},
  * {@code .quantity}, {@code .item_price}, {@code .currency} (first 10), order text → text;
- * {@code system.*} (type, wa_id, ...), body → text; for any other type, the scalar keys of the object
+ * for any other type, the scalar keys of the object
  * named after it as {@code <type>.<key>}. For every type: {@code context.id}, {@code context.from},
  * {@code context.forwarded}, {@code context.frequently_forwarded},
  * {@code context.referred_product.catalog_id}, {@code context.referred_product.product_retailer_id};
@@ -184,13 +186,14 @@ public final class WhatsAppWebhook {
     private final List<InboundMessage> messages = new ArrayList<>();
     private final List<StatusUpdate> statuses = new ArrayList<>();
     private final List<Skipped> skipped = new ArrayList<>();
+    private final List<ContactEvent> contactEvents = new ArrayList<>();
     /** Message id → where it was first read, for duplicates inside this body. */
     private final Map<String, String> seen = new HashMap<>();
     private int unlisted;
 
     WebhookBatch batch() {
       if (unlisted > 0) skipped.add(new Skipped("body", unlisted + " more skipped parts, not listed"));
-      return new WebhookBatch(messages, statuses, skipped);
+      return new WebhookBatch(messages, statuses, contactEvents, skipped);
     }
 
     void skip(String where, String reason) {
@@ -336,6 +339,10 @@ public final class WhatsAppWebhook {
 
       Facts f = new Facts();
       String type = type(m.path("type"), f);
+      if (type.equals("system")) {
+        contactEvents.add(system(c.phoneNumberId, phone != null ? phone : userId, id, sentAt, m, f));
+        return;
+      }
       String text = content(type, m, f);
       context(m, f);
       // unsupported messages have carried their errors inside the type's object too
@@ -469,11 +476,6 @@ public final class WhatsAppWebhook {
       }
       case "order":
         return order(object(m, "order", f), f);
-      case "system": {
-        JsonNode system = object(m, "system", f);
-        f.flatten("system", system, "body");
-        return f.read("system.body", system.path("body"));
-      }
       case "request_welcome":
         return null;
       default: {
@@ -483,6 +485,27 @@ public final class WhatsAppWebhook {
         return null;
       }
     }
+  }
+
+  /**
+   * A {@code system} message: WhatsApp telling the business about the contact (a new number or user
+   * id, a changed identity), not the contact writing. The new ids are read from either spelling Meta
+   * has used ({@code wa_id} / {@code new_wa_id}, {@code user_id} / {@code new_user_id}).
+   */
+  private static ContactEvent system(String phoneNumberId, String contactId, String id, Instant at, JsonNode m,
+      Facts f) {
+    JsonNode system = object(m, "system", f);
+    f.flatten("system", system, "body");
+    String kind = validId(system.path("type"), MAX_TYPE_CHARS);
+    String text = f.clip("text", f.read("system.body", system.path("body")), MAX_TEXT_CHARS);
+    String newPhone = validId(system.path("wa_id"), MAX_CONTACT_ID_CHARS);
+    if (newPhone == null) newPhone = validId(system.path("new_wa_id"), MAX_CONTACT_ID_CHARS);
+    String newUserId = validId(system.path("new_user_id"), MAX_CONTACT_ID_CHARS);
+    if (newUserId == null && kind != null && kind.contains("user_id")) {
+      newUserId = validId(system.path("user_id"), MAX_CONTACT_ID_CHARS);
+    }
+    return new ContactEvent(phoneNumberId, contactId, id, at, kind == null ? "unknown" : kind, text,
+        newPhone == null || newPhone.equals(contactId) ? null : newPhone, newUserId, f.build());
   }
 
   private static String interactive(JsonNode interactive, Facts f) {

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -140,14 +141,40 @@ class WhatsAppMessageTypesTest {
   }
 
   @Test
-  void systemNoticeOfANewNumber() {
-    InboundMessage m = only(message("wamid.Y1", "system", "system", obj(
-        "body", "User Sheena changed from 16505551234 to 16505559999", "wa_id", "16505559999",
-        "type", "user_changed_number")));
+  void aNewNumberIsAContactEventNotAMessage() {
+    // the shape Meta documents for the Cloud API, inside a batch with a customer message
+    WebhookBatch batch = Payloads.parse(Payloads.inbound(text("wamid.T9", "hello"),
+        message("wamid.Y1", "system", "system", obj(
+            "body", "User Sheena changed from 16505551234 to 16505559999", "wa_id", "16505559999",
+            "type", "user_changed_number"))));
 
-    assertEquals("system", m.type());
-    assertEquals("User Sheena changed from 16505551234 to 16505559999", m.text());
-    assertEquals(Map.of("system.wa_id", "16505559999", "system.type", "user_changed_number"), m.fields());
+    assertEquals(List.of(), batch.skipped());
+    assertEquals(List.of("wamid.T9"), batch.messages().stream().map(InboundMessage::messageId).toList());
+    assertEquals(List.of(new ContactEvent(PHONE_NUMBER_ID, CUSTOMER, "wamid.Y1", Instant.ofEpochSecond(SENT),
+        "user_changed_number", "User Sheena changed from 16505551234 to 16505559999", "16505559999", null,
+        Map.of("system.wa_id", "16505559999", "system.type", "user_changed_number"))), batch.contactEvents());
+  }
+
+  @Test
+  void theOtherSpellingsOfSystemNoticesAreContactEventsToo() {
+    WebhookBatch batch = Payloads.parse(Payloads.inbound(
+        message("wamid.Y2", "system", "system", obj("body", "changed", "new_wa_id", "16505550000",
+            "type", "customer_changed_number")),
+        message("wamid.Y3", "system", "system", obj("body", "User's security code changed",
+            "identity", "b1c2d3", "customer", CUSTOMER, "type", "customer_identity_changed")),
+        message("wamid.Y4", "system", "system", obj("body", "new user id", "new_user_id", "US.13491208655302741918",
+            "type", "user_changed_user_id")),
+        message("wamid.Y5", "system", "system", "x")));
+
+    assertEquals(List.of(), batch.messages());
+    List<ContactEvent> events = batch.contactEvents();
+    assertEquals(List.of("customer_changed_number", "customer_identity_changed", "user_changed_user_id", "unknown"),
+        events.stream().map(ContactEvent::kind).toList());
+    assertEquals("16505550000", events.get(0).newPhone());
+    assertNull(events.get(1).newPhone());
+    assertEquals("b1c2d3", events.get(1).fields().get("system.identity"));
+    assertEquals("US.13491208655302741918", events.get(2).newUserId());
+    assertEquals("system", events.get(3).fields().get("malformed"), "a system member that is no object is noted");
   }
 
   @Test

@@ -203,6 +203,44 @@ class WhatsAppRoutesTest {
   }
 
   @Test
+  void aChangedNumberIsRecordedWithBothConversationsAndIsNoCustomerMessage() {
+    String old = "16505553001";
+    String now = "16505553002";
+    ObjectNode value = value(Payloads.PHONE_NUMBER_ID);
+    value.set("contacts", arr(contact(old, "Ana")));
+    value.set("messages", arr(
+        Payloads.JSON.createObjectNode().put("from", old).put("id", "wamid.cn1").put("timestamp", "1749416383")
+            .put("type", "text").set("text", obj("body", "my order is late")),
+        Payloads.JSON.createObjectNode().put("from", old).put("id", "wamid.cn2").put("timestamp", "1749416390")
+            .put("type", "system").set("system", obj("body", "Ana changed from " + old + " to " + now,
+                "wa_id", now, "type", "user_changed_number"))));
+    byte[] raw = bytes(body(entry(change("messages", value))));
+    Answer a = signed(raw);
+    assertEquals(200, a.status(), a.raw());
+    assertEquals(1, a.body().get("accepted").asInt(), a.raw());
+    assertEquals(1, a.body().get("contactEvents").asInt(), a.raw());
+    Answer before = conversation("whatsapp:" + old);
+    assertEquals(1, before.body().get("messages").asInt(), "the system message is no customer message: " + before.raw());
+    assertEquals(now, before.body().get("contactFields").get("phoneChangedTo").asText(), before.raw());
+    assertEquals(404, conversation("whatsapp:" + now).status(), "a contact event opens no conversation");
+
+    Answer again = signed(raw);
+    assertEquals(200, again.status(), again.raw());
+    assertEquals(1, again.body().get("duplicates").asInt(), again.raw());
+    assertEquals(1, conversation("whatsapp:" + old).body().get("messages").asInt());
+
+    // the contact writes from the new number: its conversation knows the old one
+    ObjectNode next = value(Payloads.PHONE_NUMBER_ID);
+    next.set("contacts", arr(contact(now, "Ana")));
+    next.set("messages", arr(Payloads.JSON.createObjectNode().put("from", now).put("id", "wamid.cn3")
+        .put("timestamp", "1749416400").put("type", "text").set("text", obj("body", "still late"))));
+    assertEquals(200, signed(bytes(body(entry(change("messages", next))))).status());
+    Answer after = conversation("whatsapp:" + now);
+    assertEquals(1, after.body().get("messages").asInt(), after.raw());
+    assertEquals(old, after.body().get("contactFields").get("phoneChangedFrom").asText(), after.raw());
+  }
+
+  @Test
   void unsupportedTypesAndContactsWithOnlyAUserIdAreAccepted() {
     ObjectNode v = value(Payloads.PHONE_NUMBER_ID);
     v.set("contacts", arr(obj("profile", obj("name", "Private"), "user_id", "US.99887766554433")));
