@@ -309,8 +309,21 @@ class GatewayApiTest {
     error(404, "not_found", gw.call("GET", "/v1/nothing-here", acme, null));
     error(405, "method_not_allowed", gw.call("DELETE", "/v1/tenants/acme/messages", acme, null));
     error(400, "invalid_request", gw.call("PUT", "/v1/tenants/acme/teams/t", acme, Map.of("members", List.of("a"))));
-    error(400, "malformed_json", gw.call("PUT", "/v1/tenants/acme/teams/t", acme, Map.of("members", List.of("a"),
-        "strategy", "RANDOM")));
+    Answer strategy = gw.call("PUT", "/v1/tenants/acme/teams/t", acme, Map.of("members", List.of("a"),
+        "strategy", "RANDOM"));
+    error(400, "malformed_json", strategy);
+    assertTrue(strategy.text("message").startsWith("strategy: 'RANDOM' is not one of [ROUND_ROBIN,"), strategy.raw());
+    Answer typo = gw.call("PUT", "/v1/tenants/acme/teams/t", acme, "{\"members\": [], \"strategy\": \"MANUAL\", "
+        + "\"escalation\": {\"tem\": \"x\"}}");
+    error(400, "malformed_json", typo);
+    assertEquals("escalation.tem: unknown field, expected one of [supervisor, team]", typo.text("message"));
+    Answer shape = gw.call("PUT", "/v1/tenants/acme/teams/t", acme, "{\"members\": \"a\", \"strategy\": \"MANUAL\"}");
+    error(400, "malformed_json", shape);
+    assertEquals("members: expected an array, got a string", shape.text("message"));
+    Answer duration = gw.call("PUT", "/v1/tenants/acme/teams/t", acme, "{\"members\": [], \"strategy\": \"MANUAL\", "
+        + "\"replyWindow\": \"5 minutes\"}");
+    error(400, "malformed_json", duration);
+    assertTrue(duration.text("message").startsWith("replyWindow: "), duration.raw());
     error(400, "invalid_request", gw.call("PUT", "/v1/tenants/acme/agents/x", acme, Map.of("capacity", Map.of())));
     error(400, "invalid_request", gw.call("PUT", "/v1/tenants/acme/agents/x/presence", acme, Map.of()));
     error(400, "invalid_request", gw.call("POST", "/v1/tenants/acme/conversations/sms:1/transfer", acme,
