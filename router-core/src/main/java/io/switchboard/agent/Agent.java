@@ -7,6 +7,7 @@ import io.switchboard.Directory;
 import io.switchboard.EntityIds;
 import io.switchboard.Idleness;
 import io.switchboard.Outcome;
+import io.switchboard.Storable;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.routing.Presence;
 import io.switchboard.routing.RoutingPolicy;
@@ -297,6 +298,8 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   /** Confirmations received and not yet persisted (conversation → hold, and a claim's policy). */
   private final Map<String, HoldRef> unflushed = new HashMap<>();
   private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
+  /** Why this entity's id cannot be stored, else null. */
+  private final String idProblem;
   private final java.util.function.Consumer<ActorRef<Command>> passivation;
   private final Idleness idleness;
   /** Escalations addressed to this supervisor, re-announced by the conversations after a restart. */
@@ -311,6 +314,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
     this.passivation = passivation;
     this.idleness = new Idleness(clock, settings.passivateAfter());
     this.agentId = agentId;
+    this.idProblem = Storable.problem(agentId);
     this.timers = timers;
     this.deadlines = deadlines;
     this.directory = directory;
@@ -344,7 +348,23 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    return idleness.tracking(handlers(), IdleCheck.class);
+    CommandHandler<Command, Event, State> handlers = handlers();
+    return idleness.tracking((state, command) -> {
+      String unstorable = unstorable(command);
+      if (unstorable != null) {
+        // refused, never persisted: a rejected event would stop this agent, and the sender re-sends
+        Storable.refuse(command, agentId, unstorable, context.getLog());
+        return Effect().none();
+      }
+      return handlers.apply(state, command);
+    }, IdleCheck.class);
+  }
+
+  /** Why {@code command} carries text the journal cannot hold (see {@link Storable}), or null. */
+  private String unstorable(Command command) {
+    if (command instanceof Get || command instanceof Passivate) return null;
+    if (idProblem != null) return "agent id: " + idProblem;
+    return Storable.problemIn(command);
   }
 
   private CommandHandler<Command, Event, State> handlers() {

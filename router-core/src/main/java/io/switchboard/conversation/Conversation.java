@@ -8,6 +8,7 @@ import io.switchboard.EntityIds;
 import io.switchboard.Idleness;
 import io.switchboard.Outcome;
 import io.switchboard.RoutingObserver;
+import io.switchboard.Storable;
 import io.switchboard.agent.Agent;
 import io.switchboard.routing.EscalationTarget;
 import io.switchboard.routing.Need;
@@ -643,6 +644,8 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
    */
   private Preroute pre;
   private final EventHandler<State, Event> events;
+  /** Why this conversation's id cannot be stored, else null. */
+  private final String idProblem;
 
   private record Preroute(Inbound inbound, List<Event> events, State next, Instant arrivedAt) {}
 
@@ -656,6 +659,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     this.passivation = passivation;
     this.idleness = new Idleness(clock, settings.passivateAfter());
     this.conversationId = conversationId;
+    this.idProblem = Storable.problem(conversationId);
     this.channel = EntityIds.channelOf(conversationId);
     this.timers = timers;
     this.deadlines = deadlines;
@@ -728,6 +732,16 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   public CommandHandler<Command, Event, State> commandHandler() {
     CommandHandler<Command, Event, State> handlers = handlers();
     return idleness.tracking((state, command) -> {
+      String unstorable = unstorable(command);
+      if (unstorable != null) {
+        if (command instanceof LookupFinished c) {
+          // the CRM answered text the journal cannot hold: the lookup failed, the step falls back
+          return onLookupFinished(state, new LookupFinished(c.stepId(), new RoutingPorts.LookupResult(false, null,
+              "the CRM's answer has " + unstorable)));
+        }
+        Storable.refuse(command, conversationId, unstorable, context.getLog());
+        return Effect().none();
+      }
       if (pre != null && !(command instanceof AssignTo || command instanceof NoAgentNow
           || command instanceof PrerouteTimeout || command instanceof TeamCannotServe || command instanceof Get
           || command instanceof ReleaseAcknowledged || command instanceof IdleCheck)) {
@@ -735,6 +749,16 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
       }
       return handlers.apply(state, command);
     }, IdleCheck.class);
+  }
+
+  /**
+   * Why {@code command} cannot be handled without persisting text the journal cannot hold (see
+   * {@link Storable}), or null. A conversation whose own id cannot be stored refuses everything but reads.
+   */
+  private String unstorable(Command command) {
+    if (command instanceof Get || command instanceof Passivate) return null;
+    if (idProblem != null) return "conversation id: " + idProblem;
+    return Storable.problemIn(command);
   }
 
   /**

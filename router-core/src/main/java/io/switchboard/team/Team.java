@@ -7,6 +7,7 @@ import io.switchboard.Directory;
 import io.switchboard.EntityIds;
 import io.switchboard.Idleness;
 import io.switchboard.Outcome;
+import io.switchboard.Storable;
 import io.switchboard.RoutingObserver;
 import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentStatus;
@@ -195,6 +196,8 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   /** The opening the BusinessHoursOpened timer waits for. */
   private Instant openingArmedFor;
   private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
+  /** Why this entity's id cannot be stored, else null. */
+  private final String idProblem;
   private final java.util.function.Consumer<ActorRef<Command>> passivation;
   private final Idleness idleness;
   /** How long an offer counts as in flight (two redelivery intervals), computed once: it is read per pick. */
@@ -220,6 +223,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
     this.idleness = new Idleness(clock, settings.passivateAfter());
     this.offerFresh = settings.redeliveryInterval().multipliedBy(2);
     this.teamId = teamId;
+    this.idProblem = Storable.problem(teamId);
     this.timers = timers;
     this.deadlines = deadlines;
     this.directory = directory;
@@ -259,7 +263,23 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    return idleness.tracking(handlers(), IdleCheck.class);
+    CommandHandler<Command, Event, State> handlers = handlers();
+    return idleness.tracking((state, command) -> {
+      String unstorable = unstorable(command);
+      if (unstorable != null) {
+        // refused, never persisted: a rejected event would stop this team, and the sender re-sends
+        Storable.refuse(command, teamId, unstorable, context.getLog());
+        return Effect().none();
+      }
+      return handlers.apply(state, command);
+    }, IdleCheck.class);
+  }
+
+  /** Why {@code command} carries text the journal cannot hold (see {@link Storable}), or null. */
+  private String unstorable(Command command) {
+    if (command instanceof Get || command instanceof Passivate) return null;
+    if (idProblem != null) return "team id: " + idProblem;
+    return Storable.problemIn(command);
   }
 
   private CommandHandler<Command, Event, State> handlers() {
