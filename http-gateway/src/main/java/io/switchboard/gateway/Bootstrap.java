@@ -88,6 +88,7 @@ public final class Bootstrap {
       String tenant = t.id();
       try {
         valid.tenant(tenant);
+        valid.body(t); // every string of the entry storable and within its limit, as the API's bodies
         var tenantSettings = AdminRoutes.settingsOf(tenant, t.settings() == null
             ? new Requests.TenantRequest(null, null, null, null, null, null, null) : t.settings(), valid);
         expectOk(await(entities.tenant(tenant, to -> new Tenant.Configure(tenantSettings,

@@ -45,13 +45,16 @@ public final class AdminRoutes extends RouteSupport {
 
   public Route routes() {
     return pathPrefix("admin", () -> auth.admin(() -> pathPrefix("tenants", () ->
-        pathPrefix(PathMatchers.segment(), tenant -> concat(
-            pathEnd(() -> concat(
-                put(() -> body(Requests.TenantRequest.class, r -> configure(valid.tenant(tenant), r))),
-                get(() -> view(tenant)))),
-            pathPrefix("api-keys", () -> concat(
-                pathEnd(() -> post(() -> body(Requests.ApiKeyRequest.class, r -> newKey(tenant, r)))),
-                path(PathMatchers.segment(), keyId -> delete(() -> revoke(tenant, keyId))))))))));
+        pathPrefix(PathMatchers.segment(), tenant -> {
+          valid.tenant(tenant); // every admin path names a tenant the journal can hold
+          return concat(
+              pathEnd(() -> concat(
+                  put(() -> body(Requests.TenantRequest.class, r -> configure(tenant, r))),
+                  get(() -> view(tenant)))),
+              pathPrefix("api-keys", () -> concat(
+                  pathEnd(() -> post(() -> body(Requests.ApiKeyRequest.class, r -> newKey(tenant, r)))),
+                  path(PathMatchers.segment(), keyId -> delete(() -> revoke(tenant, valid.id("keyId", keyId)))))));
+        }))));
   }
 
   private CompletionStage<Outcome> ask(String tenant, java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<Outcome>, Tenant.Command> f) {

@@ -40,6 +40,7 @@ public final class Auth extends RouteSupport {
 
   /** The existing tenant {@code tenant} (its settings, keys, rules), for its own key or the admin key. */
   public Route tenant(String tenant, Function<Tenant.State, Route> inner) {
+    valid.tenant(tenant);
     return token(token -> {
       if (isAdmin(token)) {
         return await(tenantView(tenant), v -> v.state() == null

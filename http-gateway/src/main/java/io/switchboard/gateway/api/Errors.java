@@ -62,7 +62,7 @@ public final class Errors {
 
   private byte[] body(String code, String message) {
     try {
-      return json.writeValueAsBytes(new ApiError(code, message));
+      return json.writeValueAsBytes(new ApiError(code, io.switchboard.Storable.repair(message))); // may quote input
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -76,7 +76,7 @@ public final class Errors {
       case "no_route", "service_window_closed", "bad_transfer", "bad_conversation_id", "unknown_agents" ->
           StatusCodes.UNPROCESSABLE_ENTITY;
       case "delivery_failed" -> StatusCodes.BAD_GATEWAY;
-      case "invalid_rules" -> StatusCodes.BAD_REQUEST;
+      case "invalid_rules", io.switchboard.Storable.REFUSAL_CODE -> StatusCodes.BAD_REQUEST;
       default -> StatusCodes.CONFLICT; // already_assigned, not_assigned, not_open, capacity_full, agent_offline, …
     };
   }

@@ -35,14 +35,15 @@ public abstract class RouteSupport extends AllDirectives {
 
   /**
    * Reads the body as {@code type}: 415 unless it is {@code application/json}; 400 {@code code}
-   * naming the JSON path and what was expected there when it does not bind.
+   * naming the JSON path and what was expected there when it does not bind; 400 when a string of
+   * it cannot be stored or is over its limit ({@link Validation#body}).
    */
   protected <T> Route body(Class<T> type, String code, Function<T, Route> inner) {
     Unmarshaller<HttpEntity, T> reader = Unmarshaller.forMediaType(MediaTypes.APPLICATION_JSON,
         Unmarshaller.entityToString()).thenApply(text -> JsonErrors.read(json, text, type, code));
     return entity(reader, t -> {
       if (t == null) throw ApiException.badRequest(code, "a JSON body is required");
-      return inner.apply(t);
+      return inner.apply(valid.body(t));
     });
   }
 

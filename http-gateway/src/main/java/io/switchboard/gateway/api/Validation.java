@@ -1,5 +1,6 @@
 package io.switchboard.gateway.api;
 
+import io.switchboard.Storable;
 import java.util.regex.Pattern;
 
 /** Field checks of the API, with the configured limits: each failure is a 400 naming the field. */
@@ -62,7 +63,11 @@ public final class Validation {
     return value;
   }
 
-  /** An identifier coming from outside (contact, message id): printable, no '/', bounded. */
+  /**
+   * An identifier coming from outside (contact, message id, key id): at most {@code max-id-length}
+   * UTF-16 units, no space, no control character (C0, DEL, C1), no '/', no lone surrogate; any other
+   * Unicode (non-Latin letters, emoji) is kept as sent.
+   */
   public String id(String field, String value) {
     required(field, value);
     if (value.length() > maxIdLength) {
@@ -70,18 +75,50 @@ public final class Validation {
     }
     for (int i = 0; i < value.length(); i++) {
       char ch = value.charAt(i);
-      if (ch < 0x21 || ch == 0x7f || ch == '/') {
-        throw ApiException.badRequest("invalid_request", field + " must not contain spaces, control characters or '/'");
+      if (ch < 0x21 || (ch >= 0x7f && ch <= 0x9f) || ch == '/') {
+        throw ApiException.badRequest("invalid_request", field + " must not contain spaces, control characters or '/': "
+            + describe(ch) + " at index " + i);
       }
     }
+    storable(field, value);
     return value;
   }
 
+  /** Free text: at most {@code max-text-length} UTF-16 units, no NUL, no lone surrogate. */
   public String text(String field, String value) {
     if (value != null && value.length() > maxTextLength) {
       throw ApiException.badRequest("field_too_long", field + " is longer than " + maxTextLength + " characters");
     }
+    storable(field, value);
     return value;
+  }
+
+  /** 400 when {@code value} cannot be stored (see {@link Storable}): {@code contact: lone UTF-16 surrogate at index 3}. */
+  public String storable(String field, String value) {
+    String problem = Storable.problem(value);
+    if (problem != null) throw ApiException.badRequest("invalid_request", field + ": " + problem);
+    return value;
+  }
+
+  /**
+   * Every string of a request body, wherever it is: storable, values at most {@code max-text-length}
+   * and map keys at most {@code max-id-length} UTF-16 units; a 400 names the first one that is not
+   * by its path ({@code fields[email]: NUL character at index 3}). The fields' own checks follow.
+   */
+  public <T> T body(T request) {
+    String problem = Storable.firstProblem(request, "", (path, s, key) -> {
+      int max = key ? maxIdLength : maxTextLength;
+      if (s.length() > max) return "is longer than " + max + " characters";
+      return Storable.problem(s);
+    });
+    if (problem != null) {
+      throw ApiException.badRequest(problem.contains("longer than") ? "field_too_long" : "invalid_request", problem);
+    }
+    return request;
+  }
+
+  private static String describe(char ch) {
+    return ch == ' ' ? "a space" : ch == '/' ? "'/'" : String.format("U+%04X", (int) ch);
   }
 
   public int range(String field, int value, int min, int max) {
@@ -91,7 +128,8 @@ public final class Validation {
     return value;
   }
 
+  /** A value quoted in a message: at most 40 characters, what cannot be stored or printed replaced. */
   private static String clip(String s) {
-    return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    return Storable.printable(s.length() > 40 ? s.substring(0, Character.isHighSurrogate(s.charAt(39)) ? 39 : 40) + "…" : s);
   }
 }

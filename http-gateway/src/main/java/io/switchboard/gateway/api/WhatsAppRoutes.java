@@ -3,6 +3,7 @@ package io.switchboard.gateway.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
+import io.switchboard.Storable;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.gateway.Hmac;
 import io.switchboard.gateway.Metrics;
@@ -43,6 +44,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * other fields are ignored.
  */
 public final class WhatsAppRoutes extends RouteSupport {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WhatsAppRoutes.class);
   public static final String CHANNEL = "whatsapp";
 
   private final Auth auth;
@@ -88,6 +90,7 @@ public final class WhatsAppRoutes extends RouteSupport {
   }
 
   private Route withTenant(String tenant, Function<Tenant.State, Route> inner) {
+    valid.tenant(tenant);
     return await(auth.tenantView(tenant), v -> v.state() == null
         ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "no tenant " + tenant))
         : inner.apply(v.state()));
@@ -205,14 +208,19 @@ public final class WhatsAppRoutes extends RouteSupport {
     int accepted = 0;
     int duplicates = 0;
     List<String> refused = new ArrayList<>();
+    List<String> ignored = new ArrayList<>(batch.skipped().stream().map(s -> s.where() + ": " + s.reason()).toList());
     for (Outcome o : outcomes) {
-      if (!o.ok()) refused.add(o.code() + ": " + o.message());
+      if (!o.ok() && Storable.REFUSAL_CODE.equals(o.code())) {
+        // never storable, so never worth a redelivery: skipped (the parser repairs such text first)
+        log.warn("WhatsApp message skipped: {}", o.message());
+        metrics.messagesIgnored(CHANNEL, "unstorable", 1);
+        ignored.add(o.code() + ": " + o.message());
+      } else if (!o.ok()) refused.add(o.code() + ": " + o.message());
       else if (o.message().startsWith("duplicate")) duplicates++;
       else accepted++;
     }
     if (accepted > 0) for (int i = 0; i < accepted; i++) metrics.messageIn(CHANNEL, "whatsapp");
-    return new Result(accepted, duplicates, statuses, batch.contactEvents().size(), refused,
-        batch.skipped().stream().map(s -> s.where() + ": " + s.reason()).toList());
+    return new Result(accepted, duplicates, statuses, batch.contactEvents().size(), refused, ignored);
   }
 
   private static ReadModelQueries.MessageStatus status(String tenant, StatusUpdate s) {

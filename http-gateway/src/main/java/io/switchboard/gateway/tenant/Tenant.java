@@ -2,6 +2,7 @@ package io.switchboard.gateway.tenant;
 
 import io.switchboard.CborSerializable;
 import io.switchboard.Outcome;
+import io.switchboard.Storable;
 import io.switchboard.routing.rules.RoutingRules;
 import io.switchboard.routing.rules.RulesValidator;
 import java.time.Instant;
@@ -118,12 +119,17 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
     return new Tenant(tenantId);
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Tenant.class);
+
   private final String tenantId;
+  /** Why this tenant's id cannot be stored, else null. */
+  private final String idProblem;
 
   private Tenant(String tenantId) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), tenantId),
         SupervisorStrategy.restartWithBackoff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5), 0.1));
     this.tenantId = tenantId;
+    this.idProblem = Storable.problem(tenantId);
   }
 
   @Override
@@ -138,6 +144,20 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
+    CommandHandler<Command, Event, State> handlers = handlers();
+    return (state, command) -> {
+      // refused, never persisted: a rejected event would stop the tenant, and every request asks it
+      String unstorable = command instanceof Get ? null : idProblem != null ? "tenant id: " + idProblem
+          : Storable.problemIn(command);
+      if (unstorable != null) {
+        Storable.refuse(command, tenantId, unstorable, LOG);
+        return Effect().none();
+      }
+      return handlers.apply(state, command);
+    };
+  }
+
+  private CommandHandler<Command, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Configure.class, (s, c) -> Effect().persist(new Configured(c.settings(), Instant.now()))
             .thenReply(c.replyTo(), ns -> Outcome.ok(s.exists() ? "updated" : "created")))

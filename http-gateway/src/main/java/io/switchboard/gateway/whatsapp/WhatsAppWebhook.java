@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.switchboard.Storable;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,6 +70,12 @@ import java.util.regex.Pattern;
  * {@link #MAX_MESSAGES_PER_POST} messages or {@link #MAX_STATUSES_PER_POST} statuses the rest are
  * skipped with a reason; after {@link #MAX_SKIPPED_LISTED} skipped parts the rest are only counted.
  *
+ * <h2>Text the journal cannot hold</h2>
+ * A lone UTF-16 surrogate ({@code "\ud83d"} is valid JSON) or a NUL in the text or any other value
+ * is replaced by U+FFFD and the key listed in {@code fields["repaired"]}: the message is kept and
+ * routed like one cut for length (see {@link io.switchboard.Storable}). Ids and statuses are visible
+ * ASCII or their part is skipped, as above.
+ *
  * <h2>Keys of {@link InboundMessage#fields()}</h2>
  * {@code text.body} → text; {@code image|video|audio|document|sticker}: {@code media.id},
  * {@code media.mime_type}, {@code media.sha256}, {@code media.filename}, {@code media.voice},
@@ -90,7 +97,7 @@ import java.util.regex.Pattern;
  * ...); {@code errors.code}, {@code errors.title}, {@code errors.message}, {@code errors.details} of
  * the first error and {@code errors.count} when there are more; {@code group.id};
  * {@code contact.username}, {@code contact.parent_user_id}; and the bookkeeping keys
- * {@code truncated}, {@code malformed} (comma-separated keys) and {@code dropped}.
+ * {@code truncated}, {@code malformed}, {@code repaired} (comma-separated keys) and {@code dropped}.
  */
 public final class WhatsAppWebhook {
   private WhatsAppWebhook() {}
@@ -130,7 +137,7 @@ public final class WhatsAppWebhook {
   private static final int MAX_CONTACTS_LISTED = 5;
   private static final int MAX_ORDER_ITEMS_LISTED = 10;
   private static final int MAX_ERRORS_LISTED = 5;
-  private static final int RESERVED_KEYS = 3; // truncated, malformed, dropped
+  private static final int RESERVED_KEYS = 4; // truncated, malformed, repaired, dropped
 
   private static final ObjectMapper JSON = JsonMapper.builder(
           JsonFactory.builder()
@@ -378,9 +385,11 @@ public final class WhatsAppWebhook {
         return;
       }
       JsonNode status = s.path("status");
-      if (!status.isTextual() || status.textValue().isEmpty() || status.textValue().length() > MAX_TYPE_CHARS) {
+      if (!status.isTextual() || status.textValue().isEmpty() || status.textValue().length() > MAX_TYPE_CHARS
+          || !visibleAscii(status.textValue())) {
         skip(where, status.isTextual()
-            ? "status " + describe(status) + " is empty or longer than " + MAX_TYPE_CHARS + " characters"
+            ? "status " + describe(status) + " is empty, longer than " + MAX_TYPE_CHARS
+                + " characters or has characters other than visible ASCII"
             : shape("status", status, "a string"));
         return;
       }
@@ -627,6 +636,7 @@ public final class WhatsAppWebhook {
     private final Map<String, String> map = new LinkedHashMap<>();
     private final Set<String> truncated = new LinkedHashSet<>();
     private final Set<String> malformed = new LinkedHashSet<>();
+    private final Set<String> repaired = new LinkedHashSet<>();
     private int dropped;
 
     /** The scalar at {@code node} as text, null when absent; a container there is malformed. */
@@ -664,10 +674,16 @@ public final class WhatsAppWebhook {
       }
     }
 
+    /** {@code value} cut to {@code max} chars, and repaired when the journal could not hold it. */
     String clip(String key, String value, int max) {
-      if (value == null || value.length() <= max) return value;
-      truncated.add(key);
-      return cut(value, max);
+      if (value == null) return null;
+      if (value.length() > max) {
+        truncated.add(key);
+        value = cut(value, max);
+      }
+      String repairedValue = Storable.repair(value);
+      if (!repairedValue.equals(value)) repaired.add(key);
+      return repairedValue;
     }
 
     void malformed(String key) {
@@ -677,6 +693,7 @@ public final class WhatsAppWebhook {
     Map<String, String> build() {
       if (!truncated.isEmpty()) map.put("truncated", cut(String.join(",", truncated), MAX_FIELD_CHARS));
       if (!malformed.isEmpty()) map.put("malformed", cut(String.join(",", malformed), MAX_FIELD_CHARS));
+      if (!repaired.isEmpty()) map.put("repaired", cut(String.join(",", repaired), MAX_FIELD_CHARS));
       if (dropped > 0) map.put("dropped", Integer.toString(dropped));
       return map;
     }
@@ -770,14 +787,14 @@ public final class WhatsAppWebhook {
     return true;
   }
 
-  /** Control characters replaced, so a reason is one safe log line. */
+  /** Control characters replaced, so a reason is one safe log line, and lone surrogates, so it can be stored. */
   private static String printable(String s) {
     StringBuilder out = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       out.append(Character.isISOControl(c) ? ' ' : c);
     }
-    return out.toString();
+    return Storable.repair(out.toString());
   }
 
   /** The first {@code max} chars of {@code s}, one fewer when that would split a surrogate pair. */

@@ -457,11 +457,31 @@ class WhatsAppWebhookTest {
 
     InboundMessage read = only(m);
 
-    assertEquals(WhatsAppWebhook.MAX_FIELDS - 3 + 2, read.fields().size(), "the facts that fit, truncated, dropped");
+    assertEquals(WhatsAppWebhook.MAX_FIELDS - 4 + 2, read.fields().size(), "the facts that fit, truncated, dropped");
     assertEquals(WhatsAppWebhook.MAX_FIELD_CHARS, read.fields().get("referral.headline").length());
     assertEquals("referral.headline", read.fields().get("truncated"));
-    assertEquals(Integer.toString(101 - (WhatsAppWebhook.MAX_FIELDS - 3)), read.fields().get("dropped"));
+    assertEquals(Integer.toString(101 - (WhatsAppWebhook.MAX_FIELDS - 4)), read.fields().get("dropped"));
     assertEquals("v0", read.fields().get("referral.k0"));
+  }
+
+  @Test
+  void textTheJournalCannotHoldIsRepairedAndTheMessageKeptWhileAStatusOutsideAsciiIsSkipped() {
+    WebhookBatch batch = parse("""
+        {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+          "metadata": {"phone_number_id": "%s"},
+          "contacts": [{"wa_id": "%s", "profile": {"name": "Ana \\u0000\\ud83d 😀"}}],
+          "messages": [{"from": "%s", "id": "wamid.LONE", "timestamp": "%d", "type": "text",
+                        "text": {"body": "hi \\ude00 😀"}, "referral": {"headline": "\\ud83d"}}],
+          "statuses": [{"id": "wamid.OUT", "status": "read\\u0000", "timestamp": "%d"}]}}]}]}"""
+        .formatted(PHONE_NUMBER_ID, CUSTOMER, CUSTOMER, SENT, SENT));
+
+    InboundMessage m = batch.messages().get(0);
+    assertEquals("hi \ufffd 😀", m.text());
+    assertEquals("Ana \ufffd\ufffd 😀", m.contactName());
+    assertEquals("\ufffd", m.fields().get("referral.headline"));
+    assertEquals("referral.headline,contact.name,text", m.fields().get("repaired"));
+    assertTrue(batch.statuses().isEmpty());
+    assertTrue(batch.skipped().get(0).reason().contains("other than visible ASCII"), batch.skipped().toString());
   }
 
   @Test
