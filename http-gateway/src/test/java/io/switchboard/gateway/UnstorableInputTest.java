@@ -86,6 +86,7 @@ class UnstorableInputTest {
       LogCapture log = LogCapture.attach();
       try {
         System.out.printf("UnstorableInputTest %s: seed %d (replay with -Dseed=%d)%n", store, seed, seed);
+        chaos.refusalsNameTheField();
         for (int i = 0; i < REQUESTS; i++) chaos.step();
         chaos.theSameAgentsAndTeamRouteAFreshMessage();
         chaos.unicodeReadsBackIdentical();
@@ -458,6 +459,37 @@ class UnstorableInputTest {
 
     void expect2xx(Answer a) {
       assertTrue(a.status() >= 200 && a.status() < 300, a.status() + " " + a.raw());
+    }
+
+    // ---- the refusals a client reads ----
+
+    void refusalsNameTheField() {
+      refused(400, "invalid_request", "contact: lone UTF-16 surrogate at index 3", "POST", "/v1/tenants/" + T
+          + "/messages", key, "{\"channel\": \"webchat\", \"contact\": \"abc\\ud83d\", \"messageId\": \"x1\"}");
+      refused(400, "invalid_request", "text: lone UTF-16 surrogate at index 0", "POST", "/v1/tenants/" + T
+          + "/messages", key, "{\"channel\": \"webchat\", \"contact\": \"c\", \"messageId\": \"x2\", "
+          + "\"text\": \"\\ude00\"}");
+      refused(400, "invalid_request", "fields[name]: NUL character at index 1", "POST", "/v1/tenants/" + T
+          + "/messages", key, "{\"channel\": \"webchat\", \"contact\": \"c\", \"messageId\": \"x3\", "
+          + "\"fields\": {\"name\": \"A\\u0000\"}}");
+      refused(400, "field_too_long", "text: longer than 4096 characters", "POST", "/v1/tenants/" + T + "/messages",
+          key, "{\"channel\": \"webchat\", \"contact\": \"c\", \"messageId\": \"x4\", \"text\": \""
+          + "😀".repeat(2049) + "\"}");
+      refused(400, "invalid_request", "displayName: lone UTF-16 surrogate at index 4", "PUT", "/v1/admin/tenants/"
+          + "named", TestGateway.ADMIN, "{\"displayName\": \"ACME\\ud83d\"}");
+      // a path cannot carry a lone surrogate (its UTF-8 is invalid and decodes to U+FFFD), but NUL and C1 it can
+      refused(400, "invalid_request", "contact must not contain spaces, control characters or '/': U+0000 at index 2",
+          "GET", "/v1/tenants/" + T + "/conversations/webchat:ab%00", key, null);
+      refused(400, "invalid_request", "contact must not contain spaces, control characters or '/': U+0085 at index 1",
+          "GET", "/v1/tenants/" + T + "/conversations/webchat:a%C2%85", key, null);
+    }
+
+    void refused(int status, String code, String message, String method, String path, String key, String body) {
+      Answer a = gw.send(method, path, key, body == null ? null : body.getBytes(StandardCharsets.UTF_8),
+          Map.of("Content-Type", "application/json"));
+      assertEquals(status, a.status(), a.raw());
+      assertEquals(code, a.error(), a.raw());
+      assertEquals(message, a.text("message"), a.raw());
     }
 
     // ---- afterwards ----

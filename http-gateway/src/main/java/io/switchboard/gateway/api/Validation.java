@@ -106,14 +106,14 @@ public final class Validation {
    * by its path ({@code fields[email]: NUL character at index 3}). The fields' own checks follow.
    */
   public <T> T body(T request) {
+    boolean[] tooLong = {false}; // the walk stops at the first problem: this says which kind it was
     String problem = Storable.firstProblem(request, "", (path, s, key) -> {
       int max = key ? maxIdLength : maxTextLength;
-      if (s.length() > max) return "is longer than " + max + " characters";
-      return Storable.problem(s);
+      if (s.length() <= max) return Storable.problem(s);
+      tooLong[0] = true;
+      return "longer than " + max + " characters";
     });
-    if (problem != null) {
-      throw ApiException.badRequest(problem.contains("longer than") ? "field_too_long" : "invalid_request", problem);
-    }
+    if (problem != null) throw ApiException.badRequest(tooLong[0] ? "field_too_long" : "invalid_request", problem);
     return request;
   }
 

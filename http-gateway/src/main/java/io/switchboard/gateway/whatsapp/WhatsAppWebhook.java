@@ -71,7 +71,7 @@ import java.util.regex.Pattern;
  * skipped with a reason; after {@link #MAX_SKIPPED_LISTED} skipped parts the rest are only counted.
  *
  * <h2>Text the journal cannot hold</h2>
- * A lone UTF-16 surrogate ({@code "\ud83d"} is valid JSON) or a NUL in the text or any other value
+ * A lone UTF-16 surrogate (U+D83D alone, valid as a JSON escape) or a NUL in the text or any other value
  * is replaced by U+FFFD and the key listed in {@code fields["repaired"]}: the message is kept and
  * routed like one cut for length (see {@link io.switchboard.Storable}). Ids and statuses are visible
  * ASCII or their part is skipped, as above.
