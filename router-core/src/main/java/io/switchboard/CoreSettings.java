@@ -27,10 +27,15 @@ public record CoreSettings(
     return passivateAfter != null;
   }
 
-  /** Restart of an entity whose journal write failed: every entity backs off the same way. */
+  /**
+   * Restart of an entity whose journal write or recovery failed: every entity backs off the same way.
+   * At most about a second, so that an entity is running again within about a second of the store's
+   * return however long it was away (docs/ARCHITECTURE.md, "Store outages"); a retry while the journal's
+   * circuit breaker is open fails at once and costs nothing.
+   */
   public org.apache.pekko.actor.typed.BackoffSupervisorStrategy onPersistFailure() {
     return org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(
-        Duration.ofMillis(200), Duration.ofSeconds(5), 0.1);
+        Duration.ofMillis(200), Duration.ofSeconds(1), 0.1);
   }
 
   /** A snapshot every {@code snapshot-every} events, keeping two, so recovery replays a bounded tail. */

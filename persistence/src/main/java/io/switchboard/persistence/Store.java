@@ -26,8 +26,8 @@ public final class Store {
   private Store() {}
 
   /**
-   * Journal, snapshot store and read journal on one shared connection pool to the configured store
-   * (on PostgreSQL with {@link BatchedJournalDao} as the journal's DAO); the projections' dialect,
+   * Journal and snapshot store on one shared connection pool to the configured store, the read journal
+   * on another (on PostgreSQL with {@link BatchedJournalDao} as the journal's DAO); the projections' dialect,
    * offset schema and threads; how often the read journal polls.
    */
   public static Config pekkoConfig(StoreSettings s) {
@@ -49,18 +49,45 @@ public final class Store {
         Map.entry("pekko.persistence.snapshot-store.plugin", "jdbc-snapshot-store"),
         Map.entry("jdbc-journal.use-shared-db", "default"),
         Map.entry("jdbc-snapshot-store.use-shared-db", "default"),
-        Map.entry("jdbc-read-journal.use-shared-db", "default"),
+        Map.entry("jdbc-read-journal.use-shared-db", "read"),
         Map.entry("jdbc-durable-state-store.use-shared-db", "default"),
-        Map.entry(db + ".profile", s.slickProfile()),
-        Map.entry(db + ".db.url", s.jdbcUrl()),
-        Map.entry(db + ".db.user", s.user()),
-        Map.entry(db + ".db.password", s.password()),
-        Map.entry(db + ".db.driver", s.driver()),
-        Map.entry(db + ".db.numThreads", s.poolSize()),
-        Map.entry(db + ".db.maxConnections", s.poolSize()),
-        Map.entry(db + ".db.minConnections", 1),
         // tag queries that read only the rows they return (see TagRangeReadJournalDao)
-        Map.entry("jdbc-read-journal.dao", TagRangeReadJournalDao.class.getName())));
+        Map.entry("jdbc-read-journal.dao", TagRangeReadJournalDao.class.getName()),
+        // Store outages (docs/ARCHITECTURE.md): once the store is back, the journal's and snapshot
+        // store's circuit breakers let a call through within a second, whatever the outage's length (the
+        // defaults, 30 s and 60 s, kept new conversations failing for half a minute after the store came
+        // back). They do not back off exponentially: after a few seconds down their state is the same
+        // however long the outage lasts.
+        Map.entry("jdbc-journal.circuit-breaker.reset-timeout", "1s"),
+        Map.entry("jdbc-snapshot-store.circuit-breaker.reset-timeout", "1s"),
+        Map.entry("jdbc-snapshot-store.circuit-breaker.call-timeout", "10s"),
+        // projections restart after a failed query with this back-off (the default grows to 30 s)
+        Map.entry("pekko.projection.restart-backoff.min-backoff", "500ms"),
+        Map.entry("pekko.projection.restart-backoff.max-backoff", "2s")));
+    // The pools: journal and snapshot store on one, the read journal on its own (below).
+    Map<String, Object> pools = new java.util.HashMap<>();
+    for (var pool : Map.of(db, s.poolSize(), "pekko-persistence-jdbc.shared-databases.read", s.readPoolSize())
+        .entrySet()) {
+      String p = pool.getKey();
+      pools.put(p + ".profile", s.slickProfile());
+      pools.put(p + ".db.url", s.jdbcUrl());
+      pools.put(p + ".db.user", s.user());
+      pools.put(p + ".db.password", s.password());
+      pools.put(p + ".db.driver", s.driver());
+      pools.put(p + ".db.numThreads", pool.getValue());
+      pools.put(p + ".db.maxConnections", pool.getValue());
+      // Store outages: a connection the store does not give within a second fails the call, so a stopped
+      // store fails writes and recoveries in about a second (HikariCP's 30 s would hold every caller past
+      // the HTTP ask timeout). No idle connection is kept at all cost: with one, HikariCP's connection
+      // adder retries without end while the store is down, backing off to 5 s between attempts, and the
+      // pool reconnected up to 5 s after the store's return; without, it tries only while a call waits,
+      // which the circuit breakers space out. That is also why the read journal (the projections' and the
+      // sequence actor's polling, which no breaker spaces out) has a pool of its own.
+      pools.put(p + ".db.minConnections", 0);
+      pools.put(p + ".db.connectionTimeout", 1000);
+      pools.put(p + ".db.validationTimeout", 500);
+    }
+    config = ConfigFactory.parseMap(pools).withFallback(config);
     if (s.kind() != StoreSettings.Kind.POSTGRES) return config;
     // Batches with tagged events written as JDBC batches, not row by row (see BatchedJournalDao).
     return config.withValue("jdbc-journal.dao", ConfigValueFactory.fromAnyRef(BatchedJournalDao.class.getName()));

@@ -127,7 +127,8 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
 
   private Tenant(String tenantId) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), tenantId),
-        SupervisorStrategy.restartWithBackoff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5), 0.1));
+        // as the routing core's entities (CoreSettings.onPersistFailure): running again soon after a store outage
+        SupervisorStrategy.restartWithBackoff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(1), 0.1));
     this.tenantId = tenantId;
     this.idProblem = Storable.problem(tenantId);
   }

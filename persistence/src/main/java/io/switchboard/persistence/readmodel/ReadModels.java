@@ -125,6 +125,9 @@ public final class ReadModels {
     hc.setDriverClassName(store.driver());
     hc.setMaximumPoolSize(2 * store.readPoolSize());
     hc.setMinimumIdle(1);
+    // a stopped store fails queries, pings and projection batches in 2 s, not HikariCP's 30 s
+    hc.setConnectionTimeout(2000);
+    hc.setValidationTimeout(1000);
     hc.setInitializationFailTimeout(-1); // start even if the store is down; queries and projections retry
     return new HikariDataSource(hc);
   }
