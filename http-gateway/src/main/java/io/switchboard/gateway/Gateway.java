@@ -31,10 +31,10 @@ import io.switchboard.gateway.live.AgentEvents;
 import io.switchboard.gateway.live.LiveEvents;
 import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.persistence.Store;
+import io.switchboard.persistence.StoreHealth;
 import io.switchboard.persistence.StoreSettings;
 import io.switchboard.persistence.readmodel.ReadModels;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -153,7 +153,8 @@ public final class Gateway {
         OutboundSettings.from(config)), "webhook-dispatcher"));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "http-client-pools",
         () -> Http.get(system).shutdownAllConnectionPools().thenApply(x -> Done.getInstance()));
-    Readiness readiness = new Readiness(system, cluster, readModels);
+    StoreHealth storeHealth = StoreHealth.start(system, StoreHealth.Settings.from(config));
+    Readiness readiness = new Readiness(cluster, readModels, storeHealth);
 
     ObjectMapper json = Json.mapper();
     Errors errors = new Errors(json, settings.retryAfter());
@@ -190,9 +191,9 @@ public final class Gateway {
         () -> d.withSizeLimit(settings.maxBodySize(), () -> d.handleExceptions(errors.exceptionHandler(),
             () -> d.handleRejections(errors.rejectionHandler(), () -> api))));
 
-    Function<HttpRequest, CompletionStage<HttpResponse>> handler = limitInFlight(
-        sealed.seal(errors.rejectionHandler(), errors.exceptionHandler()).handler(system), settings, errors, system,
-        readiness);
+    Function<HttpRequest, CompletionStage<HttpResponse>> handler = limitInFlight(failFastWhileStoreFails(
+        sealed.seal(errors.rejectionHandler(), errors.exceptionHandler()).handler(system), storeHealth, errors, system),
+        settings, errors, system, readiness);
     return Http.get(system).newServerAt(settings.host(), settings.port()).withSettings(ServerLevel.settings(system))
         .bind(handler).thenApply(binding -> {
       // Graceful stop (SIGTERM, or system.terminate()): first refuse new requests (503, connection
@@ -242,23 +243,59 @@ public final class Gateway {
     };
   }
 
-  /** Ready when this node is an Up cluster member, the read models started and the store answers. */
+  /**
+   * While the store fails (the last probe of {@link StoreHealth} failed), every request of the API but
+   * its OpenAPI document is answered 503 with Retry-After at once: each asks an entity (its tenant's at
+   * least) or queries the read models, and would otherwise wait for the ask timeout. The requests
+   * already waiting when the store is found failing are answered so too (their writes fail and the
+   * entities restart, so no answer would come). Nothing is refused on a guess: the probe writes through
+   * the same journal, and the first probe that succeeds lifts this. A 503 promises nothing, so a 2xx
+   * still means durable.
+   */
+  private static Function<HttpRequest, CompletionStage<HttpResponse>> failFastWhileStoreFails(
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler, StoreHealth health, Errors errors,
+      ActorSystem<?> system) {
+    org.apache.pekko.stream.Materializer materializer = org.apache.pekko.stream.Materializer.matFromSystem(system);
+    // bounded by switchboard.gateway.max-in-flight
+    java.util.Set<CompletableFuture<HttpResponse>> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    health.onFailing(why -> waiting.forEach(answer -> answer.complete(errors.unavailable(why + "; retry later"))));
+    return request -> {
+      String path = request.getUri().path();
+      if (!path.startsWith("/v1/") || path.equals("/v1/openapi.json")) return handler.apply(request);
+      String failing = health.failingBecause();
+      if (failing != null) {
+        request.discardEntityBytes(materializer);
+        return CompletableFuture.completedFuture(errors.unavailable(failing + "; retry later"));
+      }
+      CompletableFuture<HttpResponse> answer = new CompletableFuture<>();
+      waiting.add(answer);
+      answer.whenComplete((r, t) -> waiting.remove(answer));
+      handler.apply(request).whenComplete((r, t) -> {
+        if (t != null) answer.completeExceptionally(t);
+        // answered 503 meanwhile: the late response's entity (a live stream too) is cancelled, not drained
+        else if (!answer.complete(r)) r.entity().getDataBytes().runWith(org.apache.pekko.stream.javadsl.Sink.cancelled(), materializer);
+      });
+      return answer;
+    };
+  }
+
+  /**
+   * Ready when this node is an Up cluster member, the read models started and the store's last write
+   * probe succeeded ({@link StoreHealth}: routing's write path works, which a ping would not show).
+   */
   static final class Readiness implements OpsRoutes.Readiness {
-    private final AtomicReference<String> storeProblem = new AtomicReference<>("store not checked yet");
     /** Start-up work the node must finish before traffic (the bootstrap file), or null. */
     final AtomicReference<String> pending = new AtomicReference<>();
     /** Set when a graceful stop begins: new requests are refused, the node is not ready. */
     final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private final Cluster cluster;
     private final ReadModels readModels;
+    private final StoreHealth storeHealth;
 
-    Readiness(ActorSystem<?> system, Cluster cluster, ReadModels readModels) {
+    Readiness(Cluster cluster, ReadModels readModels, StoreHealth storeHealth) {
       this.cluster = cluster;
       this.readModels = readModels;
-      system.scheduler().scheduleAtFixedRate(Duration.ZERO, Duration.ofSeconds(2), () ->
-          readModels.queries().ping().whenComplete((ok, t) ->
-              storeProblem.set(t == null ? null : "the store does not answer: " + rootMessage(t))),
-          system.executionContext());
+      this.storeHealth = storeHealth;
     }
 
     @Override
@@ -269,13 +306,7 @@ public final class Gateway {
       if (!rm.isDone()) return "read models starting";
       if (rm.isCompletedExceptionally()) return "read models failed to start";
       String work = pending.get();
-      return work != null ? work : storeProblem.get();
-    }
-
-    private static String rootMessage(Throwable t) {
-      Throwable c = t;
-      while (c.getCause() != null) c = c.getCause();
-      return c.getMessage();
+      return work != null ? work : storeHealth.notReadyBecause();
     }
   }
 }
