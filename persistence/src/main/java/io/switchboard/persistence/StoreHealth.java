@@ -5,10 +5,12 @@ import io.switchboard.CborSerializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -17,6 +19,7 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -68,8 +71,12 @@ public final class StoreHealth {
   public static StoreHealth start(ActorSystem<?> system, Settings settings) {
     StoreHealth health = new StoreHealth(system.executionContext());
     String node = Cluster.get(system).selfMember().address().hostPort().replaceAll("[^A-Za-z0-9._@-]", "_");
-    system.systemActorOf(Behaviors.<Checker.Command>setup(ctx -> Behaviors.withTimers(timers ->
-        new Checker(ctx, timers, settings, health, node))), "store-health", Props.empty());
+    ActorRef<Checker.Command> checker = system.systemActorOf(Behaviors.<Checker.Command>setup(ctx ->
+        Behaviors.withTimers(timers -> new Checker(ctx, timers, settings, health, node))), "store-health",
+        Props.empty());
+    // no probe writes once the node stops its services (the store is synced and closed after them)
+    CoordinatedShutdown.get(system).addActorTerminationTask(CoordinatedShutdown.PhaseServiceStop(), "stop-store-probe",
+        Adapter.toClassic(checker), Optional.of(new Checker.Stop()));
     return health;
   }
 
@@ -119,6 +126,8 @@ public final class StoreHealth {
 
     private record TimedOut(long probe) implements Command {}
 
+    record Stop() implements Command {}
+
     private final TimerScheduler<Command> timers;
     private final Settings settings;
     private final StoreHealth health;
@@ -143,6 +152,7 @@ public final class StoreHealth {
     public Receive<Command> createReceive() {
       return newReceiveBuilder()
           .onMessage(Tick.class, t -> send())
+          .onMessage(Stop.class, t -> Behaviors.stopped())
           .onMessage(Succeeded.class, s -> waiting && s.probe() == probe ? ended(null) : this)
           .onMessage(Failed.class, f -> waiting ? ended(f.why()) : this)
           .onMessage(TimedOut.class, t -> waiting && t.probe() == probe
