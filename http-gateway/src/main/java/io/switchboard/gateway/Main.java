@@ -39,7 +39,7 @@ public final class Main {
     if (!settings.bootstrapFile().isBlank()) {
       // not ready (no traffic from a load balancer) until the tenants, teams and agents exist
       CompletableFuture<Bootstrap.Summary> applied = new CompletableFuture<>();
-      gateway.notReadyUntil(applied, "applying the bootstrap file " + settings.bootstrapFile());
+      gateway.notReadyUntil(applied, Gateway.applyingBootstrap(settings.bootstrapFile()));
       try {
         Bootstrap.Summary s = Bootstrap.apply(gateway.system(), Bootstrap.read(Path.of(settings.bootstrapFile())),
             settings);
