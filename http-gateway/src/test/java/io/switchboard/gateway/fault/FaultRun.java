@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,12 +30,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -95,20 +91,22 @@ public final class FaultRun {
    * @param firedS seconds from ready until the last of them had fired
    * @param exitS seconds from the signal until the process ended (null: not within the bound, then killed)
    * @param readyS seconds from the new process's start until {@code /health/ready} answered 200
+   * @param inFlightAtStop how the requests sent before the signal and answered after it ended (a graceful stop
+   *     answers them)
    * @param afterStop answers to requests sent after the signal: 2xx, 503, other statuses, refused, closed,
    *     timed_out (no answer within the client's time-out: a hung request)
    * @param slowestAfterStopMs the longest of those requests took
    */
   public record StopFigures(int number, Stop stop, long ackedBefore, long lost, long resolvesAcked, long resolvesLost,
       long repliesAcked, long repliesLost, int windowsArmed, int windowsFired, double firedS, Double exitS,
-      double readyS, Map<String, Integer> afterStop, long slowestAfterStopMs) {
+      double readyS, Map<String, Integer> inFlightAtStop, Map<String, Integer> afterStop, long slowestAfterStopMs) {
     public String line(Store store) {
       return String.format("STOP store=%s n=%d mode=%s acked_before=%d lost=%d resolves=%d lost_resolves=%d "
               + "replies=%d lost_replies=%d windows_armed=%d fired_after_restart=%d fired_within=%.1fs exit=%s "
-              + "ready_after=%.1fs after_stop=%s slowest_after_stop=%dms",
+              + "ready_after=%.1fs in_flight_at_stop=%s after_stop=%s slowest_after_stop=%dms",
           store.name().toLowerCase(), number, stop, ackedBefore, lost, resolvesAcked, resolvesLost, repliesAcked,
           repliesLost, windowsArmed, windowsFired, firedS, exitS == null ? "none" : String.format("%.1fs", exitS),
-          readyS, afterStop, slowestAfterStopMs);
+          readyS, inFlightAtStop, afterStop, slowestAfterStopMs);
     }
   }
 
@@ -140,41 +138,16 @@ public final class FaultRun {
   private static final int QUIET_CAPACITY = 3;
   private static final int SUP_CAPACITY = 5;
   private static final List<String> DESK = List.of("d1", "d2", "d3", "d4", "d5");
-  private static final List<String> QUIET = List.of("q1", "q2", "q3");
-  private static final List<String> AGENTS = List.of("d1", "d2", "d3", "d4", "d5", "q1", "q2", "q3", "sup");
+  static final List<String> QUIET = List.of("q1", "q2", "q3");
+  static final List<String> AGENTS = List.of("d1", "d2", "d3", "d4", "d5", "q1", "q2", "q3", "sup");
   private static final Duration QUIET_WINDOW = Duration.ofSeconds(3);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
   /** A request sent after SIGTERM is answered (503) or refused at once, not after an ask time-out. */
-  private static final Duration TERM_ANSWER_WITHIN = Duration.ofSeconds(3);
+  private static final Duration TERM_ANSWER_WITHIN = Duration.ofSeconds(4);
   private static final Duration READY_WITHIN = Duration.ofMinutes(3);
 
-  private static int capacityOf(String agent) {
+  static int capacityOf(String agent) {
     return agent.startsWith("d") ? DESK_CAPACITY : agent.startsWith("q") ? QUIET_CAPACITY : SUP_CAPACITY;
-  }
-
-  /** One contact writing on webchat; its operations run one at a time ({@link #busy}). */
-  private static final class Contact {
-    final String id;
-    final String key;
-    final boolean quiet;
-    final AtomicBoolean busy = new AtomicBoolean(true);
-    volatile int sent;
-    volatile int acked;
-    /** once an agent replies (or tries to), the contact writes no more: an acknowledged reply stays answered */
-    volatile boolean replyAttempted;
-    volatile boolean replyAcked;
-    volatile boolean resolveAttempted;
-    volatile boolean resolveAcked;
-
-    Contact(String id, boolean quiet) {
-      this.id = id;
-      this.key = "webchat:" + id;
-      this.quiet = quiet;
-    }
-
-    boolean followable() {
-      return !quiet && !replyAttempted && !resolveAttempted;
-    }
   }
 
   /** One node's life: traffic waits for {@code ready}; {@code ended} once its process is gone. */
@@ -185,14 +158,13 @@ public final class FaultRun {
     final CompletableFuture<Void> ready = new CompletableFuture<>();
     final CompletableFuture<Void> ended = new CompletableFuture<>();
     final Map<String, AtomicInteger> afterStop = new ConcurrentHashMap<>();
+    final Map<String, AtomicInteger> inFlightAtStop = new ConcurrentHashMap<>();
     final AtomicLong slowestAfterStop = new AtomicLong();
 
     Phase(int number) {
       this.number = number;
     }
   }
-
-  private record Before(String agent, int reroutes, Instant deadline) {}
 
   private final Settings s;
   private final Path dir;
@@ -210,6 +182,7 @@ public final class FaultRun {
   private final Map<String, AtomicLong> answers = new ConcurrentHashMap<>();
   private final List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
   private final List<Node> nodes = new ArrayList<>();
+  private final Checks checks;
   private volatile Phase current;
   private volatile boolean trafficOver;
 
@@ -230,6 +203,7 @@ public final class FaultRun {
     this.apiKey = "sb_" + TENANT + "." + HexFormat.of().formatHex(id) + "."
         + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     this.api = new Api(apiKey, REQUEST_TIMEOUT);
+    this.checks = new Checks(api, contacts, violations, overshoots);
   }
 
   /** Runs the whole scenario and returns its figures; the nodes are gone and the schema dropped when it returns. */
@@ -280,9 +254,9 @@ public final class FaultRun {
       agents.awaitTermination(1, TimeUnit.MINUTES);
       Awaitility.await("requests in flight").atMost(REQUEST_TIMEOUT.multipliedBy(2))
           .pollInterval(Duration.ofMillis(20)).until(() -> inFlight.get() == 0);
-      long[] durable = durability(current, "the end");
+      long[] durable = checks.durability(current.node, "the end");
       lost = durable[0];
-      consistency = consistency(current);
+      consistency = checks.consistency(current.node);
     } catch (Exception e) {
       violations.add("the run failed: " + e);
       log("the run failed: %s", e);
@@ -376,7 +350,7 @@ public final class FaultRun {
 
   private StopFigures stopAndRestart(int number, Stop stop, Map<String, String> env) {
     Phase old = current;
-    Map<String, Before> armed = armedWindows(old);
+    Map<String, Checks.Before> armed = checks.armedWindows(old.node);
     long ackedBefore;
     Phase next = new Phase(number);
     Instant stoppedAt = Instant.now();
@@ -399,6 +373,8 @@ public final class FaultRun {
     ackedBefore = acked.get();
     Map<String, Integer> afterStop = new TreeMap<>();
     old.afterStop.forEach((k, v) -> afterStop.put(k, v.get()));
+    Map<String, Integer> inFlightAtStop = new TreeMap<>();
+    old.inFlightAtStop.forEach((k, v) -> inFlightAtStop.put(k, v.get()));
     if (stop == Stop.TERM && old.afterStop.getOrDefault("timed_out", new AtomicInteger()).get() > 0) {
       violations.add("stop " + number + ": requests sent after SIGTERM hung (no answer within " + REQUEST_TIMEOUT
           + "): " + afterStop);
@@ -408,13 +384,13 @@ public final class FaultRun {
     }
     next.node = start(number, env);
     double ready = awaitReady(next.node);
-    long[] durable = durability(next, "stop " + number + " (" + stop + ")");
+    long[] durable = checks.durability(next.node, "stop " + number + " (" + stop + ")");
     int[] fired = new int[1];
-    double firedS = windowsFired(number, armed, stoppedAt, next.node, fired);
+    double firedS = checks.windowsFired(number, armed, stoppedAt, next.node, fired);
     next.ready.complete(null);
     return new StopFigures(number, stop, ackedBefore, durable[0], durable[1], durable[2], durable[3], durable[4],
         (int) armed.values().stream().filter(b -> !b.deadline().isBefore(stoppedAt)).count(), fired[0], firedS, exit,
-        ready, afterStop, old.slowestAfterStop.get() / 1_000_000);
+        ready, inFlightAtStop, afterStop, old.slowestAfterStop.get() / 1_000_000);
   }
 
   // ---- traffic ----
@@ -510,7 +486,7 @@ public final class FaultRun {
     if (!p.ready.isDone() || p.stoppingAt != 0) return;
     Result view = call(p, "agent-view", () -> api.get(p.node.base(), "/v1/tenants/" + TENANT + "/agents/" + agent));
     if (!view.ok() || view.body() == null) return;
-    checkCapacity(agent, view.body(), "during the run");
+    checks.checkCapacity(agent, view.body(), "during the run");
     if (!DESK.contains(agent)) return;
     for (JsonNode held : view.body().path("holding")) {
       Contact c = contacts.get(held.asText());
@@ -533,19 +509,6 @@ public final class FaultRun {
     }
   }
 
-  private boolean checkCapacity(String agent, JsonNode view, String when) {
-    int cap = capacityOf(agent);
-    int held = view.path("holding").size();
-    int load = view.path("load").path("webchat").asInt(0);
-    if (held > cap || load > cap) {
-      overshoots.incrementAndGet();
-      violations.add(agent + " above its capacity " + cap + " " + when + ": holding " + view.path("holding")
-          + ", load " + view.path("load"));
-      return false;
-    }
-    return true;
-  }
-
   /** One call, counted by kind and status (and, after a stop signal, by how it ended). */
   private Result call(Phase p, String kind, Supplier<Result> request) {
     inFlight.incrementAndGet();
@@ -555,10 +518,12 @@ public final class FaultRun {
       String status = r.status() != 0 ? Integer.toString(r.status()) : r.failure().name().toLowerCase();
       answers.computeIfAbsent(kind + " " + status, k -> new AtomicLong()).incrementAndGet();
       long stopping = p.stoppingAt;
+      String k = r.ok() ? "2xx" : r.status() != 0 ? Integer.toString(r.status()) : r.failure().name().toLowerCase();
       if (stopping != 0 && t0 > stopping) {
-        String k = r.ok() ? "2xx" : r.status() != 0 ? Integer.toString(r.status()) : r.failure().name().toLowerCase();
         p.afterStop.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
         p.slowestAfterStop.accumulateAndGet(r.nanos(), Math::max);
+      } else if (stopping != 0) {
+        p.inFlightAtStop.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
       } else if (stopping == 0 && r.status() >= 500 && r.status() != 503) {
         violations.add(kind + " answered " + r.status() + " " + r.raw());
       }
@@ -566,212 +531,6 @@ public final class FaultRun {
     } finally {
       inFlight.decrementAndGet();
     }
-  }
-
-  // ---- checks ----
-
-  /** The views of {@code keys} on {@code node}, 16 at a time: those answered 200 or 404 (a 503 is asked again). */
-  private Map<String, Result> views(Node node, Set<String> keys) {
-    Map<String, Result> out = new ConcurrentHashMap<>();
-    try {
-      Awaitility.await("conversation views").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-          .pollDelay(Duration.ZERO).until(() -> {
-            Set<String> todo = new java.util.HashSet<>(keys);
-            todo.removeAll(out.keySet());
-            out.putAll(viewsOnce(node, todo));
-            return out.size() == keys.size();
-          });
-    } catch (ConditionTimeoutException e) {
-      violations.add("no view of " + (keys.size() - out.size()) + " conversations within 2 min");
-    }
-    return out;
-  }
-
-  /** One pass over {@code keys}: the views answered 200 or 404. */
-  private Map<String, Result> viewsOnce(Node node, Set<String> keys) {
-    Map<String, Result> out = new HashMap<>();
-    List<String> todo = new ArrayList<>(keys);
-    for (int i = 0; i < todo.size(); i += 16) {
-      List<String> batch = todo.subList(i, Math.min(todo.size(), i + 16));
-      List<CompletableFuture<Result>> fs = batch.stream().map(k -> api.async("GET", node.base(),
-          "/v1/tenants/" + TENANT + "/conversations/" + k, null)).toList();
-      for (int j = 0; j < batch.size(); j++) {
-        Result r = fs.get(j).join();
-        if (r.status() == 200 || r.status() == 404) out.put(batch.get(j), r);
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Every acknowledged message, resolve and reply is there.
-   *
-   * @return lost messages, resolves acknowledged, lost, replies acknowledged, lost
-   */
-  private long[] durability(Phase p, String when) {
-    Set<String> keys = contacts.values().stream().filter(c -> c.acked > 0).map(c -> c.key).collect(Collectors.toSet());
-    Map<String, Result> views = views(p.node, keys);
-    long lost = 0;
-    long resolves = 0;
-    long lostResolves = 0;
-    long replies = 0;
-    long lostReplies = 0;
-    List<String> examples = new ArrayList<>();
-    for (String k : keys) {
-      Contact c = contacts.get(k);
-      Result v = views.get(k);
-      if (v == null) continue;
-      long messages = v.status() == 404 ? 0 : v.body().path("messages").asLong();
-      if (messages < c.acked) {
-        lost += c.acked - messages;
-        if (examples.size() < 5) examples.add(k + ": " + c.acked + " acknowledged, " + (v.status() == 404
-            ? "conversation 404" : messages + " stored"));
-      }
-      if (c.resolveAcked) {
-        resolves++;
-        if (!"RESOLVED".equals(v.text("status"))) {
-          lostResolves++;
-          if (examples.size() < 10) examples.add(k + ": resolve acknowledged, now " + v.text("status"));
-        }
-      }
-      if (c.replyAcked && !c.resolveAttempted) {
-        replies++;
-        if (v.body() == null || !v.body().path("answered").asBoolean()) {
-          lostReplies++;
-          if (examples.size() < 15) examples.add(k + ": reply acknowledged, now answered=false (" + v.raw() + ")");
-        }
-      }
-    }
-    if (lost + lostResolves + lostReplies > 0) {
-      violations.add(String.format("after %s: %d acknowledged messages, %d resolves, %d replies lost, e.g. %s", when,
-          lost, lostResolves, lostReplies, examples));
-    }
-    return new long[] {lost, resolves, lostResolves, replies, lostReplies};
-  }
-
-  /** Quiet-team conversations waiting for their agent's first answer just before a stop. */
-  private Map<String, Before> armedWindows(Phase p) {
-    Set<String> keys = contacts.values().stream().filter(c -> c.quiet && c.acked > 0).map(c -> c.key)
-        .collect(Collectors.toSet());
-    List<CompletableFuture<Result>> fs = new ArrayList<>();
-    List<String> order = new ArrayList<>(keys);
-    for (String k : order) fs.add(api.async("GET", p.node.base(), "/v1/tenants/" + TENANT + "/conversations/" + k, null));
-    Map<String, Before> armed = new HashMap<>();
-    for (int i = 0; i < order.size(); i++) {
-      Result r = fs.get(i).join();
-      if (r.status() != 200) continue;
-      JsonNode b = r.body();
-      if ("ASSIGNED".equals(b.path("status").asText()) && !b.path("answered").asBoolean()
-          && b.hasNonNull("replyDeadline")) {
-        armed.put(order.get(i), new Before(b.path("agent").asText(), b.path("reroutes").asInt(),
-            Instant.parse(b.path("replyDeadline").asText())));
-      }
-    }
-    return armed;
-  }
-
-  /** Waits until every window armed before the stop (deadline after it) has lapsed; seconds from ready. */
-  private double windowsFired(int number, Map<String, Before> armed, Instant stoppedAt, Node node, int[] fired) {
-    Map<String, Before> due = new HashMap<>(armed);
-    due.values().removeIf(b -> b.deadline().isBefore(stoppedAt));
-    Set<String> waiting = ConcurrentHashMap.newKeySet();
-    waiting.addAll(due.keySet());
-    long t0 = System.nanoTime();
-    AtomicReference<String> last = new AtomicReference<>("");
-    try {
-      Awaitility.await("reply windows armed before stop " + number).atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(200)).pollDelay(Duration.ZERO).until(() -> {
-            viewsOnce(node, Set.copyOf(waiting)).forEach((k, v) -> {
-              JsonNode b = v.body();
-              boolean lapsed = v.status() == 200 && (b.path("reroutes").asInt() > due.get(k).reroutes()
-                  || ("ESCALATED".equals(b.path("status").asText())
-                      && b.path("reason").asText("").startsWith("reply_window_lapsed")));
-              if (lapsed) waiting.remove(k);
-              else last.set(k + " " + v.raw());
-            });
-            return waiting.isEmpty();
-          });
-    } catch (ConditionTimeoutException e) {
-      violations.add("stop " + number + ": " + waiting.size() + " of " + due.size() + " reply windows armed before it "
-          + "did not fire within 60 s of the restart, e.g. " + last.get());
-    }
-    fired[0] = due.size() - waiting.size();
-    return (System.nanoTime() - t0) / 1e9;
-  }
-
-  /**
-   * Once traffic is over: no agent above its capacity, no conversation with two agents; agents' holds, their
-   * open conversations (read model) and the conversations' views agree.
-   *
-   * @return double assignments, stale holds
-   */
-  private int[] consistency(Phase p) {
-    AtomicReference<int[]> found = new AtomicReference<>(new int[] {0, 0});
-    AtomicReference<List<String>> problems = new AtomicReference<>(List.of());
-    Set<String> keys = contacts.values().stream().filter(c -> c.sent > 0).map(c -> c.key).collect(Collectors.toSet());
-    try {
-      Awaitility.await("agents and conversations agree").atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(500)).pollDelay(Duration.ZERO).until(() -> {
-            List<String> out = new ArrayList<>();
-            int doubles = 0;
-            int stale = 0;
-            Map<String, Result> views = viewsOnce(p.node, keys);
-            Map<String, List<String>> holders = new HashMap<>();
-            for (String a : AGENTS) {
-              Result v = api.get(p.node.base(), "/v1/tenants/" + TENANT + "/agents/" + a);
-              Result rows = api.get(p.node.base(), "/v1/tenants/" + TENANT + "/agents/" + a + "/conversations");
-              if (!v.ok() || !rows.ok()) {
-                out.add(a + ": view " + v.status() + ", conversations " + rows.status());
-                continue;
-              }
-              int cap = capacityOf(a);
-              if (v.body().path("holding").size() > cap || v.body().path("load").path("webchat").asInt(0) > cap) {
-                out.add(a + " above capacity " + cap + ": " + v.body().path("holding"));
-              }
-              for (JsonNode h : v.body().path("holding")) holders.computeIfAbsent(h.asText(), x -> new ArrayList<>()).add(a);
-              int assignedRows = 0;
-              for (JsonNode row : rows.body()) {
-                if (!"ASSIGNED".equals(row.path("status").asText())) continue;
-                assignedRows++;
-                Result cv = views.get(row.path("conversation").asText());
-                String agentNow = cv == null || cv.body() == null ? null : cv.text("agent");
-                if (!a.equals(agentNow)) out.add(a + "'s open conversations (read model) list "
-                    + row.path("conversation").asText() + ", whose view says agent " + agentNow);
-              }
-              if (assignedRows > cap) out.add(a + "'s open conversations (read model): " + assignedRows + " > " + cap);
-            }
-            for (Map.Entry<String, List<String>> h : holders.entrySet()) {
-              Result cv = views.get(h.getKey());
-              String status = cv == null ? null : cv.text("status");
-              String agent = cv == null ? null : cv.text("agent");
-              if (h.getValue().size() > 1) {
-                doubles++;
-                out.add(h.getKey() + " held by " + h.getValue());
-              } else if (!"ASSIGNED".equals(status) || !h.getValue().get(0).equals(agent)) {
-                if ("ASSIGNED".equals(status)) doubles++;
-                else stale++;
-                out.add(h.getKey() + " held by " + h.getValue() + ", its view: " + status + " agent " + agent);
-              }
-            }
-            for (Map.Entry<String, Result> e : views.entrySet()) {
-              Result v = e.getValue();
-              if (v.status() == 200 && "ASSIGNED".equals(v.text("status"))
-                  && !holders.getOrDefault(e.getKey(), List.of()).contains(v.text("agent"))) {
-                doubles++;
-                out.add(e.getKey() + " assigned to " + v.text("agent") + ", who does not hold it (holders: "
-                    + holders.get(e.getKey()) + ")");
-              }
-            }
-            found.set(new int[] {doubles, stale});
-            problems.set(out);
-            return out.isEmpty();
-          });
-    } catch (ConditionTimeoutException e) {
-      violations.add("at the end, after 60 s: " + problems.get().size() + " disagreements, e.g. "
-          + problems.get().stream().limit(10).toList());
-      if (problems.get().stream().anyMatch(x -> x.contains("above capacity"))) overshoots.incrementAndGet();
-    }
-    return found.get();
   }
 
   // ---- housekeeping ----
