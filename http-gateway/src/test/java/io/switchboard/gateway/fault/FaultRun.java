@@ -577,7 +577,9 @@ public final class FaultRun {
     };
   }
 
+  private static final java.time.format.DateTimeFormatter CLOCK = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss");
+
   private static void log(String format, Object... args) {
-    System.out.printf("[fault %s] %s%n", java.time.LocalTime.now().withNano(0), String.format(format, args));
+    System.out.printf("[fault %s] %s%n", java.time.LocalTime.now().format(CLOCK), String.format(format, args));
   }
 }
