@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The five invariants of DESIGN.md under random interleavings: inbound messages on many
  * conversations, presence and capacity changes, replies, claims racing auto-assignment, transfers,
- * resolves, time advanced through ManualTime, and entities stopped mid-flight. After every step the
+ * resolves, time advanced through ManualTime, entities stopped mid-flight, and crashes of every entity at
+ * once (a node killed, as the fault test does to the jar). After every step the
  * system is let settle (time advances by the redelivery interval when a lost message must be
  * re-sent) and then checked; the journals are replayed at the end to check every deadline fired
  * once and never early. {@code -Dseed=N} replays a run; {@code -Dinvariant.ops=N} sets its length.
@@ -220,6 +221,19 @@ class RoutingInvariantsTest {
         lastOp = "advance " + d;
         f.advance(d);
         count("advance");
+      } else if (r < 92) {
+        // the node killed: every entity at once, after time moved on half the time (timers fired, their
+        // messages in flight); agents and teams are remembered and the keeper wakes conversations, which
+        // the snapshot's reads of every entity stand for here
+        boolean moved = rnd.nextBoolean();
+        Duration d = TIME_STEPS[rnd.nextInt(3)];
+        lastOp = "crash of every entity" + (moved ? " " + d + " on" : "");
+        if (moved) f.advance(d);
+        convs.forEach(c -> f.directory.stop(Kind.CONVERSATION, c));
+        agents.forEach(a -> f.directory.stop(Kind.AGENT, a));
+        teams.forEach(tm -> f.directory.stop(Kind.TEAM, tm));
+        restarts += convs.size() + agents.size() + teams.size();
+        count("crash");
       } else {
         int k = rnd.nextInt(3);
         Kind kind = k == 0 ? Kind.CONVERSATION : k == 1 ? Kind.AGENT : Kind.TEAM;
