@@ -39,8 +39,11 @@ final class FaultBenchmark {
     Settings settings = Settings.of(store, stops, Integer.getInteger("bench.messages", 5000), jar, dir)
         .withCustomers(Integer.getInteger("bench.customers", 6));
     String heap = System.getProperty("bench.child-heap", "1g");
-    settings = settings.withJvmOptions(List.of("-Xms256m", "-Xmx" + heap,
+    List<String> jvm = new ArrayList<>(List.of("-Xms256m", "-Xmx" + heap,
         "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2"));
+    String extra = System.getProperty("bench.child-opts", "").trim(); // e.g. a logback file tracing the shutdown
+    if (!extra.isEmpty()) jvm.addAll(List.of(extra.split("\\s+")));
+    settings = settings.withJvmOptions(jvm);
     Report r = FaultRun.run(settings);
     if (!r.violations().isEmpty()) {
       throw new IllegalStateException(r.violations().size() + " violations (listed above); logs in " + r.dir());

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -158,6 +159,10 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
   private Behavior<Command> onTick() {
     int free = settings.maxParallelTenants() - lanes.size();
     if (polling || free <= 0) return this;
+    // a stopping node starts no new deliveries: the shard regions that look targets up are going away
+    // (each lookup failed and was logged once a second until the singleton stopped); what is due stays in
+    // the outbox for the dispatcher's next incarnation
+    if (CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent()) return this;
     polling = true;
     Instant now = Instant.now();
     // busy tenants may come back too: ask for enough to fill every free lane anyway

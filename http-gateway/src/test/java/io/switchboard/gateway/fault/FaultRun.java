@@ -145,6 +145,11 @@ public final class FaultRun {
   /** A request sent after SIGTERM is answered (503) or refused at once, not after an ask time-out. */
   private static final Duration TERM_ANSWER_WITHIN = Duration.ofSeconds(4);
   private static final Duration READY_WITHIN = Duration.ofMinutes(3);
+  /**
+   * A graceful stop's phases are bounded to about 10 s in all (docs/ARCHITECTURE.md, "How long a stop
+   * takes"); the rest is margin for a machine under load (the JVM's own exit, a slow phase start).
+   */
+  private static final Duration TERM_EXIT_WITHIN = Duration.ofSeconds(15);
 
   static int capacityOf(String agent) {
     return agent.startsWith("d") ? DESK_CAPACITY : agent.startsWith("q") ? QUIET_CAPACITY : SUP_CAPACITY;
@@ -364,6 +369,10 @@ public final class FaultRun {
         violations.add("stop " + number + ": the node did not exit within 30 s of SIGTERM");
       } else {
         exit = took.toMillis() / 1000.0;
+        if (took.compareTo(TERM_EXIT_WITHIN) > 0) {
+          violations.add("stop " + number + ": the node took " + exit + " s to exit after SIGTERM (more than "
+              + TERM_EXIT_WITHIN.toSeconds() + " s)");
+        }
       }
     }
     current = next;
