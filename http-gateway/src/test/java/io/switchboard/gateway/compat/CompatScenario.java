@@ -197,7 +197,8 @@ final class CompatScenario {
     Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
     for (String path : VIEWS) {
       Answer a = gw.call("GET", path, path.startsWith("/v1/admin") ? TestGateway.ADMIN : key, null);
-      if (a.status() != 200) throw new IllegalStateException(path + ": " + a.status() + " " + a.raw());
+      // an AssertionError: the callers poll until the node answers (it may still be recovering)
+      if (a.status() != 200) throw new AssertionError(path + ": " + a.status() + " " + a.raw());
       out.put(path, a.body());
     }
     return out;

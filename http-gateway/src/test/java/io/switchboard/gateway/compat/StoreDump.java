@@ -36,13 +36,15 @@ final class StoreDump {
         ObjectNode t = out.putObject(table);
         ArrayNode columns = t.putArray("columns");
         ArrayNode rows = t.putArray("rows");
-        try (ResultSet rs = st.executeQuery("SELECT * FROM " + table + " ORDER BY 1, 2")) {
+        try (ResultSet rs = st.executeQuery("SELECT * FROM " + quoted(table) + " ORDER BY 1, 2")) {
           ResultSetMetaData md = rs.getMetaData();
           for (int i = 1; i <= md.getColumnCount(); i++) columns.add(md.getColumnName(i).toLowerCase());
           while (rs.next()) {
             ArrayNode row = rows.addArray();
             for (int i = 1; i <= md.getColumnCount(); i++) {
-              Object v = rs.getObject(i);
+              int type = md.getColumnType(i);
+              Object v = type == Types.BLOB || type == Types.BINARY || type == Types.VARBINARY
+                  || type == Types.LONGVARBINARY ? rs.getBytes(i) : rs.getObject(i);
               if (v == null) row.addNull();
               else if (v instanceof byte[] b) row.addObject().put("base64", Base64.getEncoder().encodeToString(b));
               else if (v instanceof Boolean b) row.add(b);
@@ -64,7 +66,8 @@ final class StoreDump {
         JsonNode t = dump.get(table);
         List<String> columns = new ArrayList<>();
         t.get("columns").forEach(c -> columns.add(c.asText()));
-        String sql = "INSERT INTO " + table + " (" + String.join(", ", columns) + ") VALUES ("
+        String sql = "INSERT INTO " + quoted(table) + " (" + String.join(", ", columns.stream().map(StoreDump::quoted).toList())
+            + ") VALUES ("
             + String.join(", ", columns.stream().map(c -> "?").toList()) + ")";
         try (PreparedStatement ps = con.prepareStatement(sql)) {
           ResultSetMetaData md = ps.getMetaData();
@@ -85,18 +88,23 @@ final class StoreDump {
         }
       }
       long max = 0;
-      try (Statement st = con.createStatement(); ResultSet rs = st.executeQuery("SELECT MAX(ordering) FROM event_journal")) {
+      try (Statement st = con.createStatement(); ResultSet rs = st.executeQuery("SELECT MAX(\"ordering\") FROM \"event_journal\"")) {
         if (rs.next()) max = rs.getLong(1);
       }
       try (Statement st = con.createStatement()) {
         if (store.kind() == StoreSettings.Kind.H2) {
-          st.execute("ALTER TABLE event_journal ALTER COLUMN ordering RESTART WITH " + (max + 1));
+          st.execute("ALTER TABLE \"event_journal\" ALTER COLUMN \"ordering\" RESTART WITH " + (max + 1));
         } else {
           st.execute("SELECT setval(pg_get_serial_sequence('event_journal', 'ordering'), " + Math.max(max, 1) + ")");
         }
       }
       con.commit();
     }
+  }
+
+  /** The schemas' names are lower case: quoted, H2 and PostgreSQL both find them. */
+  private static String quoted(String name) {
+    return "\"" + name + "\"";
   }
 
   static Connection connect(StoreSettings store) throws SQLException {

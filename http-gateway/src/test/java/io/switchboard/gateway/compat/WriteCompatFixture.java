@@ -10,6 +10,8 @@ import io.switchboard.persistence.StoreSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Writes the store {@link JournalCompatibilityTest} replays: runs {@link CompatScenario} on a fresh H2
@@ -18,16 +20,16 @@ import java.util.Map;
  * data must stay readable, and commit what it writes:
  *
  * <pre>
- * mvn -q -pl http-gateway -am test-compile -DskipTests &amp;&amp; mvn -q -pl http-gateway exec:java \
- *   -Dexec.classpathScope=test -Dexec.mainClass=io.switchboard.gateway.compat.WriteCompatFixture \
- *   -Dexec.args="src/test/resources/compat/&lt;commit&gt;"
+ * mvn -q -pl http-gateway -am test -Dtest=WriteCompatFixture -Dsurefire.failIfNoSpecifiedTests=false \
+ *   -Dcompat.write=src/test/resources/compat/&lt;commit&gt;
  * </pre>
+ * (a test only so that it runs on the test classpath; without {@code compat.write} it is skipped).
  */
-public final class WriteCompatFixture {
-  private WriteCompatFixture() {}
-
-  public static void main(String[] args) throws Exception {
-    Path out = Path.of(args.length > 0 ? args[0] : "target/compat");
+class WriteCompatFixture {
+  @Test
+  @EnabledIfSystemProperty(named = "compat.write", matches = ".+")
+  void write() throws Exception {
+    Path out = Path.of(System.getProperty("compat.write"));
     Path h2 = Files.createTempDirectory("compat-fixture");
     String config = """
         switchboard.persistence.h2.dir = "%s"
@@ -53,6 +55,5 @@ public final class WriteCompatFixture {
     json.writeValue(out.resolve("views.json").toFile(), expected);
     System.out.printf("wrote %s: %d events, %d snapshots, %d views%n", out, dump.get("event_journal").get("rows").size(),
         dump.get("snapshot").get("rows").size(), views.size());
-    System.exit(0);
   }
 }
