@@ -133,6 +133,8 @@ public final class Bootstrap {
         if (t.rules() != null) {
           expectOk(await(entities.tenant(tenant, to -> new Tenant.SetRules(t.rules(), to)), timeout), "rules");
         }
+        // this node's copy holds the tenant as applied before traffic comes (its rules too)
+        awaitRefreshed(io.switchboard.gateway.tenant.TenantDirectory.get(system).refresh(tenant), timeout);
       } catch (ApiException e) {
         throw new IllegalArgumentException("bootstrap tenant " + tenant + ": " + e.getMessage(), e);
       }
@@ -143,6 +145,14 @@ public final class Bootstrap {
   private static Outcome await(CompletionStage<Outcome> answer, Duration timeout) {
     try {
       return answer.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("bootstrap: no answer in time (" + e + ")", e);
+    }
+  }
+
+  private static void awaitRefreshed(CompletionStage<?> refreshed, Duration timeout) {
+    try {
+      refreshed.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("bootstrap: no answer in time (" + e + ")", e);
     }

@@ -30,6 +30,7 @@ import io.switchboard.gateway.api.Validation;
 import io.switchboard.gateway.live.AgentEvents;
 import io.switchboard.gateway.live.LiveEvents;
 import io.switchboard.gateway.tenant.Tenant;
+import io.switchboard.gateway.tenant.TenantDirectory;
 import io.switchboard.persistence.Store;
 import io.switchboard.persistence.StoreHealth;
 import io.switchboard.persistence.StoreSettings;
@@ -154,7 +155,7 @@ public final class Gateway {
     ReadModels readModels = ReadModels.start(system, store);
     // One dispatcher for the whole cluster: two would deliver the same outbox rows twice, out of order.
     ClusterSingleton.get(system).init(SingletonActor.of(WebhookDispatcher.create(new JdbcOutbox(readModels.dataSource()),
-        new TenantWebhookTargets(ClusterSharding.get(system), settings.askTimeout(), system.executionContext()),
+        new TenantWebhookTargets(TenantDirectory.get(system), system.executionContext()),
         OutboundSettings.from(config)), "webhook-dispatcher"));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "http-client-pools",
         () -> Http.get(system).shutdownAllConnectionPools().thenApply(x -> Done.getInstance()));
@@ -169,7 +170,8 @@ public final class Gateway {
     Validation valid = new Validation(settings.maxIdLength(), settings.maxTextLength());
     ClusterSharding sharding = ClusterSharding.get(system);
     Entities entities = new Entities(sharding, settings.askTimeout());
-    Auth auth = new Auth(json, errors, valid, sharding, settings);
+    TenantDirectory tenants = TenantDirectory.get(system);
+    Auth auth = new Auth(json, errors, valid, sharding, settings, tenants);
     AdminRoutes admin = new AdminRoutes(json, errors, valid, auth, sharding, settings.askTimeout());
     TeamRoutes teams = new TeamRoutes(json, errors, valid, entities, readModels.queries(), core.offlineGrace());
     AgentRoutes agents = new AgentRoutes(json, errors, valid, entities, readModels.queries(), topics,
@@ -191,7 +193,7 @@ public final class Gateway {
                 tenant -> auth.tenant(tenant, tenantState -> d.concat(
                     teams.routes(tenant),
                     agents.routes(tenant),
-                    rules.routes(tenant),
+                    rules.routes(tenant, tenantState),
                     conversations.routes(tenant, tenantState))))))));
     // pekko.http.server.request-timeout: answered like an ask timeout, not with the server's plain text
     Route sealed = d.withRequestTimeoutResponse(request -> errors.unavailable(

@@ -72,7 +72,7 @@ public final class AdminRoutes extends RouteSupport {
 
   private Route configure(String tenant, Requests.TenantRequest r) {
     TenantSettings s = settingsOf(tenant, r, valid);
-    return outcome(ask(tenant, to -> new Tenant.Configure(s, to)), o -> await(auth.tenantView(tenant), v ->
+    return outcome(ask(tenant, to -> new Tenant.Configure(s, to)), o -> await(auth.directory().refresh(tenant), v ->
         json("created".equals(o.message()) ? StatusCodes.CREATED : StatusCodes.OK, viewOf(v))));
   }
 
@@ -86,12 +86,21 @@ public final class AdminRoutes extends RouteSupport {
     r.validate(valid);
     ApiKeys.Generated key = ApiKeys.generate(tenant);
     return outcome(ask(tenant, to -> new Tenant.AddApiKey(key.keyId(), ApiKeys.hash(key.secret()), r.label(), to)),
-        o -> json(StatusCodes.CREATED, new NewKey(key.keyId(), key.token(), r.label())));
+        o -> afterChange(tenant, () -> json(StatusCodes.CREATED, new NewKey(key.keyId(), key.token(), r.label()))));
   }
 
   private Route revoke(String tenant, String keyId) {
     return outcome(ask(tenant, to -> new Tenant.RevokeApiKey(keyId, to)),
-        o -> complete(StatusCodes.NO_CONTENT));
+        o -> afterChange(tenant, () -> complete(StatusCodes.NO_CONTENT)));
+  }
+
+  /**
+   * Answers once this node's copy of the tenant holds the change (a revoked key is refused here from
+   * the next request on); a failure to refresh it changes nothing of the answer: the change is stored,
+   * and the copy gets it from the replicas.
+   */
+  private Route afterChange(String tenant, java.util.function.Supplier<Route> answer) {
+    return await(auth.directory().refresh(tenant).exceptionally(failure -> null), v -> answer.get());
   }
 
   static String local(String id) {

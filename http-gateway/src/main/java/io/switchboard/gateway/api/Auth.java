@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.gateway.GatewaySettings;
 import io.switchboard.gateway.tenant.ApiKeys;
 import io.switchboard.gateway.tenant.Tenant;
+import io.switchboard.gateway.tenant.TenantData;
+import io.switchboard.gateway.tenant.TenantDirectory;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
@@ -17,19 +19,29 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * Who is calling: the provider's admin key ({@code switchboard.gateway.admin-key}) or a tenant's API
  * key ({@code Authorization: Bearer <key>} or {@code X-Api-Key}). A tenant's key reaches only that
- * tenant's resources; anything of another tenant is answered 404, as if it did not exist.
+ * tenant's resources; anything of another tenant is answered 404, as if it did not exist. Keys and
+ * settings are read from this node's copy ({@link TenantDirectory}): no ask on a request whose
+ * tenant and key are in it; a key the copy does not hold (issued a moment ago on another node) or a
+ * tenant it does not hold yet is asked of the tenant's entity, the authority.
  */
 public final class Auth extends RouteSupport {
   private final ClusterSharding sharding;
   private final GatewaySettings settings;
+  private final TenantDirectory directory;
 
-  public Auth(ObjectMapper json, Errors errors, Validation valid, ClusterSharding sharding, GatewaySettings settings) {
+  public Auth(ObjectMapper json, Errors errors, Validation valid, ClusterSharding sharding, GatewaySettings settings,
+      TenantDirectory directory) {
     super(json, errors, valid);
     this.sharding = sharding;
     this.settings = settings;
+    this.directory = directory;
   }
 
-  /** The tenant entity's view (state null when the tenant does not exist). */
+  public TenantDirectory directory() {
+    return directory;
+  }
+
+  /** The tenant entity's own view (state null when the tenant does not exist), for the admin API. */
   public CompletionStage<Tenant.View> tenantView(String tenant) {
     return sharding.entityRefFor(Tenant.ENTITY_TYPE_KEY, tenant).ask(Tenant.Get::new, settings.askTimeout());
   }
@@ -39,27 +51,38 @@ public final class Auth extends RouteSupport {
   }
 
   /** The existing tenant {@code tenant} (its settings, keys, rules), for its own key or the admin key. */
-  public Route tenant(String tenant, Function<Tenant.State, Route> inner) {
+  public Route tenant(String tenant, Function<TenantData, Route> inner) {
     valid.tenant(tenant);
     return token(token -> {
-      if (isAdmin(token)) {
-        return await(tenantView(tenant), v -> v.state() == null
-            ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "no tenant " + tenant))
-            : inner.apply(v.state()));
-      }
+      if (isAdmin(token)) return existing(tenant, inner);
       Optional<ApiKeys.Presented> key = ApiKeys.parse(token);
       if (key.isEmpty()) return unauthorized("the API key is not valid");
       if (!key.get().tenant().equals(tenant)) {
         return complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "no tenant " + tenant));
       }
-      return await(tenantView(tenant), v -> {
-        Tenant.ApiKey stored = v.state() == null ? null : v.state().apiKeys().get(key.get().keyId());
-        if (stored == null || !ApiKeys.matches(key.get().secret(), stored.secretHash())) {
-          return unauthorized("the API key is not valid (revoked, or never issued)");
-        }
-        return inner.apply(v.state());
-      });
+      TenantData cached = directory.cached(tenant);
+      if (cached != null && cached.apiKeys().containsKey(key.get().keyId())) {
+        return checked(key.get(), cached, inner); // the hot path: no ask
+      }
+      return await(directory.fetch(tenant), d -> checked(key.get(), d, inner));
     });
+  }
+
+  /** The tenant (from this node's copy, else its entity), or 404. */
+  public Route existing(String tenant, Function<TenantData, Route> inner) {
+    TenantData cached = directory.cached(tenant);
+    if (cached != null) return inner.apply(cached);
+    return await(directory.fetch(tenant), d -> d == null
+        ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "no tenant " + tenant))
+        : inner.apply(d));
+  }
+
+  private Route checked(ApiKeys.Presented key, TenantData d, Function<TenantData, Route> inner) {
+    Tenant.ApiKey stored = d == null ? null : d.apiKeys().get(key.keyId());
+    if (stored == null || !ApiKeys.matches(key.secret(), stored.secretHash())) {
+      return unauthorized("the API key is not valid (revoked, or never issued)");
+    }
+    return inner.apply(d);
   }
 
   private Route token(Function<String, Route> inner) {

@@ -5,7 +5,7 @@ import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.gateway.Metrics;
-import io.switchboard.gateway.tenant.Tenant;
+import io.switchboard.gateway.tenant.TenantData;
 import io.switchboard.persistence.readmodel.ReadModelQueries;
 import io.switchboard.routing.RoutingHint;
 import java.time.Clock;
@@ -57,7 +57,7 @@ public final class ConversationRoutes extends RouteSupport {
     return EntityIds.conversationId(tenant, key.substring(0, colon), key.substring(colon + 1));
   }
 
-  public Route routes(String tenant, Tenant.State state) {
+  public Route routes(String tenant, TenantData state) {
     return concat(
         pathPrefix("messages", () -> concat(
             pathEnd(() -> post(() -> body(Requests.InboundRequest.class, r -> inbound(tenant, state, r)))),
@@ -96,7 +96,7 @@ public final class ConversationRoutes extends RouteSupport {
    * (the request's team, else the tenant's default team, is then only the last resort of a rules set
    * that matched nothing), else to that team. The request's fields become the contact's fields.
    */
-  private Route inbound(String tenant, Tenant.State state, Requests.InboundRequest r) {
+  private Route inbound(String tenant, TenantData state, Requests.InboundRequest r) {
     r.validate(valid);
     String id = EntityIds.conversationId(tenant, r.channel(), r.contact());
     String team = r.team() != null ? tenant + "/" + r.team() : state.settings().defaultTeam();

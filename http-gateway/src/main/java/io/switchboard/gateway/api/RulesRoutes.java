@@ -2,6 +2,7 @@ package io.switchboard.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.gateway.tenant.Tenant;
+import io.switchboard.gateway.tenant.TenantData;
 import io.switchboard.routing.rules.RoutingRules;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -23,12 +24,13 @@ public final class RulesRoutes extends RouteSupport {
     this.auth = auth;
   }
 
-  public Route routes(String tenant) {
+  /** @param data the tenant as the request's authentication read it (this node's copy) */
+  public Route routes(String tenant, TenantData data) {
     return path("rules", () -> concat(
         put(() -> body(RoutingRules.class, "invalid_rules", rules -> outcome(entities.tenant(tenant, to -> new Tenant.SetRules(rules, to)),
-            o -> ok(rules)))),
-        get(() -> await(auth.tenantView(tenant), v -> v.state() == null || v.state().rules() == null
+            o -> await(auth.directory().refresh(tenant).exceptionally(failure -> null), v -> ok(rules))))),
+        get(() -> data.rules() == null
             ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "tenant " + tenant + " has no routing rules"))
-            : ok(v.state().rules())))));
+            : ok(data.rules()))));
   }
 }

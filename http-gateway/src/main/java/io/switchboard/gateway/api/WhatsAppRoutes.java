@@ -7,7 +7,7 @@ import io.switchboard.Storable;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.gateway.Hmac;
 import io.switchboard.gateway.Metrics;
-import io.switchboard.gateway.tenant.Tenant;
+import io.switchboard.gateway.tenant.TenantData;
 import io.switchboard.gateway.tenant.TenantSettings;
 import io.switchboard.gateway.whatsapp.ContactEvent;
 import io.switchboard.gateway.whatsapp.InboundMessage;
@@ -89,14 +89,12 @@ public final class WhatsAppRoutes extends RouteSupport {
                     signature.orElse(null)))))))));
   }
 
-  private Route withTenant(String tenant, Function<Tenant.State, Route> inner) {
+  private Route withTenant(String tenant, Function<TenantData, Route> inner) {
     valid.tenant(tenant);
-    return await(auth.tenantView(tenant), v -> v.state() == null
-        ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "no tenant " + tenant))
-        : inner.apply(v.state()));
+    return auth.existing(tenant, inner);
   }
 
-  private Route notification(String tenant, Tenant.State state, byte[] body, String signature) {
+  private Route notification(String tenant, TenantData state, byte[] body, String signature) {
     TenantSettings settings = state.settings();
     if (settings.appSecret() == null || settings.appSecret().isEmpty()) {
       return complete(errors.response(StatusCodes.FORBIDDEN, "forbidden",
@@ -132,7 +130,7 @@ public final class WhatsAppRoutes extends RouteSupport {
   }
 
   /** Each contact's messages in order (one after the other), different contacts at once. */
-  private CompletionStage<List<Outcome>> store(String tenant, Tenant.State state, List<InboundMessage> messages) {
+  private CompletionStage<List<Outcome>> store(String tenant, TenantData state, List<InboundMessage> messages) {
     TenantSettings settings = state.settings();
     Map<String, List<InboundMessage>> byConversation = new LinkedHashMap<>();
     for (InboundMessage m : messages) {

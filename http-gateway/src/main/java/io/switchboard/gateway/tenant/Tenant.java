@@ -15,20 +15,33 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One tenant of the provider: its settings (WhatsApp verify token and app secret, outbound webhook,
  * default team), its API keys, stored only as SHA-256 hashes (the key itself is shown once, when
  * created, and never stored), the names of its teams and agents as the API configured them, and its
- * routing rules, validated against those names when saved (refused whole, naming each bad rule). Single writer of all of it; the gateway asks it to authenticate a key.
+ * routing rules, validated against those names when saved (refused whole, naming each bad rule). Single writer of all of it.
+ * After each change that requests read (settings, keys, rules) it writes {@link TenantData} to
+ * Distributed Data (write majority) and only then replies, so every node's {@link TenantDirectory}
+ * serves it without asking this entity; on recovery it writes it again (locally), which refills the
+ * replicas after a restart of the whole cluster.
  * Lifecycle: absent until the provider's admin configures it; then configured, keys added and revoked.
  */
 public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Event, Tenant.State> {
@@ -66,8 +79,23 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
 
   public record Get(ActorRef<View> replyTo) implements Command {}
 
-  /** @param state null when the tenant does not exist */
-  public record View(String tenantId, State state) implements CborSerializable {}
+  /**
+   * Internal: Distributed Data answered the write of a change ({@code replicated} false: not to a
+   * majority within the write timeout; it still spreads by gossip); {@code answer} goes to {@code
+   * replyTo} (null after recovery's write).
+   */
+  public record Replicated(boolean replicated, Outcome answer, ActorRef<Outcome> replyTo) implements Command {}
+
+  /**
+   * @param state null when the tenant does not exist
+   * @param version the journal's sequence number of the tenant: a later state has a higher one
+   */
+  public record View(String tenantId, State state, long version) implements CborSerializable {
+    /** What requests read of it, or null when the tenant does not exist. */
+    public TenantData data() {
+      return state == null ? null : TenantData.of(tenantId, version, state);
+    }
+  }
 
   // ---- events ----
 
@@ -112,11 +140,14 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
   // ---- wiring ----
 
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId())));
+    java.time.Duration writeTimeout = system.settings().config().getDuration("switchboard.gateway.tenant-cache.write-timeout");
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), writeTimeout)));
   }
 
-  public static Behavior<Command> create(String tenantId) {
-    return new Tenant(tenantId);
+  /** @param writeTimeout how long a change waits for a majority of the replicas before it is answered anyway */
+  public static Behavior<Command> create(String tenantId, java.time.Duration writeTimeout) {
+    return Behaviors.setup(ctx -> DistributedData.<Command, LWWMap<String, TenantData>>withReplicatorMessageAdapter(
+        replicator -> new Tenant(tenantId, ctx, replicator, writeTimeout)));
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Tenant.class);
@@ -124,13 +155,45 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
   private final String tenantId;
   /** Why this tenant's id cannot be stored, else null. */
   private final String idProblem;
+  private final ActorContext<Command> ctx;
+  private final ReplicatorMessageAdapter<Command, LWWMap<String, TenantData>> replicator;
+  private final SelfUniqueAddress node;
+  private final java.time.Duration writeTimeout;
 
-  private Tenant(String tenantId) {
+  private Tenant(String tenantId, ActorContext<Command> ctx,
+      ReplicatorMessageAdapter<Command, LWWMap<String, TenantData>> replicator, java.time.Duration writeTimeout) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), tenantId),
         // as the routing core's entities (CoreSettings.onPersistFailure): running again soon after a store outage
         SupervisorStrategy.restartWithBackoff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(1), 0.1));
     this.tenantId = tenantId;
     this.idProblem = Storable.problem(tenantId);
+    this.ctx = ctx;
+    this.replicator = replicator;
+    this.node = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+    this.writeTimeout = writeTimeout;
+  }
+
+  /**
+   * Writes {@code s} to the replicas, then answers {@code answer} to {@code replyTo}: a 2xx of a
+   * change means a majority of the nodes hold it (or the write timed out, see {@link Replicated}).
+   */
+  private void publish(State s, Outcome answer, ActorRef<Outcome> replyTo) {
+    TenantData data = TenantData.of(tenantId, lastSequenceNumber(ctx), s);
+    Replicator.WriteConsistency consistency = replyTo == null ? Replicator.writeLocal()
+        : new Replicator.WriteMajority(writeTimeout);
+    replicator.askUpdate(
+        askReplyTo -> new Replicator.Update<>(TenantData.bucket(tenantId), LWWMap.empty(), consistency, askReplyTo,
+            map -> TenantData.put(map, node, data)),
+        response -> new Replicated(response instanceof Replicator.UpdateSuccess, answer, replyTo));
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), s -> {
+          if (s.exists() && idProblem == null) publish(s, null, null);
+        })
+        .build();
   }
 
   @Override
@@ -148,7 +211,7 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
     CommandHandler<Command, Event, State> handlers = handlers();
     return (state, command) -> {
       // refused, never persisted: a rejected event would stop the tenant, and every request asks it
-      String unstorable = command instanceof Get ? null : idProblem != null ? "tenant id: " + idProblem
+      String unstorable = command instanceof Get || command instanceof Replicated ? null : idProblem != null ? "tenant id: " + idProblem
           : Storable.problemIn(command);
       if (unstorable != null) {
         Storable.refuse(command, tenantId, unstorable, LOG);
@@ -161,7 +224,7 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
   private CommandHandler<Command, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Configure.class, (s, c) -> Effect().persist(new Configured(c.settings(), Instant.now()))
-            .thenReply(c.replyTo(), ns -> Outcome.ok(s.exists() ? "updated" : "created")))
+            .thenRun(ns -> publish(ns, Outcome.ok(s.exists() ? "updated" : "created"), c.replyTo())))
         .onCommand(AddApiKey.class, (s, c) -> {
           if (!s.exists()) return Effect().reply(c.replyTo(), notFound());
           if (s.apiKeys().containsKey(c.keyId())) {
@@ -172,14 +235,14 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
                 "tenant " + tenantId + " already has " + MAX_KEYS + " API keys: revoke one first"));
           }
           return Effect().persist(new ApiKeyAdded(new ApiKey(c.keyId(), c.secretHash(), c.label(), Instant.now())))
-              .thenReply(c.replyTo(), ns -> Outcome.ok(c.keyId()));
+              .thenRun(ns -> publish(ns, Outcome.ok(c.keyId()), c.replyTo()));
         })
         .onCommand(RevokeApiKey.class, (s, c) -> {
           if (!s.apiKeys().containsKey(c.keyId())) {
             return Effect().reply(c.replyTo(), Outcome.refused("not_found", "no API key " + c.keyId()));
           }
           return Effect().persist(new ApiKeyRevoked(c.keyId(), Instant.now()))
-              .thenReply(c.replyTo(), ns -> Outcome.ok("revoked"));
+              .thenRun(ns -> publish(ns, Outcome.ok("revoked"), c.replyTo()));
         })
         .onCommand(RecordName.class, (s, c) -> {
           if (!s.exists()) return Effect().reply(c.replyTo(), notFound());
@@ -200,9 +263,16 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
           if (!errors.isEmpty()) {
             return Effect().reply(c.replyTo(), Outcome.refused("invalid_rules", String.join("; ", errors)));
           }
-          return Effect().persist(new RulesSet(c.rules(), Instant.now())).thenReply(c.replyTo(), ns -> Outcome.ok("set"));
+          return Effect().persist(new RulesSet(c.rules(), Instant.now()))
+              .thenRun(ns -> publish(ns, Outcome.ok("set"), c.replyTo()));
         })
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new View(tenantId, s.exists() ? s : null)))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(),
+            new View(tenantId, s.exists() ? s : null, lastSequenceNumber(ctx))))
+        .onCommand(Replicated.class, (s, c) -> {
+          if (!c.replicated()) LOG.warn("tenant {}: its change reached no majority of the nodes within {}; it spreads by gossip",
+              tenantId, writeTimeout);
+          return c.replyTo() == null ? Effect().none() : Effect().reply(c.replyTo(), c.answer());
+        })
         .build();
   }
 
