@@ -28,6 +28,7 @@ import io.switchboard.gateway.api.ServerLevel;
 import io.switchboard.gateway.api.TeamRoutes;
 import io.switchboard.gateway.api.Validation;
 import io.switchboard.gateway.live.AgentEvents;
+import io.switchboard.gateway.live.AgentStream;
 import io.switchboard.gateway.live.LiveEvents;
 import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.gateway.tenant.TenantDirectory;
@@ -152,7 +153,9 @@ public final class Gateway {
     RouterCore.init(system, Clock.systemUTC(), new Observers(metrics, new LiveEvents(topics)),
         new GatewayRoutingPorts(connector, crm, system.executionContext()));
     Tenant.init(system);
-    ReadModels readModels = ReadModels.start(system, store);
+    // the agents whose live-stream log got lines, told to every node's streams (docs/ARCHITECTURE.md)
+    ReadModels readModels = ReadModels.start(system, store,
+        written -> topics.tell(new AgentEvents.Publish(new AgentEvents.Changed(java.util.List.copyOf(written)))));
     // One dispatcher for the whole cluster: two would deliver the same outbox rows twice, out of order.
     ClusterSingleton.get(system).init(SingletonActor.of(WebhookDispatcher.create(new JdbcOutbox(readModels.dataSource()),
         new TenantWebhookTargets(TenantDirectory.get(system), system.executionContext()),
@@ -174,8 +177,8 @@ public final class Gateway {
     Auth auth = new Auth(json, errors, valid, sharding, settings, tenants);
     AdminRoutes admin = new AdminRoutes(json, errors, valid, auth, sharding, settings.askTimeout());
     TeamRoutes teams = new TeamRoutes(json, errors, valid, entities, readModels.queries(), core.offlineGrace());
-    AgentRoutes agents = new AgentRoutes(json, errors, valid, entities, readModels.queries(), topics,
-        settings.sseKeepAlive());
+    AgentRoutes agents = new AgentRoutes(json, errors, valid, entities, readModels.queries(),
+        new AgentStream(readModels.queries(), topics, json, settings.livePollInterval(), settings.sseKeepAlive()));
     ConversationRoutes conversations = new ConversationRoutes(json, errors, valid, entities, readModels.queries(),
         metrics, new ConnectorReplies(connector, system.executionContext()), Clock.systemUTC());
     WhatsAppRoutes whatsapp = new WhatsAppRoutes(json, errors, valid, auth, entities, readModels.queries(), metrics,

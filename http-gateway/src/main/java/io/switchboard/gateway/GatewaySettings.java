@@ -15,6 +15,7 @@ public record GatewaySettings(
     int maxInFlight,
     Duration retryAfter,
     Duration sseKeepAlive,
+    Duration livePollInterval,
     String bootstrapFile,
     Duration shutdownDeadline) {
 
@@ -23,7 +24,7 @@ public record GatewaySettings(
     return new GatewaySettings(c.getString("host"), c.getInt("port"), c.getString("admin-key"),
         c.getBytes("max-body-size"), c.getInt("max-text-length"), c.getInt("max-id-length"),
         c.getDuration("ask-timeout"), c.getInt("max-in-flight"), c.getDuration("retry-after"),
-        c.getDuration("sse-keep-alive"), c.getString("bootstrap-file"),
+        c.getDuration("sse-keep-alive"), c.getDuration("live-poll-interval"), c.getString("bootstrap-file"),
         c.getDuration("shutdown-deadline"));
   }
 

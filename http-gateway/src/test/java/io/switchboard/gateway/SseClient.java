@@ -14,15 +14,23 @@ import java.util.stream.Stream;
 
 /** Reads a Server-Sent Events stream with a real HTTP client, one event at a time. */
 final class SseClient implements AutoCloseable {
-  record Event(String type, JsonNode data) {}
+  /** @param id the SSE {@code id:} field, null when the event has none */
+  record Event(String type, JsonNode data, String id) {}
 
   private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final CompletableFuture<HttpResponse<Stream<String>>> response;
   final int status;
 
   SseClient(HttpClient client, String url, String key) throws Exception {
-    HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
-        .header("Accept", "text/event-stream").GET().build();
+    this(client, url, key, null);
+  }
+
+  /** @param lastEventId sent as {@code Last-Event-ID} (resume after it); null: none */
+  SseClient(HttpClient client, String url, String key, String lastEventId) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
+        .header("Accept", "text/event-stream").GET();
+    if (lastEventId != null) b.header("Last-Event-ID", lastEventId);
+    HttpRequest req = b.build();
     response = client.sendAsync(req, HttpResponse.BodyHandlers.ofLines());
     HttpResponse<Stream<String>> r = response.get(30, TimeUnit.SECONDS);
     status = r.statusCode();
@@ -30,19 +38,23 @@ final class SseClient implements AutoCloseable {
       // fields of one event come in any order; a blank line ends it
       String[] type = {null};
       String[] data = {null};
+      String[] id = {null};
       r.body().forEach(line -> {
         if (line.startsWith("event:")) {
           type[0] = line.substring(6).trim();
+        } else if (line.startsWith("id:")) {
+          id[0] = line.substring(3).trim();
         } else if (line.startsWith("data:")) {
           data[0] = line.substring(5).trim();
         } else if (line.isEmpty() && data[0] != null) {
           try {
-            events.add(new Event(type[0], TestGateway.JSON.readTree(data[0])));
+            events.add(new Event(type[0], TestGateway.JSON.readTree(data[0]), id[0]));
           } catch (IOException e) {
             throw new IllegalStateException(e);
           }
           type[0] = null;
           data[0] = null;
+          id[0] = null;
         }
       });
     }, "sse-reader");

@@ -1,46 +1,34 @@
 package io.switchboard.gateway.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.agent.Agent;
-import io.switchboard.gateway.live.AgentEvent;
-import io.switchboard.gateway.live.AgentEvents;
+import io.switchboard.gateway.live.AgentStream;
 import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.persistence.readmodel.ReadModelQueries;
-import java.time.Duration;
 import java.util.Optional;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.stream.OverflowStrategy;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.typed.javadsl.ActorSource;
 
 /**
  * {@code /v1/tenants/{t}/agents/{agent}}: profile (PUT, GET), presence, claims, the agent's open
- * conversations (read model) and its live event stream (Server-Sent Events: assigned, rerouted,
- * escalated, resolved, window_closing; a {@code subscribed} event first, then a keep-alive comment
- * every {@code sse-keep-alive}). A slow stream client loses its oldest events, never the system's time.
+ * conversations (read model) and its live event stream (Server-Sent Events, {@link AgentStream}:
+ * assigned, rerouted, escalated, resolved with their ids, window_closing without; a {@code subscribed}
+ * event first, then a keep-alive comment every {@code sse-keep-alive}; {@code Last-Event-ID} resumes
+ * after that id, on any node).
  */
 public final class AgentRoutes extends RouteSupport {
-  private static final int STREAM_BUFFER = 256;
-
   private final Entities entities;
   private final ReadModelQueries queries;
-  private final ActorRef<AgentEvents.Command> topics;
-  private final Duration keepAlive;
+  private final AgentStream streams;
 
   public AgentRoutes(ObjectMapper json, Errors errors, Validation valid, Entities entities, ReadModelQueries queries,
-      ActorRef<AgentEvents.Command> topics, Duration keepAlive) {
+      AgentStream streams) {
     super(json, errors, valid);
     this.entities = entities;
     this.queries = queries;
-    this.topics = topics;
-    this.keepAlive = keepAlive;
+    this.streams = streams;
   }
 
   public Route routes(String tenant) {
@@ -87,24 +75,23 @@ public final class AgentRoutes extends RouteSupport {
   }
 
   private Route events(String agentId) {
-    Source<ServerSentEvent, NotUsed> live = ActorSource.<AgentEvent>actorRef(e -> false, e -> Optional.empty(),
-            STREAM_BUFFER, OverflowStrategy.dropHead())
-        .mapMaterializedValue(ref -> {
-          topics.tell(new AgentEvents.Subscribe(agentId, ref));
-          return NotUsed.notUsed();
-        })
-        .map(e -> ServerSentEvent.create(toJson(e), e.type()));
-    Source<ServerSentEvent, NotUsed> stream = Source.single(ServerSentEvent.create("{}", "subscribed"))
-        .concat(live)
-        .keepAlive(keepAlive, ServerSentEvent::heartbeat);
-    return complete(StatusCodes.OK, stream, EventStreamMarshalling.toEventStream());
+    return optionalHeaderValueByName("Last-Event-ID", last -> {
+      Optional<Long> after = last.map(String::trim).filter(v -> !v.isEmpty()).map(AgentRoutes::lastEventId);
+      return complete(StatusCodes.OK, streams.of(agentId, after), EventStreamMarshalling.toEventStream());
+    });
   }
 
-  private String toJson(AgentEvent e) {
+  private static long lastEventId(String value) {
+    long id;
     try {
-      return json.writeValueAsString(e);
-    } catch (JsonProcessingException ex) {
-      throw new IllegalStateException(ex);
+      id = Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      id = -1;
     }
+    if (id < 0) {
+      throw ApiException.badRequest("invalid_last_event_id", "Last-Event-ID must be an id this stream sent (a "
+          + "number from 0), not '" + (value.length() > 40 ? value.substring(0, 40) + "..." : value) + "'");
+    }
+    return id;
   }
 }

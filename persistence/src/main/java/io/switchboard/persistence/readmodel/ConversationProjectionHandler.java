@@ -36,21 +36,30 @@ final class ConversationProjectionHandler
 
   private final int shard;
   private final Duration checkAfter;
+  private final int agentEventsKept;
+  /** Told, after each commit, the agents whose live-stream log got lines (a hint to their streams). */
+  private final java.util.function.Consumer<Set<String>> agentsWritten;
 
   ConversationProjectionHandler(int shard, Duration checkAfter) {
+    this(shard, checkAfter, 1000, agents -> {});
+  }
+
+  ConversationProjectionHandler(int shard, Duration checkAfter, int agentEventsKept,
+      java.util.function.Consumer<Set<String>> agentsWritten) {
     this.shard = shard;
     this.checkAfter = checkAfter;
+    this.agentEventsKept = agentEventsKept;
+    this.agentsWritten = agentsWritten;
   }
 
   @Override
   public void process(PooledSession session, List<EventEnvelope<Conversation.Event>> envelopes) throws Exception {
-    session.withConnection(con -> {
-      apply(con, envelopes);
-      return null;
-    });
+    Set<String> agents = session.withConnection(con -> apply(con, envelopes));
+    if (!agents.isEmpty()) session.afterCommit(() -> agentsWritten.accept(agents));
   }
 
-  private void apply(Connection con, List<EventEnvelope<Conversation.Event>> envelopes) throws SQLException {
+  /** Returns the agents whose live-stream log got lines. */
+  private Set<String> apply(Connection con, List<EventEnvelope<Conversation.Event>> envelopes) throws SQLException {
     Map<String, ConversationRow> rows = new LinkedHashMap<>();
     for (EventEnvelope<Conversation.Event> env : envelopes) {
       String id = conversationIdOf(env.persistenceId());
@@ -59,6 +68,7 @@ final class ConversationProjectionHandler
     Set<String> existing = load(con, rows);
     StatsDelta stats = new StatsDelta();
     List<WebhookEvents.Entry> outbox = new ArrayList<>();
+    List<AgentFeed.Entry> feed = new ArrayList<>();
     for (EventEnvelope<Conversation.Event> env : envelopes) {
       String id = conversationIdOf(env.persistenceId());
       ConversationRow row = rows.computeIfAbsent(id, ConversationRow::new); // a null value counts as absent
@@ -68,11 +78,13 @@ final class ConversationProjectionHandler
       if (type != null) {
         outbox.add(WebhookEvents.entry(env.persistenceId() + ":" + env.sequenceNr(), type, row, agentBefore));
       }
+      feed.addAll(AgentFeed.entries(id, env.event(), row.team));
     }
     write(con, rows, existing);
     Wakeups.write(con, rows.values(), checkAfter);
     writeStats(con, stats);
     writeOutbox(con, outbox);
+    return AgentFeed.write(con, feed, agentEventsKept);
   }
 
   private static void writeOutbox(Connection con, List<WebhookEvents.Entry> outbox) throws SQLException {

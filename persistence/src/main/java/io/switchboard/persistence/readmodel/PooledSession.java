@@ -12,6 +12,8 @@ import org.apache.pekko.projection.jdbc.JdbcSession;
  */
 final class PooledSession implements JdbcSession {
   private final Connection connection;
+  /** Run once the transaction has committed (never after a rollback). */
+  private final java.util.List<Runnable> afterCommit = new java.util.ArrayList<>();
 
   PooledSession(DataSource dataSource) {
     try {
@@ -27,13 +29,21 @@ final class PooledSession implements JdbcSession {
     return func.apply(connection);
   }
 
+  /** {@code action} runs after this transaction commits (a notification that must not precede the data). */
+  void afterCommit(Runnable action) {
+    afterCommit.add(action);
+  }
+
   @Override
   public void commit() throws SQLException {
     connection.commit();
+    for (Runnable action : afterCommit) action.run();
+    afterCommit.clear();
   }
 
   @Override
   public void rollback() throws SQLException {
+    afterCommit.clear();
     connection.rollback();
   }
 

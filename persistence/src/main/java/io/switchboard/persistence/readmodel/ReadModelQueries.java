@@ -236,6 +236,36 @@ public final class ReadModelQueries {
     }, false);
   }
 
+  /** One line of an agent's live-stream log: {@code seq} is its id, the agent's own number (1, 2, ...). */
+  public record AgentFeedEvent(String agentId, long seq, String type, String conversationId, String team,
+      String reason, java.time.Instant at) {}
+
+  /** The agent's last live-stream number (0: none yet): where a stream without {@code Last-Event-ID} starts. */
+  public CompletionStage<Long> agentFeedHead(String agentId) {
+    return run(con -> {
+      try (PreparedStatement ps = prepare(con, "SELECT last_seq FROM sb_agent_stream WHERE agent_id = ?",
+          List.of(agentId)); ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0L;
+      }
+    });
+  }
+
+  /** The agent's live-stream lines after {@code afterSeq}, in order, at most {@code limit}. */
+  public CompletionStage<List<AgentFeedEvent>> agentFeedAfter(String agentId, long afterSeq, int limit) {
+    return run(con -> {
+      List<AgentFeedEvent> out = new ArrayList<>();
+      try (PreparedStatement ps = prepare(con, "SELECT seq, event_type, conversation_id, team, reason, at "
+          + "FROM sb_agent_event WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+          List.of(agentId, afterSeq, Math.min(limit, MAX_LIMIT))); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new AgentFeedEvent(agentId, rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+              rs.getString(5), ConversationProjectionHandler.instant(rs, 6)));
+        }
+      }
+      return out;
+    });
+  }
+
   private static PreparedStatement prepare(Connection con, String sql, List<Object> args) throws SQLException {
     PreparedStatement ps = con.prepareStatement(sql);
     for (int i = 0; i < args.size(); i++) ps.setObject(i + 1, args.get(i));

@@ -17,6 +17,8 @@ import java.util.List;
  *       {@code event_id} ({@code persistenceId:sequenceNr}) lets a receiver drop a repeat;
  *   <li>{@code sb_webhook_dead}: outbox rows given up after their last delivery attempt (the outbox's
  *       columns, its id kept so a tenant's dead events keep their order, the last error, when);
+ *   <li>{@code sb_agent_event}: the agents' live-stream log, numbered per agent from
+ *       {@code sb_agent_stream.last_seq} (see {@code AgentFeed}), the last {@code agent-events-kept} per agent;
  *   <li>{@code sb_message_status}: delivery receipts of messages the business sent (sent,
  *       delivered, read, failed), recorded as they arrive, never routed.
  * </ul>
@@ -117,6 +119,18 @@ public final class ReadModelSchema {
           at TIMESTAMP WITH TIME ZONE,
           errors VARCHAR,
           received_at TIMESTAMP WITH TIME ZONE NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS sb_message_status_by_message ON sb_message_status (tenant, message_id)");
+        "CREATE INDEX IF NOT EXISTS sb_message_status_by_message ON sb_message_status (tenant, message_id)",
+        // the agents' live streams: a numbered log per agent and its counter (docs/ARCHITECTURE.md)
+        "CREATE TABLE IF NOT EXISTS sb_agent_stream (agent_id VARCHAR NOT NULL PRIMARY KEY, last_seq BIGINT NOT NULL)",
+        """
+        CREATE TABLE IF NOT EXISTS sb_agent_event (
+          agent_id VARCHAR NOT NULL,
+          seq BIGINT NOT NULL,
+          event_type VARCHAR(24) NOT NULL,
+          conversation_id VARCHAR NOT NULL,
+          team VARCHAR,
+          reason VARCHAR,
+          at TIMESTAMP WITH TIME ZONE NOT NULL,
+          PRIMARY KEY (agent_id, seq))""");
   }
 }

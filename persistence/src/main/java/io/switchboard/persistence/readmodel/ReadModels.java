@@ -60,6 +60,15 @@ public final class ReadModels {
    * {@code Store.createSchema}, which must have run. The pool closes when the system terminates.
    */
   public static ReadModels start(ActorSystem<?> system, StoreSettings store) {
+    return start(system, store, agents -> {});
+  }
+
+  /**
+   * @param agentsWritten told, after each committed batch, the agents whose live-stream log
+   *     ({@code sb_agent_event}) got lines: must be quick and never block (a tell)
+   */
+  public static ReadModels start(ActorSystem<?> system, StoreSettings store,
+      java.util.function.Consumer<java.util.Set<String>> agentsWritten) {
     Config config = system.settings().config();
     Config rm = config.getConfig("switchboard.read-models");
     int tags = CoreSettings.from(config).readModelTags();
@@ -87,12 +96,13 @@ public final class ReadModels {
     } else {
       Supplier<PooledSession> sessions = () -> new PooledSession(dataSource);
       int batch = rm.getInt("batch-size");
+      int kept = rm.getInt("agent-events-kept");
       Duration within = rm.getDuration("batch-within");
       DeadlineKeeper.Settings wakeups = DeadlineKeeper.Settings.from(rm);
       ready = JdbcProjection.createTablesIfNotExists(sessions, system).thenApply(done -> {
         ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, PROJECTION_NAME, tags,
             shard -> ProjectionBehavior.create(projection(system, sessions, shard, batch, within,
-                wakeups.checkAfter())),
+                wakeups.checkAfter(), kept, agentsWritten)),
             ProjectionBehavior.stopMessage());
         // One keeper per cluster: it reads the index the projections write and wakes conversations.
         ClusterSingleton.get(system).init(SingletonActor.of(DeadlineKeeper.create(queries, wakeups,
@@ -105,10 +115,10 @@ public final class ReadModels {
 
   private static GroupedProjection<org.apache.pekko.persistence.query.Offset, EventEnvelope<Conversation.Event>>
       projection(ActorSystem<?> system, Supplier<PooledSession> sessions, int shard, int batch, Duration within,
-          Duration checkAfter) {
+          Duration checkAfter, int agentEventsKept, java.util.function.Consumer<java.util.Set<String>> agentsWritten) {
     String tag = Conversation.TAG_PREFIX + shard;
     Supplier<JdbcHandler<List<EventEnvelope<Conversation.Event>>, PooledSession>> handler =
-        () -> new ConversationProjectionHandler(shard, checkAfter);
+        () -> new ConversationProjectionHandler(shard, checkAfter, agentEventsKept, agentsWritten);
     return JdbcProjection.groupedWithin(
             ProjectionId.of(PROJECTION_NAME, tag),
             EventSourcedProvider.<Conversation.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
