@@ -53,7 +53,7 @@ class LiveStreamClusterTest {
     a = new TestGateway(store);
     b = new TestGateway(store + "pekko.cluster.seed-nodes = [\"" + a.gateway.system().address() + "\"]\n");
     probe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
-      long up = Cluster.get(a.gateway.system()).state().members().stream()
+      long up = java.util.stream.StreamSupport.stream(Cluster.get(a.gateway.system()).state().getMembers().spliterator(), false)
           .filter(m -> m.status() == MemberStatus.up()).count();
       assertEquals(2, up, "members up");
       return null;
@@ -132,9 +132,10 @@ class LiveStreamClusterTest {
         assertEquals(agent, e.data().get("agent").asText());
         assertEquals(Long.toString(++id), e.id(), "ids count the agent's events");
       }
-      millis.sort(null);
-      System.out.printf("live stream on node B, agent on node A: 202 -> event, median %d ms, max %d ms (12)%n",
-          millis.get(millis.size() / 2), millis.get(millis.size() - 1));
+      List<Long> sorted = new ArrayList<>(millis);
+      sorted.sort(null);
+      System.out.printf("live stream on node B, agent on node A: 202 -> event, median %d ms, max %d ms, in order %s%n",
+          sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), millis);
 
       // a burst: every one arrives, once, numbered without a gap
       Set<String> burst = new HashSet<>();
