@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SchemaTest {
   private static final Set<String> TABLES = Set.of("durable_state", "event_journal", "event_tag", "snapshot",
-      "sb_conversation", "sb_routing_stats", "sb_webhook_outbox", "sb_webhook_dead", "sb_message_status", "sb_wakeup");
+      "sb_conversation", "sb_routing_stats", "sb_webhook_outbox", "sb_webhook_dead", "sb_message_status", "sb_wakeup",
+      "sb_agent_stream", "sb_agent_event");
 
   @TempDir
   Path dir;
