@@ -177,8 +177,9 @@ public final class Gateway {
     Auth auth = new Auth(json, errors, valid, sharding, settings, tenants);
     AdminRoutes admin = new AdminRoutes(json, errors, valid, auth, sharding, settings.askTimeout());
     TeamRoutes teams = new TeamRoutes(json, errors, valid, entities, readModels.queries(), core.offlineGrace());
-    AgentRoutes agents = new AgentRoutes(json, errors, valid, entities, readModels.queries(),
-        new AgentStream(readModels.queries(), topics, json, settings.livePollInterval(), settings.sseKeepAlive()));
+    AgentStream streams = new AgentStream(readModels.queries(), topics, json, settings.livePollInterval(),
+        settings.sseKeepAlive());
+    AgentRoutes agents = new AgentRoutes(json, errors, valid, entities, readModels.queries(), streams);
     ConversationRoutes conversations = new ConversationRoutes(json, errors, valid, entities, readModels.queries(),
         metrics, new ConnectorReplies(connector, system.executionContext()), Clock.systemUTC());
     WhatsAppRoutes whatsapp = new WhatsAppRoutes(json, errors, valid, auth, entities, readModels.queries(), metrics,
@@ -216,6 +217,7 @@ public final class Gateway {
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "refuse-new-requests",
           () -> {
             readiness.stopping.set(true);
+            streams.endAll(); // their clients reconnect elsewhere with Last-Event-ID
             return CompletableFuture.completedFuture(Done.getInstance());
           });
       binding.addToCoordinatedShutdown(settings.shutdownDeadline(), system);

@@ -13,7 +13,9 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
+import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
 
@@ -36,6 +38,12 @@ public final class AgentStream {
   private final ObjectMapper json;
   private final Duration pollInterval;
   private final Duration keepAlive;
+  /**
+   * Ends every open stream when the node starts to stop (before it unbinds): the clients reconnect to
+   * another node and resume with Last-Event-ID, and the stop does not wait for them until its
+   * deadline, nor do they poll the read models' pool after it closed.
+   */
+  private final SharedKillSwitch stopping = KillSwitches.shared("agent-streams");
 
   public AgentStream(ReadModelQueries queries, ActorRef<AgentEvents.Command> events, ObjectMapper json,
       Duration pollInterval, Duration keepAlive) {
@@ -57,6 +65,7 @@ public final class AgentStream {
         .flatMapConcat(from -> Source.single(ServerSentEvent.create("{}", Optional.of("subscribed"),
             Optional.of(Long.toString(from)), OptionalInt.empty())).concat(lines(agentId, from)))
         .keepAlive(keepAlive, ServerSentEvent::heartbeat)
+        .via(stopping.flow())
         .mapMaterializedValue(m -> NotUsed.notUsed());
   }
 
@@ -74,6 +83,11 @@ public final class AgentStream {
     return triggers.conflateWithSeed(Batch::of, Batch::add)
         .scanAsync(new Cursor(from, List.of()), (cursor, batch) -> step(agentId, cursor, batch))
         .mapConcat(Cursor::out);
+  }
+
+  /** Completes every open stream (at a graceful stop); streams opened later complete at once. */
+  public void endAll() {
+    stopping.shutdown();
   }
 
   /** Where the stream is in the agent's log, and the lines to send for the last step. */
