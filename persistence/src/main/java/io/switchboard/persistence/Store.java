@@ -101,7 +101,8 @@ public final class Store {
   /**
    * Creates the tables and indexes of journal, snapshots, durable state and Switchboard's read models
    * if they are missing (the projections' offset tables are created by {@code ReadModels.start}).
-   * Idempotent; blocking JDBC, so call it at start-up before the actor system, never from an actor.
+   * Idempotent, and safe when several nodes run it at once: on PostgreSQL they take turns under
+   * {@link SchemaLock}. Blocking JDBC, so call it at start-up before the actor system, never from an actor.
    *
    * @throws SchemaException naming the statement that failed and the store
    */
@@ -112,8 +113,23 @@ public final class Store {
     } catch (IOException e) {
       throw new SchemaException("cannot create the H2 directory " + s.h2Dir() + ": " + e.getMessage(), e);
     }
-    try (Connection con = DriverManager.getConnection(s.jdbcUrl(), s.user(), s.password());
-         Statement st = con.createStatement()) {
+    // Nodes starting at once on an empty database take turns (SchemaLock); the DDL runs on the session
+    // that holds the lock. On H2 (one process's file) there is nothing to wait for.
+    try (SchemaLock lock = SchemaLock.acquire(s, SchemaLock.TIMEOUT)) {
+      if (lock.connection() != null) {
+        apply(s, statements, lock.connection());
+      } else {
+        try (Connection con = DriverManager.getConnection(s.jdbcUrl(), s.user(), s.password())) {
+          apply(s, statements, con);
+        }
+      }
+    } catch (SQLException e) {
+      throw new SchemaException("cannot connect to " + s.describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void apply(StoreSettings s, List<String> statements, Connection con) throws SQLException {
+    try (Statement st = con.createStatement()) {
       con.setAutoCommit(true); // CREATE INDEX CONCURRENTLY cannot run inside a transaction
       if (s.kind() == StoreSettings.Kind.POSTGRES) {
         st.execute("CREATE SCHEMA IF NOT EXISTS " + s.pgSchema());
@@ -127,8 +143,6 @@ public final class Store {
               + ": " + e.getMessage(), e);
         }
       }
-    } catch (SQLException e) {
-      throw new SchemaException("cannot connect to " + s.describe() + ": " + e.getMessage(), e);
     }
   }
 

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.switchboard.CoreSettings;
 import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.SchemaLock;
 import io.switchboard.persistence.Store;
 import io.switchboard.persistence.StoreSettings;
 import java.time.Clock;
@@ -99,7 +100,7 @@ public final class ReadModels {
       int kept = rm.getInt("agent-events-kept");
       Duration within = rm.getDuration("batch-within");
       DeadlineKeeper.Settings wakeups = DeadlineKeeper.Settings.from(rm);
-      ready = JdbcProjection.createTablesIfNotExists(sessions, system).thenApply(done -> {
+      ready = createOffsetTables(system, store, dataSource).thenApply(done -> {
         ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, PROJECTION_NAME, tags,
             shard -> ProjectionBehavior.create(projection(system, sessions, shard, batch, within,
                 wakeups.checkAfter(), kept, agentsWritten)),
@@ -111,6 +112,20 @@ public final class ReadModels {
       });
     }
     return new ReadModels(dataSource, queries, ready);
+  }
+
+  /**
+   * The projections' offset tables (the library's DDL), under the same {@link SchemaLock} as
+   * {@code Store.createSchema}: nodes starting at once on an empty database would otherwise race on
+   * {@code CREATE TABLE IF NOT EXISTS} here too. The lock is taken and released on the blocking dispatcher.
+   */
+  public static CompletionStage<Done> createOffsetTables(ActorSystem<?> system, StoreSettings store,
+      javax.sql.DataSource dataSource) {
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    Supplier<PooledSession> sessions = () -> new PooledSession(dataSource);
+    return CompletableFuture.supplyAsync(() -> SchemaLock.acquire(store, SchemaLock.TIMEOUT), blocking)
+        .thenCompose(lock -> JdbcProjection.createTablesIfNotExists(sessions, system)
+            .whenCompleteAsync((done, failure) -> lock.close(), blocking));
   }
 
   private static GroupedProjection<org.apache.pekko.persistence.query.Offset, EventEnvelope<Conversation.Event>>
