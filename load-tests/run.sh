@@ -240,7 +240,7 @@ fi
 # ---- the gateway -------------------------------------------------------------------------------
 log "starting the gateway on $BASE ($STORE), stub connector on :$STUB_PORT; files in $RUN_DIR"
 # shellcheck disable=SC2086  # SERVER_JVM is a list of flags
-env "${STORE_ENV[@]}" SWITCHBOARD_PORT="$PORT" SWITCHBOARD_HOST=127.0.0.1 SWITCHBOARD_CLUSTER_PORT=0 \
+env "${STORE_ENV[@]}" SWITCHBOARD_PORT="$PORT" SWITCHBOARD_HOST=127.0.0.1 SWITCHBOARD_CLUSTER_PORT=0 SWITCHBOARD_MANAGEMENT_PORT=0 \
   SWITCHBOARD_ADMIN_KEY= SWITCHBOARD_BOOTSTRAP="$BOOTSTRAP" \
   SWITCHBOARD_CONNECTOR_URL="http://127.0.0.1:$STUB_PORT" \
   java $SERVER_JVM -jar "$JAR" > "$RUN_DIR/server.log" 2>&1 &

@@ -75,6 +75,7 @@ final class Demo {
             "switchboard.gateway.outbound.connector.base-url", "http://127.0.0.1:" + connectorPort,
             "switchboard.gateway.outbound.poll-interval", "250ms",
             "pekko.remote.artery.canonical.port", 0,
+            "pekko.management.http.port", 0,
             "pekko.loglevel", "WARNING"))
         .withFallback(ConfigFactory.load());
     say("starting a one-node cluster on the embedded H2 store in %s", dir);

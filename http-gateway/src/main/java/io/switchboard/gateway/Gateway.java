@@ -6,7 +6,15 @@ import io.switchboard.CoreSettings;
 import io.switchboard.RouterCore;
 import io.switchboard.gateway.api.AdminRoutes;
 import io.switchboard.gateway.api.AgentRoutes;
+import io.switchboard.agent.Agent;
+import io.switchboard.conversation.Conversation;
 import io.switchboard.gateway.api.ConnectorReplies;
+import io.switchboard.gateway.cluster.ClusterConfig;
+import io.switchboard.gateway.cluster.ShardRegionStatus;
+import io.switchboard.gateway.cluster.SingleNodeGuard;
+import io.switchboard.team.Team;
+import java.util.List;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import io.switchboard.gateway.api.WhatsAppRoutes;
 import io.switchboard.gateway.outbound.ChannelConnector;
 import io.switchboard.gateway.outbound.CrmClient;
@@ -69,12 +77,15 @@ import org.apache.pekko.japi.function.Function;
 public final class Gateway {
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
+  private final int managementPort;
   private final Metrics metrics;
   private final Readiness readiness;
 
-  private Gateway(ActorSystem<Void> system, ServerBinding binding, Metrics metrics, Readiness readiness) {
+  private Gateway(ActorSystem<Void> system, ServerBinding binding, int managementPort, Metrics metrics,
+      Readiness readiness) {
     this.system = system;
     this.binding = binding;
+    this.managementPort = managementPort;
     this.metrics = metrics;
     this.readiness = readiness;
   }
@@ -85,6 +96,11 @@ public final class Gateway {
 
   public int port() {
     return binding.localAddress().getPort();
+  }
+
+  /** The port of Pekko Management's HTTP endpoint, or -1 when it is off. */
+  public int managementPort() {
+    return managementPort;
   }
 
   public Metrics metrics() {
@@ -126,7 +142,10 @@ public final class Gateway {
    * @param app the application's configuration; the store's Pekko settings are layered over it
    */
   public static CompletionStage<Gateway> start(Config app) {
+    app = ClusterConfig.withSeedNodes(app);
     StoreSettings store = StoreSettings.from(app);
+    // before the store is touched: a node of several on H2 would make a store of its own
+    ClusterConfig.refuseH2Cluster(store, app);
     CoreSettings core = CoreSettings.from(app);
     if (core.passivates() && (!app.getBoolean("switchboard.read-models.enabled") || core.readModelTags() <= 0)) {
       // a passivated conversation's deadlines are kept by the read models' wake-up index and keeper
@@ -153,6 +172,13 @@ public final class Gateway {
     RouterCore.init(system, Clock.systemUTC(), new Observers(metrics, new LiveEvents(topics)),
         new GatewayRoutingPorts(connector, crm, system.executionContext()));
     Tenant.init(system);
+    if (store.kind() == StoreSettings.Kind.H2) {
+      system.systemActorOf(SingleNodeGuard.create(), "single-node-guard", Props.empty());
+    }
+    ShardRegionStatus regions = ShardRegionStatus.start(system, List.of(Conversation.ENTITY_TYPE_KEY,
+        Agent.ENTITY_TYPE_KEY, Team.ENTITY_TYPE_KEY, Tenant.ENTITY_TYPE_KEY),
+        config.getDuration("switchboard.cluster.registration-poll"), config.getDuration("switchboard.cluster.status-interval"));
+    metrics.cluster(cluster, regions);
     // the agents whose live-stream log got lines, told to every node's streams (docs/ARCHITECTURE.md)
     ReadModels readModels = ReadModels.start(system, store,
         written -> topics.tell(new AgentEvents.Publish(new AgentEvents.Changed(java.util.List.copyOf(written)))));
@@ -163,7 +189,7 @@ public final class Gateway {
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "http-client-pools",
         () -> Http.get(system).shutdownAllConnectionPools().thenApply(x -> Done.getInstance()));
     StoreHealth storeHealth = StoreHealth.start(system, StoreHealth.Settings.from(config));
-    Readiness readiness = new Readiness(cluster, readModels, storeHealth);
+    Readiness readiness = new Readiness(cluster, regions, readModels, storeHealth);
     // held from the start, not from when Main begins applying it: /health/ready answered 200 in between
     // and the fault test's first messages got 401 (the bootstrap's API key not stored yet)
     if (!settings.bootstrapFile().isBlank()) readiness.pending.set(applyingBootstrap(settings.bootstrapFile()));
@@ -208,8 +234,9 @@ public final class Gateway {
     Function<HttpRequest, CompletionStage<HttpResponse>> handler = limitInFlight(failFastWhileStoreFails(
         sealed.seal(errors.rejectionHandler(), errors.exceptionHandler()).handler(system), storeHealth, errors, system),
         settings, errors, system, readiness);
+    CompletionStage<Integer> management = startManagement(system, config);
     return Http.get(system).newServerAt(settings.host(), settings.port()).withSettings(ServerLevel.settings(system))
-        .bind(handler).thenApply(binding -> {
+        .bind(handler).thenCombine(management, (binding, managementPort) -> {
       // Graceful stop (SIGTERM, or system.terminate()): first refuse new requests (503, connection
       // closed) and turn not ready, then unbind, then let the requests in flight finish for at most
       // shutdown-deadline; only then do sharding (the entities' last writes), the projections and the
@@ -223,8 +250,21 @@ public final class Gateway {
       binding.addToCoordinatedShutdown(settings.shutdownDeadline(), system);
       system.log().info("Switchboard listening on {}:{} (store: {})", settings.host(),
           binding.localAddress().getPort(), store.describe());
-      return new Gateway(system, binding, metrics, readiness);
+      return new Gateway(system, binding, managementPort, metrics, readiness);
     });
+  }
+
+  /**
+   * Pekko Management's HTTP endpoint ({@code /cluster/members}, {@code /cluster/shards/<type>}, read-only) on
+   * {@code pekko.management.http} (the node's cluster host and {@code SWITCHBOARD_MANAGEMENT_PORT}); completes
+   * with its port, or -1 when {@code switchboard.cluster.management} is off. Unbound at shutdown.
+   */
+  private static CompletionStage<Integer> startManagement(ActorSystem<?> system, Config config) {
+    if (!config.getBoolean("switchboard.cluster.management")) return CompletableFuture.completedFuture(-1);
+    PekkoManagement management = PekkoManagement.get(system);
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "management-unbind",
+        management::stop);
+    return management.start().thenApply(uri -> uri.getPort());
   }
 
   /**
@@ -295,7 +335,18 @@ public final class Gateway {
   }
 
   /**
-   * Ready when this node is an Up cluster member, the read models started and the store's last write
+   * Why a node whose membership is {@code status} and whose shard regions {@code unregistered} have not
+   * registered with their coordinators yet must not take traffic, or null: a request to a region that has
+   * not registered waits in its buffer (a joining node's first requests took the whole ask timeout).
+   */
+  static String notReadyInCluster(MemberStatus status, List<String> unregistered) {
+    if (status != MemberStatus.up()) return "not yet an Up member of the cluster (" + status + ")";
+    if (!unregistered.isEmpty()) return "shard regions not yet registered with their coordinator: " + unregistered;
+    return null;
+  }
+
+  /**
+   * Ready when this node is an Up cluster member whose shard regions are registered, the read models started and the store's last write
    * probe succeeded ({@link StoreHealth}: routing's write path works, which a ping would not show).
    */
   static final class Readiness implements OpsRoutes.Readiness {
@@ -304,11 +355,13 @@ public final class Gateway {
     /** Set when a graceful stop begins: new requests are refused, the node is not ready. */
     final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private final Cluster cluster;
+    private final ShardRegionStatus regions;
     private final ReadModels readModels;
     private final StoreHealth storeHealth;
 
-    Readiness(Cluster cluster, ReadModels readModels, StoreHealth storeHealth) {
+    Readiness(Cluster cluster, ShardRegionStatus regions, ReadModels readModels, StoreHealth storeHealth) {
       this.cluster = cluster;
+      this.regions = regions;
       this.readModels = readModels;
       this.storeHealth = storeHealth;
     }
@@ -316,7 +369,8 @@ public final class Gateway {
     @Override
     public String notReadyBecause() {
       if (stopping.get()) return "shutting down";
-      if (cluster.selfMember().status() != MemberStatus.up()) return "not yet an Up member of the cluster";
+      String why = notReadyInCluster(cluster.selfMember().status(), regions.unregistered());
+      if (why != null) return why;
       CompletableFuture<Done> rm = readModels.ready().toCompletableFuture();
       if (!rm.isDone()) return "read models starting";
       if (rm.isCompletedExceptionally()) return "read models failed to start";

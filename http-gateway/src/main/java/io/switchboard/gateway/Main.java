@@ -2,6 +2,8 @@ package io.switchboard.gateway;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.switchboard.gateway.cluster.ClusterConfig;
+import io.switchboard.gateway.cluster.SingleNodeGuard;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,7 +36,14 @@ public final class Main {
       return;
     }
     Config config = ConfigFactory.load();
-    Gateway gateway = Gateway.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
+    } catch (ClusterConfig.RefusedException e) {
+      System.err.println("Switchboard: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     GatewaySettings settings = GatewaySettings.from(config);
     if (!settings.bootstrapFile().isBlank()) {
       // not ready (no traffic from a load balancer) until the tenants, teams and agents exist
@@ -54,5 +63,10 @@ public final class Main {
       }
     }
     gateway.system().getWhenTerminated().toCompletableFuture().get();
+    // stopped because a second member joined while on H2 (SingleNodeGuard): not a clean stop
+    if (org.apache.pekko.actor.CoordinatedShutdown.get(gateway.system()).getShutdownReason()
+        .filter(r -> r == SingleNodeGuard.REASON).isPresent()) {
+      System.exit(2);
+    }
   }
 }

@@ -79,4 +79,45 @@ public final class Metrics implements RoutingObserver {
       return n;
     }).set(length);
   }
+
+  /**
+   * This node's view of the cluster, read at each scrape: members by status and unreachable members
+   * ({@code Cluster.state()}, a snapshot), and per shard region the shards and entities hosted here and
+   * the shards that arrived or left (rebalances, hand-offs, a node's loss), as polled by {@code regions}.
+   */
+  public void cluster(org.apache.pekko.cluster.typed.Cluster cluster, io.switchboard.gateway.cluster.ShardRegionStatus regions) {
+    for (String status : java.util.List.of("joining", "weakly_up", "up", "leaving", "exiting", "down")) {
+      Gauge.builder("switchboard_cluster_members", () -> countMembers(cluster, status))
+          .description("members of the cluster by status, as this node sees them").tag("status", status)
+          .register(registry);
+    }
+    Gauge.builder("switchboard_cluster_unreachable_members", () -> cluster.state().getUnreachable().size())
+        .description("members this node's failure detector finds unreachable").register(registry);
+    for (String region : regions.names()) {
+      Gauge.builder("switchboard_shard_region_shards", () -> regions.view(region).shards())
+          .description("shards of this region hosted on this node").tag("region", region).register(registry);
+      Gauge.builder("switchboard_shard_region_entities", () -> regions.view(region).entities())
+          .description("running entities of this region on this node").tag("region", region).register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("switchboard_shard_region_shards_arrived", regions,
+              r -> r.view(region).shardsArrived())
+          .description("shards started on this node (allocated or rebalanced here)").tag("region", region)
+          .register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("switchboard_shard_region_shards_left", regions,
+              r -> r.view(region).shardsLeft())
+          .description("shards that left this node (rebalanced or handed off)").tag("region", region)
+          .register(registry);
+    }
+  }
+
+  private static int countMembers(org.apache.pekko.cluster.typed.Cluster cluster, String status) {
+    int n = 0;
+    for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+      if (statusName(m.status()).equals(status)) n++;
+    }
+    return n;
+  }
+
+  private static String statusName(org.apache.pekko.cluster.MemberStatus s) {
+    return s.toString().replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase();
+  }
 }

@@ -70,6 +70,7 @@ public final class TestGateway implements AutoCloseable {
             "switchboard.gateway.host", "127.0.0.1",
             "switchboard.gateway.admin-key", ADMIN,
             "pekko.remote.artery.canonical.port", 0,
+            "pekko.management.http.port", 0,
             "pekko.loglevel", "WARNING",
             "pekko.actor.testkit.typed.system-shutdown-default", "30s")))
         .withFallback(ConfigFactory.load());

@@ -88,6 +88,13 @@ public final class Store {
       pools.put(p + ".db.validationTimeout", 500);
     }
     config = ConfigFactory.parseMap(pools).withFallback(config);
+    // Stores written with pekko.cluster.sharding.state-store-mode = persistence (before issue 13): the
+    // coordinator's remembered shards are read from the old coordinator's events under the same persistence
+    // id (docs/ARCHITECTURE.md, "Running a cluster"). Only that event class is bound: nothing else changes.
+    config = ConfigFactory.parseString("""
+        jdbc-journal.event-adapters.coordinator-migration = "org.apache.pekko.cluster.sharding.OldCoordinatorStateMigrationEventAdapter"
+        jdbc-journal.event-adapter-bindings { "org.apache.pekko.cluster.sharding.ShardCoordinator$Internal$DomainEvent" = coordinator-migration }
+        """).withFallback(config);
     if (s.kind() != StoreSettings.Kind.POSTGRES) return config;
     // Batches with tagged events written as JDBC batches, not row by row (see BatchedJournalDao).
     return config.withValue("jdbc-journal.dao", ConfigValueFactory.fromAnyRef(BatchedJournalDao.class.getName()));

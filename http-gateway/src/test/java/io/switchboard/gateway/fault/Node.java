@@ -61,6 +61,7 @@ final class Node {
     all.put("SWITCHBOARD_PORT", Integer.toString(port));
     all.put("SWITCHBOARD_CLUSTER_HOST", "127.0.0.1");
     all.put("SWITCHBOARD_CLUSTER_PORT", Integer.toString(freePort()));
+    all.put("SWITCHBOARD_MANAGEMENT_PORT", "0");
     pb.environment().putAll(all);
     try {
       long at = System.nanoTime();
