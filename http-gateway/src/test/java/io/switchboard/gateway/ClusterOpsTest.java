@@ -10,6 +10,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.switchboard.gateway.cluster.ClusterConfig;
+import io.switchboard.gateway.cluster.SingleNodeGuard;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -130,6 +135,28 @@ class ClusterOpsTest {
     Config self = ConfigFactory.parseMap(Map.of("switchboard.cluster.seed-nodes", "pekko://switchboard@127.0.0.1:25520"))
         .withFallback(config);
     ClusterConfig.refuseH2Cluster(io.switchboard.persistence.StoreSettings.from(self), ClusterConfig.withSeedNodes(self));
+  }
+
+  @Test
+  void aMemberJoiningANodeOnH2StopsThatNodeWithItsOwnReason() throws Exception {
+    try (TestGateway gw = new TestGateway("")) {
+      ActorSystem<Void> node = gw.gateway.system();
+      TestProbe.create(node).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+        assertEquals(MemberStatus.up(), Cluster.get(node).selfMember().status());
+        return null;
+      });
+      ActorSystem<Void> other = ActorSystem.create(Behaviors.empty(), "switchboard", ConfigFactory.parseMap(Map.of(
+          "pekko.remote.artery.canonical.port", 0, "pekko.loglevel", "WARNING")).withFallback(ConfigFactory.load()));
+      try {
+        Cluster.get(other).manager().tell(Join.create(Cluster.get(node).selfMember().address()));
+        node.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        assertEquals(java.util.Optional.of(SingleNodeGuard.REASON),
+            org.apache.pekko.actor.CoordinatedShutdown.get(node).getShutdownReason());
+      } finally {
+        other.terminate();
+        other.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      }
+    }
   }
 
   @Test
