@@ -58,7 +58,8 @@ final class Bench {
         + """
         switchboard.core.remember-agents-and-teams = on
         pekko.cluster.sharding.remember-entities-store = eventsourced
-        pekko.cluster.sharding.state-store-mode = persistence
+        pekko.cluster.sharding.state-store-mode = ddata
+        pekko.cluster.sharding.distributed-data.durable.keys = []
         pekko.cluster.sharding.waiting-for-state-timeout = 30s
         pekko.persistence.typed.stash-capacity = 100000
         """;

@@ -38,7 +38,8 @@ final class StoreTestKit {
             pekko.log-dead-letters = off
             pekko.cluster.sharding.remember-entities-store = eventsourced
             switchboard.core.remember-agents-and-teams = on
-            pekko.cluster.sharding.state-store-mode = persistence
+            pekko.cluster.sharding.state-store-mode = ddata
+            pekko.cluster.sharding.distributed-data.durable.keys = []
             pekko.actor.testkit.typed.system-shutdown-default = 30s
             """)).withFallback(ConfigFactory.load());
     ActorTestKit kit = ActorTestKit.create(name, config);
