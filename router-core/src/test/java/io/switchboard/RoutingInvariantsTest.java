@@ -6,18 +6,17 @@ import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentProfile;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.routing.BusinessHours;
-import io.switchboard.routing.Candidate;
 import io.switchboard.routing.EscalationTarget;
 import io.switchboard.routing.Presence;
 import io.switchboard.routing.RoutingHint;
-import io.switchboard.routing.Strategies;
 import io.switchboard.routing.StrategyKind;
 import io.switchboard.team.Team;
 import io.switchboard.team.TeamConfig;
 import io.switchboard.testkit.Fixture;
+import io.switchboard.testkit.Invariants;
+import io.switchboard.testkit.Invariants.Snapshot;
 import io.switchboard.testkit.LocalDirectory.Kind;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -267,9 +266,6 @@ class RoutingInvariantsTest {
 
     // ---- settling and checking ----
 
-    record Snapshot(Instant now, Map<String, Conversation.View> convs, Map<String, Agent.View> agents,
-        Map<String, Team.View> teams) {}
-
     private Snapshot snapshot() {
       convs.forEach(c -> f.directory.conversation(c, new Conversation.Get(convProbe.ref())));
       agents.forEach(a -> f.directory.agent(a, new Agent.Get(agentProbe.ref())));
@@ -291,8 +287,8 @@ class RoutingInvariantsTest {
       for (int round = 0; round < 600; round++) {
         settleRounds++;
         Snapshot s = snapshot();
-        checkCapacity(s);
-        problems = unsettled(s);
+        previousLoad = Invariants.checkCapacity(s, previousLoad);
+        problems = Invariants.unsettled(s);
         if (problems.isEmpty()) {
           checkSettled(s);
           return;
@@ -305,207 +301,16 @@ class RoutingInvariantsTest {
       throw new AssertionError("the system did not settle: " + problems);
     }
 
-    /** Invariant 2 at every snapshot: an agent's load never grows past its capacity. */
-    private void checkCapacity(Snapshot s) {
-      Map<String, Map<String, Integer>> loads = new HashMap<>();
-      s.agents().forEach((id, v) -> {
-        Map<String, Integer> load = v.state().load();
-        loads.put(id, load);
-        load.forEach((channel, n) -> {
-          int cap = v.state().profile().capacityFor(channel);
-          int before = previousLoad.getOrDefault(id, Map.of()).getOrDefault(channel, 0);
-          if (n > cap && n > before) {
-            throw new AssertionError("capacity overshoot: " + id + " holds " + n + " on " + channel + " (capacity "
-                + cap + ", held " + before + " before): " + v.state().holds().keySet());
-          }
-        });
-      });
-      previousLoad = loads;
-    }
-
-    /** What is still in flight: anything here is expected to disappear by itself, or by redelivery. */
-    private List<String> unsettled(Snapshot s) {
-      List<String> p = new ArrayList<>();
-      s.agents().forEach((a, v) -> v.state().holds().forEach((c, h) -> {
-        Conversation.State cs = s.convs().get(c).state();
-        if (cs.status() != Conversation.Status.ASSIGNED || !a.equals(cs.agentId()) || !h.hold().equals(cs.hold())) {
-          p.add(a + " holds " + c + " (" + h.hold() + ") but it is " + cs.status() + " with " + cs.agentId());
-        }
-        if (v.state().offlineGraceEnds() != null && !v.state().offlineGraceEnds().isAfter(s.now())) {
-          p.add(a + " offline grace overdue");
-        }
-      }));
-      s.convs().forEach((c, v) -> {
-        Conversation.State cs = v.state();
-        switch (cs.status()) {
-          case ASSIGNED -> {
-            Agent.View av = s.agents().get(cs.agentId());
-            Agent.Hold h = av == null ? null : av.state().holds().get(c);
-            if (h == null || !h.hold().equals(cs.hold())) p.add(c + " assigned to " + cs.agentId() + " who does not hold it");
-            if (overdue(cs.replyDeadline(), s.now())) p.add(c + " reply window overdue");
-            if (overdue(cs.idleDeadline(), s.now())) p.add(c + " idle deadline overdue");
-          }
-          case WAITING -> {
-            Team.View tv = s.teams().get(cs.team());
-            boolean queued = tv != null && tv.queue().stream().anyMatch(e ->
-                e.request().conversationId().equals(c) && e.request().attempt() == cs.attempt());
-            if (!queued) p.add(c + " waits for " + cs.team() + " but is not in its queue");
-            if (v.queueReason() == null) p.add(c + " waits with no reason known");
-          }
-          case ESCALATED -> {
-            if (cs.reason() == null) p.add(c + " escalated with no reason");
-          }
-          default -> { }
-        }
-        if (cs.isOpen() && !cs.serviceWindowClosed() && overdue(cs.serviceWindowClosesAt(), s.now())) {
-          p.add(c + " service window overdue");
-        }
-      });
-      s.teams().forEach((tm, v) -> {
-        for (Team.QueueEntry e : v.queue()) {
-          String c = e.request().conversationId();
-          Conversation.State cs = s.convs().get(c).state();
-          if (cs.status() != Conversation.Status.WAITING || !tm.equals(cs.team()) || cs.attempt() != e.request().attempt()) {
-            p.add(tm + " queues " + c + "#" + e.request().attempt() + " but it is " + cs.status() + " in " + cs.team()
-                + "#" + cs.attempt());
-          }
-          if (overdue(e.deadline(), s.now())) p.add(tm + " queue deadline of " + c + " overdue");
-          String available = drainable(s, v, e);
-          if (available != null) {
-            p.add(tm + " leaves " + c + " waiting (" + e.reason() + ") while " + available + " is available; the team sees "
-                + v.members().get(available));
-          }
-        }
-      });
-      return p;
-    }
-
-    private static boolean overdue(Instant deadline, Instant now) {
-      return deadline != null && !deadline.isAfter(now);
-    }
-
-    /** The agent the team's strategy would give this entry now, if any: then the queue failed to drain. */
-    private String drainable(Snapshot s, Team.View team, Team.QueueEntry e) {
-      TeamConfig cfg = team.config();
-      if (cfg.businessHours() != null && !cfg.businessHours().isOpen(s.now())) return null;
-      List<Candidate> candidates = new ArrayList<>();
-      for (String m : cfg.members()) {
-        Agent.State as = s.agents().get(m).state();
-        candidates.add(new Candidate(m, as.presence(), as.loadOn(e.request().channel()),
-            as.profile().capacityFor(e.request().channel()), as.holds().size(), as.lastAssignedAt(),
-            as.profile().skills(), as.profile().languages()));
-      }
-      return Strategies.pick(cfg.strategy(), e.request().need(), candidates, null).orElse(null);
-    }
-
     /** Invariants 1-3 once settled. */
     private void checkSettled(Snapshot s) {
-      // 1 and 2: each assignment has exactly one holder, and each agent's load is exactly its assignments.
-      Map<String, Integer> holders = new HashMap<>();
-      s.agents().forEach((a, v) -> v.state().holds().keySet().forEach(c -> holders.merge(c, 1, Integer::sum)));
-      holders.forEach((c, n) -> {
-        if (n > 1) throw new AssertionError("double assignment: " + c + " is held by " + n + " agents");
-      });
-      // 3: every acknowledged message is stored, and its conversation is assigned, visibly waiting, escalated or resolved.
-      acked.forEach((c, n) -> {
-        Conversation.State cs = s.convs().get(c).state();
-        if (cs.status() == Conversation.Status.NEW) throw new AssertionError("lost conversation " + c);
-        long max = n + maybe.getOrDefault(c, 0);
-        if (cs.messages() < n || cs.messages() > max) {
-          throw new AssertionError(c + " stored " + cs.messages() + " messages, acknowledged " + n + " (+" +
-              maybe.getOrDefault(c, 0) + " unacknowledged)");
-        }
-      });
-      s.convs().values().forEach(v -> {
-        if (v.state().status() == Conversation.Status.ASSIGNED) count("assigned");
-      });
+      int assigned = Invariants.checkSettled(s, acked, maybe);
+      stats.merge("assigned", assigned, Integer::sum);
     }
 
     /** Invariant 4 from the journals: each deadline fired at most once, and never before it was due. */
     void checkDeadlineHistory() {
       PersistenceTestKit journal = PersistenceTestKit.create(f.testKit.system());
-      int fired = 0;
-      for (String c : convs) {
-        Instant reply = null, idle = null, window = null;
-        for (Object ev : journal.persistedInStorage("Conversation|" + c)) {
-          if (ev instanceof Conversation.MessageReceived e) {
-            reply = e.replyDeadline() != null ? e.replyDeadline() : reply;
-            idle = null;
-            window = e.serviceWindowClosesAt();
-          } else if (ev instanceof Conversation.Assigned e) {
-            reply = e.replyDeadline();
-            idle = e.idleDeadline();
-          } else if (ev instanceof Conversation.AgentReplied e) {
-            reply = null;
-            idle = e.idleDeadline();
-          } else if (ev instanceof Conversation.Rerouted e) {
-            if (e.lapsed()) {
-              fired++;
-              if (reply == null || e.at().isBefore(reply)) {
-                throw new AssertionError(c + " re-routed for a lapsed reply window at " + e.at() + ", deadline " + reply);
-              }
-            }
-            reply = null;
-            idle = null;
-          } else if (ev instanceof Conversation.Escalated e) {
-            if (e.reason().startsWith("reply_window_lapsed")) {
-              fired++;
-              if (reply == null || e.at().isBefore(reply)) {
-                throw new AssertionError(c + " escalated for a lapsed window at " + e.at() + ", deadline " + reply);
-              }
-            }
-            reply = null;
-            idle = null;
-          } else if (ev instanceof Conversation.Resolved e) {
-            if (e.reason().startsWith("idle")) {
-              fired++;
-              if (idle == null || e.at().isBefore(idle)) {
-                throw new AssertionError(c + " idle-resolved at " + e.at() + ", deadline " + idle);
-              }
-            }
-            reply = null;
-            idle = null;
-          } else if (ev instanceof Conversation.TransferredToTeam) {
-            reply = null;
-            idle = null;
-          } else if (ev instanceof Conversation.ServiceWindowClosed e) {
-            fired++;
-            if (window == null || e.at().isBefore(window)) {
-              throw new AssertionError(c + " service window closed at " + e.at() + ", deadline " + window);
-            }
-            window = null;
-          }
-        }
-      }
-      for (String a : agents) {
-        Instant grace = null;
-        for (Object ev : journal.persistedInStorage("Agent|" + a)) {
-          if (ev instanceof Agent.PresenceChanged e) grace = e.offlineGraceEnds();
-          if (ev instanceof Agent.OfflineGraceExpired e) {
-            fired++;
-            if (grace == null || e.at().isBefore(grace)) {
-              throw new AssertionError(a + " offline grace expired at " + e.at() + ", deadline " + grace);
-            }
-            grace = null;
-          }
-        }
-      }
-      for (String tm : teams) {
-        Map<String, Instant> deadlines = new HashMap<>();
-        for (Object ev : journal.persistedInStorage("Team|" + tm)) {
-          if (ev instanceof Team.Enqueued e) deadlines.put(e.entry().request().conversationId(), e.entry().deadline());
-          if (ev instanceof Team.Dequeued e) {
-            Instant d = deadlines.remove(e.conversationId());
-            if (e.why().equals("expired")) {
-              fired++;
-              if (d == null || e.at().isBefore(d)) {
-                throw new AssertionError(tm + " expired " + e.conversationId() + " at " + e.at() + ", deadline " + d);
-              }
-            }
-          }
-        }
-      }
-      stats.put("deadlines-fired", fired);
+      stats.put("deadlines-fired", Invariants.checkDeadlineHistory(convs, agents, teams, journal::persistedInStorage).size());
     }
   }
 }
