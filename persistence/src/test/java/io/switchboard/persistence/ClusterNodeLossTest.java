@@ -106,9 +106,11 @@ class ClusterNodeLossTest {
       for (String a : s.fairAgents) fair.put(a, after.agents().get(a).state().holds().size());
       System.out.printf("%s killed %s after %s: acknowledged %d, unacknowledged %d, reply windows armed on it %d,"
               + " fired on a survivor %d, at most %d ms late (killed %d ms before its first due window),"
-              + " deadlines fired in all %d, round-robin %s%n", name, victim, killedAt, s.ackedCount(), s.maybeCount(),
+              + " deadlines fired in all %d, views asked again %d, round-robin %s%n", name, victim, killedAt,
+          s.ackedCount(), s.maybeCount(),
           armed.size(), firedAt.size(), lateMs,
-          Duration.between(killedAt, armed.values().stream().min(Instant::compareTo).get()).toMillis(), fired.size(), fair);
+          Duration.between(killedAt, armed.values().stream().min(Instant::compareTo).get()).toMillis(), fired.size(),
+          TestCluster.reasked.get(), fair);
       Invariants.checkRoundRobinFair(fair);
       assertEquals(60, fair.values().stream().mapToInt(Integer::intValue).sum() , "fair-team conversations assigned");
     }
@@ -117,7 +119,8 @@ class ClusterNodeLossTest {
   /** A tenant routed through the given nodes, with the bookkeeping the invariant checks need. */
   static final class Scenario {
     final String t;
-    final List<Node> via;
+    /** The nodes messages go through (the live ones, once the membership changes). */
+    List<Node> via;
     final List<String> agents = new ArrayList<>();
     final List<String> fairAgents = new ArrayList<>();
     final List<String> teams = new ArrayList<>();

@@ -78,6 +78,7 @@ final class TestCluster implements AutoCloseable {
   TestCluster(String name, String extraConfig) {
     this.extraConfig = extraConfig;
     this.database = name + "_" + Long.toUnsignedString(System.nanoTime(), 36);
+    reasked.set(0);
     sql(ADMIN_URL, "CREATE DATABASE " + database);
     // a few connections per node: PostgreSQL here allows 100 in all, shared with other tests
     store = StoreSettings.from(ConfigFactory.parseString("""
@@ -212,22 +213,50 @@ final class TestCluster implements AutoCloseable {
     return probe.expectMessageClass(Outcome.class, ANSWER);
   }
 
-  /** Every entity's view, asked through {@code n}; {@code now} is when the asking began. */
+  /** Views asked again because no answer came within {@link #RETRY} (lost with a dead node's shard). */
+  static final java.util.concurrent.atomic.AtomicInteger reasked = new java.util.concurrent.atomic.AtomicInteger();
+  private static final Duration RETRY = Duration.ofSeconds(3);
+
+  /**
+   * Every entity's view, asked through {@code n}; {@code now} is when the asking began. A view not answered
+   * within 3 s is asked again (a message sent to a shard of a dead node before its shards moved is lost, as
+   * Cluster Sharding documents; the gateway's clients retry the same way), for at most 30 s.
+   */
   static Snapshot snapshot(Node n, Collection<String> convs, Collection<String> agents, Collection<String> teams) {
     Instant now = Instant.now();
-    TestProbe<Conversation.View> cp = n.kit().createTestProbe(Conversation.View.class);
-    TestProbe<Agent.View> ap = n.kit().createTestProbe(Agent.View.class);
-    TestProbe<Team.View> tp = n.kit().createTestProbe(Team.View.class);
-    convs.forEach(c -> n.directory().conversation(c, new Conversation.Get(cp.ref())));
-    agents.forEach(a -> n.directory().agent(a, new Agent.Get(ap.ref())));
-    teams.forEach(t -> n.directory().team(t, new Team.Get(tp.ref())));
-    Map<String, Conversation.View> cs = new HashMap<>();
-    cp.receiveSeveralMessages(convs.size(), ANSWER).forEach(v -> cs.put(v.conversationId(), v));
-    Map<String, Agent.View> as = new HashMap<>();
-    ap.receiveSeveralMessages(agents.size(), ANSWER).forEach(v -> as.put(v.agentId(), v));
-    Map<String, Team.View> ts = new HashMap<>();
-    tp.receiveSeveralMessages(teams.size(), ANSWER).forEach(v -> ts.put(v.teamId(), v));
+    Map<String, Conversation.View> cs = gather(n, Conversation.View.class, convs,
+        (id, r) -> n.directory().conversation(id, new Conversation.Get(r)), Conversation.View::conversationId);
+    Map<String, Agent.View> as = gather(n, Agent.View.class, agents,
+        (id, r) -> n.directory().agent(id, new Agent.Get(r)), Agent.View::agentId);
+    Map<String, Team.View> ts = gather(n, Team.View.class, teams,
+        (id, r) -> n.directory().team(id, new Team.Get(r)), Team.View::teamId);
     return new Snapshot(now, cs, as, ts);
+  }
+
+  private static <V> Map<String, V> gather(Node n, Class<V> type, Collection<String> ids,
+      java.util.function.BiConsumer<String, ActorRef<V>> send, java.util.function.Function<V, String> idOf) {
+    Map<String, V> out = new HashMap<>();
+    long end = System.nanoTime() + ANSWER.toNanos();
+    boolean first = true;
+    while (out.size() < ids.size()) {
+      List<String> missing = ids.stream().filter(id -> !out.containsKey(id)).toList();
+      if (System.nanoTime() > end) throw new AssertionError("no view of " + missing + " through " + n + " within " + ANSWER);
+      if (!first) reasked.addAndGet(missing.size());
+      first = false;
+      TestProbe<V> probe = n.kit().createTestProbe(type);
+      missing.forEach(id -> send.accept(id, probe.ref()));
+      long roundEnd = System.nanoTime() + RETRY.toNanos();
+      while (out.size() < ids.size() && System.nanoTime() < roundEnd) {
+        try {
+          V v = probe.receiveMessage(Duration.ofNanos(Math.max(1, roundEnd - System.nanoTime())));
+          out.put(idOf.apply(v), v);
+        } catch (AssertionError timedOut) {
+          break;
+        }
+      }
+      probe.stop();
+    }
+    return out;
   }
 
   /** The events of {@code persistenceId} in the journal, read through {@code n}'s read journal (nothing is started). */
