@@ -22,8 +22,11 @@ import java.util.concurrent.Executors;
 final class Api implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** How a call ended: {@code status} 0 when no HTTP answer came ({@code failure} says why). */
-  record Result(int status, JsonNode body, String raw, Failure failure, long nanos) {
+  /**
+   * How a call ended: {@code status} 0 when no HTTP answer came ({@code failure} says why); {@code retryAfter}
+   * the answer's {@code Retry-After} header, if any.
+   */
+  record Result(int status, JsonNode body, String raw, Failure failure, long nanos, String retryAfter) {
     boolean ok() {
       return status >= 200 && status < 300;
     }
@@ -81,7 +84,8 @@ final class Api implements AutoCloseable {
         body = null;
       }
     }
-    return new Result(r.statusCode(), body, r.body(), null, System.nanoTime() - t0);
+    return new Result(r.statusCode(), body, r.body(), null, System.nanoTime() - t0,
+        r.headers().firstValue("Retry-After").orElse(null));
   }
 
   private static Result failed(Throwable e, long t0) {
@@ -92,7 +96,7 @@ final class Api implements AutoCloseable {
     Failure f = c instanceof HttpTimeoutException && !(c instanceof java.net.http.HttpConnectTimeoutException)
         ? Failure.TIMED_OUT : c instanceof ConnectException || c instanceof java.net.http.HttpConnectTimeoutException
         ? Failure.REFUSED : Failure.CLOSED;
-    return new Result(0, null, String.valueOf(e), f, System.nanoTime() - t0);
+    return new Result(0, null, String.valueOf(e), f, System.nanoTime() - t0, null);
   }
 
   private static Result await(CompletableFuture<Result> f) {
@@ -100,7 +104,7 @@ final class Api implements AutoCloseable {
       return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Result(0, null, "interrupted", Failure.CLOSED, 0);
+      return new Result(0, null, "interrupted", Failure.CLOSED, 0, null);
     } catch (java.util.concurrent.ExecutionException e) {
       return failed(e.getCause(), System.nanoTime());
     }

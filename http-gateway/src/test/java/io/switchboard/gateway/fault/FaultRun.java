@@ -137,7 +137,7 @@ public final class FaultRun {
   private static final int DESK_CAPACITY = 4;
   private static final int QUIET_CAPACITY = 3;
   private static final int SUP_CAPACITY = 5;
-  private static final List<String> DESK = List.of("d1", "d2", "d3", "d4", "d5");
+  static final List<String> DESK = List.of("d1", "d2", "d3", "d4", "d5");
   static final List<String> QUIET = List.of("q1", "q2", "q3");
   static final List<String> AGENTS = List.of("d1", "d2", "d3", "d4", "d5", "q1", "q2", "q3", "sup");
   private static final Duration QUIET_WINDOW = Duration.ofSeconds(3);
@@ -200,13 +200,7 @@ public final class FaultRun {
       throw new UncheckedIOException(e);
     }
     this.schema = "fault_" + Long.toUnsignedString(System.nanoTime(), 36);
-    byte[] id = new byte[6];
-    byte[] secret = new byte[32];
-    SecureRandom random = new SecureRandom();
-    random.nextBytes(id);
-    random.nextBytes(secret);
-    this.apiKey = "sb_" + TENANT + "." + HexFormat.of().formatHex(id) + "."
-        + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    this.apiKey = newApiKey();
     this.api = new Api(apiKey, REQUEST_TIMEOUT);
     this.checks = new Checks(api, contacts, violations, overshoots);
   }
@@ -313,6 +307,22 @@ public final class FaultRun {
 
   /** Tenant {@code ft}: team {@code desk} (answering agents), team {@code quiet} (never answering), supervisor. */
   private String bootstrapFile() {
+    return bootstrapFile(apiKey);
+  }
+
+  /** A new API key of tenant {@code ft}. */
+  static String newApiKey() {
+    byte[] id = new byte[6];
+    byte[] secret = new byte[32];
+    SecureRandom random = new SecureRandom();
+    random.nextBytes(id);
+    random.nextBytes(secret);
+    return "sb_" + TENANT + "." + HexFormat.of().formatHex(id) + "."
+        + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+  }
+
+  /** The bootstrap file of tenant {@code ft} with {@code apiKey}. */
+  static String bootstrapFile(String apiKey) {
     Map<String, Object> agents = new LinkedHashMap<>();
     for (String a : AGENTS) {
       agents.put(a, Map.of("capacity", Map.of("webchat", capacityOf(a)), "presence", "ONLINE",

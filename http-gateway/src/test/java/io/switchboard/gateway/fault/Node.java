@@ -47,8 +47,16 @@ final class Node {
    * @param env the store's and the bootstrap file's settings ({@code SWITCHBOARD_*})
    */
   static Node start(int number, Path jar, List<String> jvmOptions, Map<String, String> env, Path dir) {
-    int port = freePort();
-    Path log = dir.resolve("node-" + number + ".log");
+    return start(number, "node-" + number, jar, jvmOptions, env, dir, freePort(), freePort());
+  }
+
+  /**
+   * Starts node {@code number} on the given HTTP and cluster ports (a cluster's nodes know each other's cluster
+   * ports; a restarted node keeps its own), its output in {@code <logName>.log}.
+   */
+  static Node start(int number, String logName, Path jar, List<String> jvmOptions, Map<String, String> env, Path dir,
+      int port, int clusterPort) {
+    Path log = dir.resolve(logName + ".log");
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
@@ -60,7 +68,7 @@ final class Node {
     all.put("SWITCHBOARD_HOST", "127.0.0.1");
     all.put("SWITCHBOARD_PORT", Integer.toString(port));
     all.put("SWITCHBOARD_CLUSTER_HOST", "127.0.0.1");
-    all.put("SWITCHBOARD_CLUSTER_PORT", Integer.toString(freePort()));
+    all.put("SWITCHBOARD_CLUSTER_PORT", Integer.toString(clusterPort));
     all.put("SWITCHBOARD_MANAGEMENT_PORT", "0");
     pb.environment().putAll(all);
     try {
