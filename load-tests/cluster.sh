@@ -9,7 +9,7 @@
 #   VICTIM   the node killed in "kill" mode: 1 (the oldest: singletons, shard coordinators) .. 3; default 2
 # Settings (environment): MESSAGES (3000), CUSTOMERS (6), SWITCHBOARD_TEST_PG_URL
 #   (jdbc:postgresql://127.0.0.1:5432/switchboard_test; a fresh schema per run, dropped at the end),
-#   SKIP_BUILD=1 to reuse the last build. Node logs: load-tests/target/cluster/<mode>-<id>/node-N-M.log
+#   SKIP_BUILD=1 to reuse the last build, BENCH_OPTS (e.g. -Dbench.same-seeds=true) for the benchmark JVM. Node logs: load-tests/target/cluster/<mode>-<id>/node-N-M.log
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE="${1:-kill}"
@@ -23,7 +23,8 @@ fi
 CP="load-tests/target/classes:$(cat load-tests/target/cluster-classpath.txt)"
 run() {
   echo "load average before $1: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-  java -Xmx1g -cp "$CP" -Dbench.messages="${MESSAGES:-3000}" -Dbench.customers="${CUSTOMERS:-6}" \
+  # shellcheck disable=SC2086
+  java -Xmx1g ${BENCH_OPTS:-} -cp "$CP" -Dbench.messages="${MESSAGES:-3000}" -Dbench.customers="${CUSTOMERS:-6}" \
     -Dbench.victim="$VICTIM" io.switchboard.loadtest.ClusterBenchmark "$1"
   local rc=$?
   echo "load average after $1: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
