@@ -57,15 +57,22 @@ class ClusterNodeLossTest {
   private void run(String name, boolean oldest) {
     try (TestCluster cluster = new TestCluster(name, CONFIG)) {
       List<Node> nodes = List.of(cluster.start(), cluster.start(), cluster.start());
-      Node victim = oldest ? cluster.oldest() : nodes.stream().filter(n -> n != cluster.oldest()).findFirst().get();
-      List<Node> senders = nodes.stream().filter(n -> n != victim).toList();
-      Scenario s = new Scenario("t" + Long.toUnsignedString(System.nanoTime(), 36), senders);
+      Scenario s = new Scenario("t" + Long.toUnsignedString(System.nanoTime(), 36), nodes);
       s.setUp();
+      // not the oldest: the other node holding the round-robin team if there is one, so that the team moves
+      Node victim = oldest ? cluster.oldest() : nodes.stream().filter(n -> n != cluster.oldest())
+          .filter(n -> TestCluster.running(n, Team.ENTITY_TYPE_KEY).contains(s.t + "/fair")).findFirst()
+          .orElse(nodes.stream().filter(n -> n != cluster.oldest()).findFirst().get());
+      List<Node> senders = nodes.stream().filter(n -> n != victim).toList();
+      s.via = senders;
       // before: traffic through the survivors-to-be, every conversation settled (assigned, reply window running, or queued)
       s.route("rr", 0, 24);
-      s.route("fair", 0, 30);
+      // not a multiple of the three members: a round-robin cursor that started again would show
+      s.route("fair", 0, 31);
       s.settle();
       Set<String> onVictim = TestCluster.runningConversations(victim);
+      Set<String> teamsOnVictim = TestCluster.running(victim, Team.ENTITY_TYPE_KEY);
+      Set<String> agentsOnVictim = TestCluster.running(victim, Agent.ENTITY_TYPE_KEY);
       Map<String, Instant> armed = new TreeMap<>();
       Snapshot before = s.snapshot();
       before.convs().forEach((c, v) -> {
@@ -78,7 +85,7 @@ class ClusterNodeLossTest {
       cluster.kill(victim, senders.get(0));
       // during the outage and the moves: new conversations only (the dead node's ones are left to the keeper)
       s.route("rr", 24, 48);
-      s.route("fair", 30, 60);
+      s.route("fair", 31, 60);
       s.collectAcks();
       // the windows armed on the dead node fire on a survivor; their conversations are not touched meanwhile
       Map<String, Instant> firedAt = new TreeMap<>();
@@ -106,11 +113,11 @@ class ClusterNodeLossTest {
       for (String a : s.fairAgents) fair.put(a, after.agents().get(a).state().holds().size());
       System.out.printf("%s killed %s after %s: acknowledged %d, unacknowledged %d, reply windows armed on it %d,"
               + " fired on a survivor %d, at most %d ms late (killed %d ms before its first due window),"
-              + " deadlines fired in all %d, views asked again %d, round-robin %s%n", name, victim, killedAt,
-          s.ackedCount(), s.maybeCount(),
+              + " deadlines fired in all %d, views asked again %d, teams on it %s, agents on it %s, round-robin %s%n",
+          name, victim, killedAt, s.ackedCount(), s.maybeCount(),
           armed.size(), firedAt.size(), lateMs,
           Duration.between(killedAt, armed.values().stream().min(Instant::compareTo).get()).toMillis(), fired.size(),
-          TestCluster.reasked.get(), fair);
+          TestCluster.reasked.get(), teamsOnVictim, agentsOnVictim, fair);
       Invariants.checkRoundRobinFair(fair);
       assertEquals(60, fair.values().stream().mapToInt(Integer::intValue).sum() , "fair-team conversations assigned");
     }

@@ -198,9 +198,13 @@ final class TestCluster implements AutoCloseable {
 
   /** The conversations running on {@code node} now. */
   static Set<String> runningConversations(Node node) {
+    return running(node, Conversation.ENTITY_TYPE_KEY);
+  }
+
+  /** The entities of {@code type} running on {@code node} now. */
+  static Set<String> running(Node node, org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey<?> type) {
     TestProbe<CurrentShardRegionState> probe = node.kit().createTestProbe(CurrentShardRegionState.class);
-    ClusterSharding.get(node.kit().system()).shardState().tell(new GetShardRegionState(Conversation.ENTITY_TYPE_KEY,
-        probe.ref()));
+    ClusterSharding.get(node.kit().system()).shardState().tell(new GetShardRegionState(type, probe.ref()));
     Set<String> ids = new TreeSet<>();
     probe.expectMessageClass(CurrentShardRegionState.class, ANSWER).getShards()
         .forEach(shard -> ids.addAll(shard.getEntityIds()));

@@ -136,8 +136,8 @@ public final class ClusterRun {
   private final Checks checks = new Checks(api, contacts, violations, overshoots);
   /** failed requests: per node, per kind ("503-retry-after", "503", "5xx", "refused", ...) */
   private final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
-  /** first and last failure (nanos), per node */
-  private final Map<Integer, AtomicLongArray> failedWindow = new ConcurrentHashMap<>();
+  /** first and last failure (nanos), per node and kind */
+  private final Map<String, AtomicLongArray> failedWindow = new ConcurrentHashMap<>();
   private final Map<String, Checks.Before> armed = new ConcurrentHashMap<>();
   private final long t0 = System.nanoTime();
   private volatile long firstSignal;
@@ -559,30 +559,29 @@ public final class ClusterRun {
         : r.status() != 0 ? Integer.toString(r.status()) : r.failure().name().toLowerCase();
     if (r.status() == 503 && r.retryAfter() != null && r.nanos() > Duration.ofSeconds(1).toNanos()) kind = "503ra_slow";
     failed.computeIfAbsent("node" + via.number + ":" + kind, k -> new AtomicInteger()).incrementAndGet();
-    AtomicLongArray w = failedWindow.computeIfAbsent(via.number, k -> new AtomicLongArray(new long[] {Long.MAX_VALUE, 0}));
+    AtomicLongArray w = failedWindow.computeIfAbsent("node" + via.number + ":" + kind,
+        k -> new AtomicLongArray(new long[] {Long.MAX_VALUE, 0}));
     w.accumulateAndGet(0, sent, Math::min);
     w.accumulateAndGet(1, sent + r.nanos(), Math::max);
     if (firstSignal == 0) violations.add("before any stop, node " + via.number + " answered " + kind + " " + r.raw());
     return r;
   }
 
-  /** Per node: failures by kind and the window they fell in, in seconds from the first stop signal. */
+  /** Per node: failures by kind, each with the window it fell in, in seconds from the first stop signal. */
   private String failures() {
     long base = firstSignal == 0 ? t0 : firstSignal;
     StringBuilder b = new StringBuilder();
     int total = failed.values().stream().mapToInt(AtomicInteger::get).sum();
     b.append("failed=").append(total);
     for (int n = 1; n <= NODES; n++) {
-      int node = n;
-      Map<String, Integer> kinds = new TreeMap<>();
-      failed.forEach((k, v) -> {
-        if (k.startsWith("node" + node + ":")) kinds.put(k.substring(k.indexOf(':') + 1), v.get());
-      });
-      AtomicLongArray w = failedWindow.get(node);
-      b.append(" node").append(node).append('=').append(kinds.isEmpty() ? "{}" : kinds.toString().replace(" ", ""));
-      if (w != null) {
-        b.append(String.format("[%+.1fs..%+.1fs]", (w.get(0) - base) / 1e9, (w.get(1) - base) / 1e9));
-      }
+      String prefix = "node" + n + ":";
+      List<String> kinds = new TreeMap<>(failed).entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+          .map(e -> {
+            AtomicLongArray w = failedWindow.get(e.getKey());
+            return String.format("%s=%d[%+.1fs..%+.1fs]", e.getKey().substring(prefix.length()), e.getValue().get(),
+                (w.get(0) - base) / 1e9, (w.get(1) - base) / 1e9);
+          }).toList();
+      b.append(" node").append(n).append("={").append(String.join(",", kinds)).append('}');
     }
     return b.toString();
   }
