@@ -127,13 +127,15 @@ final class TestCluster implements AutoCloseable {
             # the runnable node's settings (http-gateway's application.conf)
             pekko.cluster.sharding {
               remember-entities-store = eventsourced
-              state-store-mode = persistence
+              state-store-mode = ddata
+              distributed-data.durable.keys = []
               waiting-for-state-timeout = 30s
               coordinator-failure-backoff = 200ms
               shard-failure-backoff = 1s
               entity-restart-backoff = 1s
               retry-interval = 500ms
             }
+            pekko.cluster.down-removal-margin = 2s
             pekko.persistence.typed.stash-capacity = 100000
             switchboard.core.remember-agents-and-teams = on
             switchboard.core.passivate-after = 2m

@@ -281,14 +281,13 @@ public final class ClusterRun {
       order.remove(slot);
       order.add(slot);
     }
-    for (int i = 0; i < order.size(); i++) {
-      jvm.add("-Dpekko.cluster.seed-nodes." + i + "=pekko://switchboard@127.0.0.1:" + order.get(i).clusterPort);
-    }
+    String seeds = String.join(",", order.stream().map(sl -> "pekko://switchboard@127.0.0.1:" + sl.clusterPort).toList());
     slot.incarnation++;
     // The tenant is written once, by the first node's first start. A node that joins a running cluster with
     // the bootstrap file applies it while the shards rebalance towards it; its asks then time out and the node
     // stops ("bootstrap ... failed, stopping"): seen for both later nodes in a run at load average 11-15.
     Map<String, String> own = new HashMap<>(env);
+    own.put("SWITCHBOARD_SEED_NODES", seeds);
     if (slot.number != 1 || slot.incarnation != 1) own.remove("SWITCHBOARD_BOOTSTRAP");
     Node n = Node.start(slot.number, "node-" + slot.number + "-" + slot.incarnation, s.jar(), jvm, own, dir,
         slot.port, slot.clusterPort);
