@@ -134,7 +134,7 @@ public final class Bootstrap {
           expectOk(await(entities.tenant(tenant, to -> new Tenant.SetRules(t.rules(), to)), timeout), "rules");
         }
         // this node's copy holds the tenant as applied before traffic comes (its rules too)
-        awaitRefreshed(io.switchboard.gateway.tenant.TenantDirectory.get(system).refresh(tenant), timeout);
+        await(io.switchboard.gateway.tenant.TenantDirectory.get(system).refresh(tenant), timeout);
       } catch (ApiException e) {
         throw new IllegalArgumentException("bootstrap tenant " + tenant + ": " + e.getMessage(), e);
       }
@@ -142,17 +142,9 @@ public final class Bootstrap {
     return new Summary(file.tenants().size(), keys, teams, agents);
   }
 
-  private static Outcome await(CompletionStage<Outcome> answer, Duration timeout) {
+  private static <T> T await(CompletionStage<T> answer, Duration timeout) {
     try {
       return answer.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("bootstrap: no answer in time (" + e + ")", e);
-    }
-  }
-
-  private static void awaitRefreshed(CompletionStage<?> refreshed, Duration timeout) {
-    try {
-      refreshed.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("bootstrap: no answer in time (" + e + ")", e);
     }
