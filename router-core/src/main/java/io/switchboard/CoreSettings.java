@@ -20,7 +20,8 @@ public record CoreSettings(
     Duration confirmFlushInterval,
     boolean rememberAgentsAndTeams,
     Duration prerouteTimeout,
-    int agentSnapshotEvery) {
+    int agentSnapshotEvery,
+    Duration memberStatusWait) {
 
   /** Whether idle conversations stop themselves (only where a wake-up keeper runs, see ARCHITECTURE). */
   public boolean passivates() {
@@ -71,6 +72,7 @@ public record CoreSettings(
         c.getDuration("confirm-flush-interval"),
         c.getBoolean("remember-agents-and-teams"),
         c.getString("preroute-timeout").equals("off") ? null : c.getDuration("preroute-timeout"),
-        c.getInt("agent-snapshot-every"));
+        c.getInt("agent-snapshot-every"),
+        c.getDuration("member-status-wait"));
   }
 }

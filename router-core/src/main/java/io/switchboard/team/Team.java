@@ -23,11 +23,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -102,6 +104,9 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private record OpeningPassed() implements Command {}
 
   private record CheckQueue() implements Command {}
+
+  /** {@code member-status-wait} after a recovery: route with the statuses that came. */
+  private record MemberStatusWaitOver() implements Command {}
 
   /** Every {@code passivate-after}: a team that was never configured stops when idle. */
   private record IdleCheck() implements Command {}
@@ -193,6 +198,12 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private final Map<String, AgentStatus> members = new LinkedHashMap<>();
   private final Map<String, Offered> offered = new HashMap<>();
   private String rrCursor;
+  /**
+   * After a recovery, the members whose status has not come yet: until it is empty or
+   * {@code member-status-wait} passes, requests wait in the stash and the queue does not drain (routing
+   * from the first members to answer gave them everything meanwhile). Null: routing.
+   */
+  private Set<String> awaitingStatus;
   /** The opening the BusinessHoursOpened timer waits for. */
   private Instant openingArmedFor;
   private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
@@ -251,7 +262,11 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
-          if (state.config() != null) state.config().members().forEach(a -> directory.agent(a, new Agent.JoinTeam(teamId)));
+          if (state.config() != null && !state.config().members().isEmpty()) {
+            awaitingStatus = new HashSet<>(state.config().members());
+            timers.startSingleTimer(MemberStatusWaitOver.class, new MemberStatusWaitOver(), settings.memberStatusWait());
+            state.config().members().forEach(a -> directory.agent(a, new Agent.JoinTeam(teamId)));
+          }
           checkQueue(state);
           armTimers(state);
           if (passivation != null && lastSequenceNumber(context) == 0) {
@@ -285,9 +300,15 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private CommandHandler<Command, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Configure.class, this::onConfigure)
-        .onCommand(RequestAgent.class, (s, c) -> route(s, c.request(), false))
-        .onCommand(ProbeAgent.class, (s, c) -> route(s, c.request(), true))
-        .onCommand(OfferDeclined.class, this::onOfferDeclined)
+        .onCommand(RequestAgent.class, (s, c) -> awaitingStatus != null ? Effect().stash() : route(s, c.request(), false))
+        .onCommand(ProbeAgent.class, (s, c) -> {
+          if (awaitingStatus == null) return route(s, c.request(), true);
+          // an opening message is not held up: its conversation stores it and asks again with RequestAgent
+          directory.conversation(c.request().conversationId(), new Conversation.NoAgentNow(teamId, c.request().attempt()));
+          return Effect().none();
+        })
+        .onCommand(OfferDeclined.class, (s, c) -> awaitingStatus != null ? Effect().stash() : onOfferDeclined(s, c))
+        .onCommand(MemberStatusWaitOver.class, (s, c) -> awaitingStatus == null ? Effect().none() : membersKnown(s))
         .onCommand(OfferAccepted.class, (s, c) -> {
           Offered o = offered.get(c.conversationId());
           if (o != null && o.attempt() == c.attempt()) {
@@ -330,6 +351,9 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
           }
           // Joining also makes each member announce its status, which drains the queue.
           ns.config().members().forEach(a -> directory.agent(a, new Agent.JoinTeam(teamId)));
+          if (awaitingStatus != null && awaitingStatus.retainAll(ns.config().members()) && awaitingStatus.isEmpty()) {
+            context.getSelf().tell(new MemberStatusWaitOver()); // only former members were still awaited
+          }
           armTimers(ns);
         })
         .thenReply(c.replyTo(), ns -> Outcome.ok("team " + teamId + " configured"));
@@ -491,14 +515,37 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       return Effect().none();
     }
     members.put(agent, c.status());
+    if (awaitingStatus != null) {
+      awaitingStatus.remove(agent);
+      return awaitingStatus.isEmpty() ? membersKnown(s) : Effect().none();
+    }
     if (c.status().presence() != Presence.ONLINE || s.queue().isEmpty()) return Effect().none();
     return drain(s);
+  }
+
+  /**
+   * Every member announced after a recovery (or {@code member-status-wait} passed): the round-robin cursor
+   * continues after the member assigned last (it is not persisted), the queue drains and the requests that
+   * waited are routed.
+   */
+  private Effect<Event, State> membersKnown(State s) {
+    awaitingStatus = null;
+    timers.cancel(MemberStatusWaitOver.class);
+    Instant latest = null;
+    for (String a : s.config().members()) {
+      AgentStatus st = members.get(a);
+      if (st != null && st.lastAssignedAt() != null && (latest == null || st.lastAssignedAt().isAfter(latest))) {
+        latest = st.lastAssignedAt();
+        rrCursor = a;
+      }
+    }
+    return drain(s).thenUnstashAll();
   }
 
   /** Offers waiting conversations, in queue order, to whoever has room now. */
   private EffectBuilder<Event, State> drain(State s) {
     Instant now = clock.instant();
-    if (s.config() == null || s.queue().isEmpty() || !isOpen(s, now)) return Effect().none();
+    if (awaitingStatus != null || s.config() == null || s.queue().isEmpty() || !isOpen(s, now)) return Effect().none();
     List<Event> events = new ArrayList<>();
     List<Runnable> sends = new ArrayList<>();
     for (QueueEntry e : s.queue()) {

@@ -340,6 +340,36 @@ class TeamRoutingTest {
     return hours;
   }
 
+  // ---- a team that starts again ----
+
+  /**
+   * A team stopped (its node died, or a restart) starts again with no round-robin cursor and no member
+   * statuses: it waits for every member's status, and continues after the member whose last assignment is
+   * the latest. One member stops with it, so its status comes only after it starts again too.
+   */
+  @Test
+  void roundRobinContinuesWhereItStoppedWhenTheTeamStartsAgain() {
+    List<String> agents = List.of("rr9/a", "rr9/b", "rr9/c");
+    agents.forEach(a -> f.onlineAgent(a, 100));
+    f.configure("rr9/t", TeamConfig.of(agents, StrategyKind.ROUND_ROBIN, REPLY_WINDOW));
+    f.awaitOnline("rr9/t", agents.toArray(String[]::new));
+    Map<String, Integer> counts = new java.util.TreeMap<>();
+    for (int i = 0; i < 4; i++) assign("rr9", "c" + i, "rr9/t", counts); // a, b, c, a: the cursor is at a
+    assertEquals(Map.of("rr9/a", 2, "rr9/b", 1, "rr9/c", 1), counts);
+    f.directory.stop(io.switchboard.testkit.LocalDirectory.Kind.AGENT, "rr9/c");
+    f.directory.stop(io.switchboard.testkit.LocalDirectory.Kind.TEAM, "rr9/t");
+    f.eventually(() -> assertFalse(f.isRunning(io.switchboard.testkit.LocalDirectory.Kind.TEAM, "rr9/t")));
+    for (int i = 4; i < 9; i++) assign("rr9", "c" + i, "rr9/t", counts); // b, c, a, b, c
+    assertEquals(Map.of("rr9/a", 3, "rr9/b", 3, "rr9/c", 3), counts);
+  }
+
+  private static void assign(String tenant, String contact, String team, Map<String, Integer> counts) {
+    String c = Fixture.conv(tenant, contact);
+    assertTrue(f.inbound(c, "m-" + contact, team).ok());
+    counts.merge(f.awaitAnyAgent(c), 1, Integer::sum);
+    f.advance(Duration.ofSeconds(1)); // distinct reservation times: the cursor is taken from the latest
+  }
+
   private static List<String> queueOf(String team) {
     return f.team(team).queue().stream().map(e -> e.request().conversationId()).toList();
   }
