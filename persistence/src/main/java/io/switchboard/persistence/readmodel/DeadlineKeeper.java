@@ -15,6 +15,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
@@ -36,11 +40,12 @@ public final class DeadlineKeeper {
 
   /** {@code switchboard.read-models.wakeup}. */
   public record Settings(Duration pollInterval, Duration lookahead, Duration retryAfter, int batch,
-      int maxInFlight, Duration checkAfter) {
+      int maxInFlight, Duration checkAfter, Duration afterMemberLoss) {
     public static Settings from(Config readModels) {
       Config c = readModels.getConfig("wakeup");
       return new Settings(c.getDuration("poll-interval"), c.getDuration("lookahead"), c.getDuration("retry-after"),
-          c.getInt("batch"), c.getInt("max-in-flight"), c.getDuration("check-after"));
+          c.getInt("batch"), c.getInt("max-in-flight"), c.getDuration("check-after"),
+          c.getDuration("resend-after-member-loss"));
     }
   }
 
@@ -54,6 +59,12 @@ public final class DeadlineKeeper {
   private record WokenUp(Conversation.Woken woken) implements Command {}
 
   private record Recorded(List<Conversation.Woken> woken, Throwable failure) implements Command {}
+
+  /** A member left the cluster (downed after a crash, or gone after leaving). */
+  private record MemberGone(ClusterEvent.MemberRemoved removed) implements Command {}
+
+  /** {@code resend-after-member-loss} (and three times that) after a member left: send the unanswered again. */
+  private record ResendUnanswered(boolean last) implements Command {}
 
   /**
    * A wake-up sent for this row version, or what the conversation answered (its next deadline as of
@@ -78,12 +89,15 @@ public final class DeadlineKeeper {
       Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Poll.class, new Poll(), settings.pollInterval());
-      return new Keeper(ctx, queries, settings, sharding, clock).behavior();
+      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+          ctx.messageAdapter(ClusterEvent.MemberRemoved.class, MemberGone::new), ClusterEvent.MemberRemoved.class));
+      return new Keeper(ctx, timers, queries, settings, sharding, clock).behavior();
     }));
   }
 
   private static final class Keeper {
     private final ActorContext<Command> ctx;
+    private final TimerScheduler<Command> timers;
     private final ReadModelQueries queries;
     private final Settings settings;
     private final ClusterSharding sharding;
@@ -103,9 +117,10 @@ public final class DeadlineKeeper {
     private final Duration forgetAfter;
     private Instant nextForget = Instant.MIN;
 
-    Keeper(ActorContext<Command> ctx, ReadModelQueries queries, Settings settings, ClusterSharding sharding,
-        Clock clock) {
+    Keeper(ActorContext<Command> ctx, TimerScheduler<Command> timers, ReadModelQueries queries, Settings settings,
+        ClusterSharding sharding, Clock clock) {
       this.ctx = ctx;
+      this.timers = timers;
       this.queries = queries;
       this.settings = settings;
       this.sharding = sharding;
@@ -120,6 +135,8 @@ public final class DeadlineKeeper {
           .onMessage(Polled.class, this::onPolled)
           .onMessage(WokenUp.class, this::onWoken)
           .onMessage(Recorded.class, this::onRecorded)
+          .onMessage(MemberGone.class, this::onMemberGone)
+          .onMessage(ResendUnanswered.class, this::onResendUnanswered)
           .build();
     }
 
@@ -137,6 +154,39 @@ public final class DeadlineKeeper {
         nextForget = now.plus(settings.retryAfter());
       }
       record();
+      return Behaviors.same();
+    }
+
+    /**
+     * The wake-ups sent to conversations that ran on a member that is gone were lost with it, and those
+     * sent since to its shards (before they moved) too: they would otherwise be sent again only after
+     * {@code retry-after}, and the deadlines of a dead node's conversations fire that much late. Once its
+     * shards can start elsewhere (the member is removed; sharding waits {@code down-removal-margin} more),
+     * the unanswered ones are sent again at the next poll, twice in case the first pass came too early.
+     */
+    private Behavior<Command> onMemberGone(MemberGone g) {
+      ctx.getLog().info("{} left the cluster: wake-ups not answered are sent again in {} and {}",
+          g.removed().member().address(), settings.afterMemberLoss(), settings.afterMemberLoss().multipliedBy(3));
+      timers.startSingleTimer(ResendUnanswered.class, new ResendUnanswered(false), settings.afterMemberLoss());
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onResendUnanswered(ResendUnanswered r) {
+      int before = inFlight.size();
+      for (String id : inFlight.keySet()) {
+        Sent s = sent.get(id);
+        if (s != null && !s.answered()) sent.remove(id);
+      }
+      inFlight.clear();
+      if (full) {
+        full = false;
+        if (!polling) ctx.getSelf().tell(new Poll());
+      }
+      ctx.getLog().info("{} wake-ups not answered since a member left: sent again from the next read", before);
+      if (!r.last()) {
+        timers.startSingleTimer(ResendUnanswered.class, new ResendUnanswered(true),
+            settings.afterMemberLoss().multipliedBy(2));
+      }
       return Behaviors.same();
     }
 
