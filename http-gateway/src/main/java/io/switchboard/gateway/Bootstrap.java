@@ -25,10 +25,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.Patterns;
 
 /**
  * Tenants, API keys, teams and agents loaded from a JSON file at start ({@code switchboard.gateway.
@@ -91,13 +93,13 @@ public final class Bootstrap {
         valid.body(t); // every string of the entry storable and within its limit, as the API's bodies
         var tenantSettings = AdminRoutes.settingsOf(tenant, t.settings() == null
             ? new Requests.TenantRequest(null, null, null, null, null, null, null) : t.settings(), valid);
-        expectOk(await(entities.tenant(tenant, to -> new Tenant.Configure(tenantSettings,
+        expectOk(await(system, () -> entities.tenant(tenant, to -> new Tenant.Configure(tenantSettings,
             to)), timeout), "tenant " + tenant);
         for (KeyEntry k : t.apiKeys() == null ? List.<KeyEntry>of() : t.apiKeys()) {
           ApiKeys.Presented key = ApiKeys.parse(k.key()).filter(p -> p.tenant().equals(tenant))
               .orElseThrow(() -> new IllegalArgumentException("API key of tenant " + tenant + " must look like sb_"
                   + tenant + ".<12 hex digits>.<43 characters of base64url>"));
-          Outcome o = await(entities.tenant(tenant, to -> new Tenant.AddApiKey(key.keyId(),
+          Outcome o = await(system, () -> entities.tenant(tenant, to -> new Tenant.AddApiKey(key.keyId(),
               ApiKeys.hash(key.secret()), k.label(), to)), timeout);
           if (!o.ok() && !"conflict".equals(o.code())) throw new IllegalStateException("API key: " + o.message());
           keys++;
@@ -108,12 +110,12 @@ public final class Bootstrap {
           AgentEntry e = a.getValue();
           Requests.AgentRequest profile = new Requests.AgentRequest(e.capacity(), e.skills(), e.languages(), e.role());
           profile.validate(valid);
-          expectOk(await(entities.agent(agentId, to -> new Agent.SetProfile(profile.profile(), to)), timeout),
+          expectOk(await(system, () -> entities.agent(agentId, to -> new Agent.SetProfile(profile.profile(), to)), timeout),
               "agent " + agentId);
-          expectOk(await(entities.tenant(tenant, to -> new Tenant.RecordName("agent", a.getKey(), to)), timeout),
+          expectOk(await(system, () -> entities.tenant(tenant, to -> new Tenant.RecordName("agent", a.getKey(), to)), timeout),
               "agent " + agentId);
           if (e.presence() != null) {
-            expectOk(await(entities.agent(agentId, to -> new Agent.SetPresence(e.presence(), to)), timeout),
+            expectOk(await(system, () -> entities.agent(agentId, to -> new Agent.SetPresence(e.presence(), to)), timeout),
                 "agent " + agentId);
           }
           agents++;
@@ -123,18 +125,18 @@ public final class Bootstrap {
           String teamId = tenant + "/" + valid.name("team", team.getKey());
           var config = TeamRoutes.configOf(tenant, team.getValue(), valid);
           // the agents above come first: a team may name only agents of the file or of an earlier start
-          expectOk(await(entities.tenant(tenant, to -> new Tenant.CheckAgents(team.getValue().agentNames(), to)),
+          expectOk(await(system, () -> entities.tenant(tenant, to -> new Tenant.CheckAgents(team.getValue().agentNames(), to)),
               timeout), "team " + teamId);
-          expectOk(await(entities.team(teamId, to -> new Team.Configure(config, to)), timeout), "team " + teamId);
-          expectOk(await(entities.tenant(tenant, to -> new Tenant.RecordName("team", team.getKey(), to)), timeout),
+          expectOk(await(system, () -> entities.team(teamId, to -> new Team.Configure(config, to)), timeout), "team " + teamId);
+          expectOk(await(system, () -> entities.tenant(tenant, to -> new Tenant.RecordName("team", team.getKey(), to)), timeout),
               "team " + teamId);
           teams++;
         }
         if (t.rules() != null) {
-          expectOk(await(entities.tenant(tenant, to -> new Tenant.SetRules(t.rules(), to)), timeout), "rules");
+          expectOk(await(system, () -> entities.tenant(tenant, to -> new Tenant.SetRules(t.rules(), to)), timeout), "rules");
         }
         // this node's copy holds the tenant as applied before traffic comes (its rules too)
-        await(io.switchboard.gateway.tenant.TenantDirectory.get(system).refresh(tenant), timeout);
+        await(system, () -> io.switchboard.gateway.tenant.TenantDirectory.get(system).refresh(tenant), timeout);
       } catch (ApiException e) {
         throw new IllegalArgumentException("bootstrap tenant " + tenant + ": " + e.getMessage(), e);
       }
@@ -142,11 +144,21 @@ public final class Bootstrap {
     return new Summary(file.tenants().size(), keys, teams, agents);
   }
 
-  private static <T> T await(CompletionStage<T> answer, Duration timeout) {
+  /** Attempts of each step, and the back-off between them (see {@link #await}). */
+  private static final int ATTEMPTS = 6;
+
+  /**
+   * One step's answer, asked again when none comes in time (Pekko's {@code Patterns.retry}, backing off 1 s to
+   * 10 s): a node that joins a running cluster applies the file while shards move towards it, and an ask sent
+   * to a shard during its hand-off is dropped ("Dropping buffered messages to shard during hand off"). Every
+   * step is idempotent (a key already added answers conflict, which counts as done).
+   */
+  private static <T> T await(ActorSystem<?> system, Callable<CompletionStage<T>> ask, Duration timeout) {
     try {
-      return answer.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      return Patterns.retry(ask, ATTEMPTS, Duration.ofSeconds(1), Duration.ofSeconds(10), 0.2, system)
+          .toCompletableFuture().get((timeout.toMillis() + 10_000) * ATTEMPTS, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
-      throw new IllegalStateException("bootstrap: no answer in time (" + e + ")", e);
+      throw new IllegalStateException("bootstrap: no answer in " + ATTEMPTS + " attempts (" + e + ")", e);
     }
   }
 
