@@ -9,7 +9,7 @@
 #   VICTIM   the node killed in "kill" mode: 1 (the oldest: singletons, shard coordinators) .. 3; default 2
 # Settings (environment): MESSAGES (3000), CUSTOMERS (6), SWITCHBOARD_TEST_PG_URL
 #   (jdbc:postgresql://127.0.0.1:5432/switchboard_test; a fresh schema per run, dropped at the end),
-#   SKIP_BUILD=1 to reuse the last build, BENCH_OPTS (e.g. -Dbench.same-seeds=true) for the benchmark JVM. Node logs: load-tests/target/cluster/<mode>-<id>/node-N-M.log
+#   SKIP_BUILD=1 to reuse the last build, BENCH_OPTS (e.g. -Dbench.restart-seeds-last=true) for the benchmark JVM. Node logs: load-tests/target/cluster/<mode>-<id>/node-N-M.log
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE="${1:-kill}"

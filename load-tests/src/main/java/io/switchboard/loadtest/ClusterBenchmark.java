@@ -13,8 +13,8 @@ import java.util.List;
  * ({@link ClusterRun}, the fault test's harness): {@code kill} (one node gets {@code kill -9} mid-run,
  * {@code -Dbench.victim}, default 2; 1 is the oldest, holding the singletons and coordinators, and is started
  * again) or {@code rolling} (each node in turn SIGTERM, started again, waited for until ready).
- * A restarted node lists itself last among the seed nodes ({@code -Dbench.same-seeds=true}: the same list as
- * at the first start, with which a restarted node 1 may form a second cluster).
+ * Every start lists the three seed nodes in the same order, as README's commands do
+ * ({@code -Dbench.restart-seeds-last=true}: a restarted node lists itself last).
  * {@code -Dbench.messages} (3,000) messages from {@code -Dbench.customers} (6) client threads. One
  * {@code CLUSTER} summary line; exit status 1 when a violation was found. Run by {@code load-tests/cluster.sh}.
  */
