@@ -20,7 +20,6 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,9 +34,6 @@ import org.junit.jupiter.api.Test;
 class ClusterInvariantsTest {
 
   @Test
-  @Disabled("issue 13, open: round robin turns unfair when a team moves with a dead node (seed 10766825937164: "
-      + "{f1=3, f2=3, f3=0}); the same defect as ClusterNodeLossTest.roundRobinStaysFairWhenTheTeamMovesWithTheDeadNode."
-      + " Run it with -Dtest=ClusterInvariantsTest after removing this line; enable it when the team waits for its members")
   void invariantsHoldAfterEveryStepWhileNodesDieAndJoin() {
     long seed = Long.getLong("seed", System.nanoTime());
     int ops = Integer.getInteger("cluster.ops", 30);

@@ -58,13 +58,10 @@ class ClusterNodeLossTest {
 
   /**
    * Invariant 5 when the round-robin team itself moves with the dead node (the two tests above check it only
-   * when it does not). Fails on main: after its restart on a survivor the team offers to the members whose
-   * status reached it first (it asks them to re-join on recovery and routes meanwhile): 29 conversations
-   * routed during the move all went to one member, {f1=11, f2=39, f3=10}.
+   * when it does not). Before the team waited for its members' status after a recovery, it offered to the
+   * members whose status reached it first, and started its cursor again: {f1=11, f2=39, f3=10}.
    */
   @Test
-  @org.junit.jupiter.api.Disabled("issue 13: round robin is not fair after the team moves with a dead node"
-      + " ({f1=11, f2=39, f3=10}); enable once the team waits for its members' status after a recovery")
   void roundRobinStaysFairWhenTheTeamMovesWithTheDeadNode() {
     run("loss_team", Victim.HOLDER_OF_THE_ROUND_ROBIN_TEAM);
   }

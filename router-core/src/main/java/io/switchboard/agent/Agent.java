@@ -85,8 +85,19 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
    * @param transferBy null for a team's offer; the conversation id's owner for a transfer
    * @param replyTo who asked for a transfer, if anyone (answered by the conversation)
    */
+  /**
+   * @param offeredAt the team's time of this offer (later for each offer the team makes), recorded as the
+   *     agent's last assignment so that a team starting again continues its round robin after the member it
+   *     offered to last, whatever order the agents stored their reservations in; null: not a team's offer
+   *     (a transfer), the reservation's own time counts
+   */
   public record Offer(RoutingRequest request, String hold, String team, RoutingPolicy policy, boolean transfer,
-      ActorRef<Outcome> replyTo) implements Command {}
+      ActorRef<Outcome> replyTo, Instant offeredAt) implements Command {
+    public Offer(RoutingRequest request, String hold, String team, RoutingPolicy policy, boolean transfer,
+        ActorRef<Outcome> replyTo) {
+      this(request, hold, team, policy, transfer, replyTo, null);
+    }
+  }
 
   /**
    * The conversation confirms the reservation {@code hold}: it is this agent's now.
@@ -145,8 +156,18 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
 
   public record TeamLeft(String team) implements Event {}
 
-  public record Reserved(String conversationId, String hold, String team, RoutingPolicy policy, Instant at)
-      implements Event {}
+  /** @param offeredAt the team's time of the offer reserved ({@link Offer#offeredAt}); null in older events */
+  public record Reserved(String conversationId, String hold, String team, RoutingPolicy policy, Instant at,
+      Instant offeredAt) implements Event {
+    public Reserved(String conversationId, String hold, String team, RoutingPolicy policy, Instant at) {
+      this(conversationId, hold, team, policy, at, null);
+    }
+
+    /** The agent's last assignment as teams see it: the offer's time when a team offered it. */
+    Instant lastAssigned() {
+      return offeredAt != null ? offeredAt : at;
+    }
+  }
 
   public record Released(String conversationId, String hold, Instant at) implements Event {}
 
@@ -469,7 +490,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
       }
       return Effect().none();
     }
-    return Effect().persist(new Reserved(convId, c.hold(), c.team(), c.policy(), clock.instant()))
+    return Effect().persist(new Reserved(convId, c.hold(), c.team(), c.policy(), clock.instant(), c.offeredAt()))
         .thenRun(ns -> {
           directory.conversation(convId, new Conversation.AssignTo(agentId, c.hold(), c.team(), c.policy(),
               c.replyTo()));
@@ -633,7 +654,7 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
           return s.with(s.profile(), s.presence(), Set.copyOf(teams), s.lastAssignedAt(), s.offlineGraceEnds());
         })
         .onEvent(Reserved.class, (s, e) -> s.holding(e.conversationId(), new Hold(e.hold(),
-            EntityIds.channelOf(e.conversationId()), e.team(), e.policy(), e.at(), false), e.at()))
+            EntityIds.channelOf(e.conversationId()), e.team(), e.policy(), e.at(), false), e.lastAssigned()))
         .onEvent(Released.class, (s, e) -> s.releasing(e.conversationId()))
         .onEvent(OfflineGraceExpired.class, (s, e) ->
             s.with(s.profile(), s.presence(), s.teams(), s.lastAssignedAt(), e.next()))

@@ -186,7 +186,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
    *
    * @param probe made for a {@link ProbeAgent}: a decline is answered with another probe's answer, never a queue entry
    */
-  private record Offered(int attempt, String agentId, String channel, Instant at, boolean probe) {}
+  private record Offered(int attempt, String agentId, String channel, Instant at, boolean probe, Instant first) {}
 
   private final String teamId;
   private final TimerScheduler<Command> timers;
@@ -198,6 +198,8 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private final Map<String, AgentStatus> members = new LinkedHashMap<>();
   private final Map<String, Offered> offered = new HashMap<>();
   private String rrCursor;
+  /** The time of this team's latest offer (see {@link Agent.Offer#offeredAt}). */
+  private Instant lastOfferAt = Instant.MIN;
   /**
    * After a recovery, the members whose status has not come yet: until it is empty or
    * {@code member-status-wait} passes, requests wait in the stash and the queue does not drain (routing
@@ -391,8 +393,8 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       // A probe is answered at once: its conversation stores the message and takes that offer's answer then.
       if (probe) directory.conversation(convId, new Conversation.NoAgentNow(teamId, req.attempt()));
       if (!fresh(o, now)) {
-        offered.put(convId, new Offered(o.attempt(), o.agentId(), o.channel(), now, o.probe()));
-        directory.agent(o.agentId(), offerOf(s.config(), req));
+        offered.put(convId, new Offered(o.attempt(), o.agentId(), o.channel(), now, o.probe(), o.first()));
+        directory.agent(o.agentId(), offerOf(s.config(), req, o.first()));
       }
       return Effect().none();
     }
@@ -479,15 +481,17 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
 
   /** Records the offer in the team's soft state and returns the send, to run once events are persisted. */
   private Runnable offer(TeamConfig config, RoutingRequest req, String agent, Instant now, boolean probe) {
-    offered.put(req.conversationId(), new Offered(req.attempt(), agent, req.channel(), now, probe));
+    // strictly later than every earlier offer of this team: agents store it as their last assignment
+    lastOfferAt = now.isAfter(lastOfferAt) ? now : lastOfferAt.plusNanos(1);
+    offered.put(req.conversationId(), new Offered(req.attempt(), agent, req.channel(), now, probe, lastOfferAt));
     if (!agent.equals(req.need().preferredAgent())) rrCursor = agent;
-    Agent.Offer msg = offerOf(config, req);
+    Agent.Offer msg = offerOf(config, req, lastOfferAt);
     return () -> directory.agent(agent, msg);
   }
 
   /** The offer of this round: its hold token is the round, so a re-sent offer is the same reservation. */
-  private Agent.Offer offerOf(TeamConfig config, RoutingRequest req) {
-    return new Agent.Offer(req, "r" + req.attempt(), teamId, config.policy(), false, null);
+  private Agent.Offer offerOf(TeamConfig config, RoutingRequest req, Instant offeredAt) {
+    return new Agent.Offer(req, "r" + req.attempt(), teamId, config.policy(), false, null, offeredAt);
   }
 
   private Effect<Event, State> onOfferDeclined(State s, OfferDeclined c) {
