@@ -135,7 +135,7 @@ final class TestCluster implements AutoCloseable {
               entity-restart-backoff = 1s
               retry-interval = 500ms
             }
-            pekko.cluster.down-removal-margin = 2s
+            pekko.cluster.down-removal-margin = 1s
             pekko.persistence.typed.stash-capacity = 100000
             switchboard.core.remember-agents-and-teams = on
             switchboard.core.passivate-after = 2m
