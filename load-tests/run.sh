@@ -102,8 +102,9 @@ RUN_DIR=/tmp/switchboard-load/$(date +%Y%m%d-%H%M%S)-$STORE-$SIM
 mkdir -p "$RUN_DIR"
 RESULTS=load-tests/target/gatling
 
-log() { printf '[run.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+LOG_NAME=run.sh
+# shellcheck source=load-tests/common.sh
+. "$ROOT/load-tests/common.sh"  # log, die, free_port, the bootstrap file, the stub, the store, measuring
 
 SERVER_PID=""
 STUB_PID=""
@@ -126,7 +127,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 PORT=${PORT:-$(free_port)}
 STUB_PORT=${STUB_PORT:-$(free_port)}
 BASE=http://127.0.0.1:$PORT
@@ -138,101 +138,19 @@ if [[ ! -f $JAR ]]; then
 fi
 
 # ---- secrets and the bootstrap file -----------------------------------------------------------
-read -r API_KEY APP_SECRET WEBHOOK_SECRET < <(python3 - "$TENANT" <<'EOF'
-import base64, secrets, sys
-t = sys.argv[1]
-key = "sb_%s.%s.%s" % (t, secrets.token_hex(6), base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("="))
-print(key, secrets.token_hex(16), secrets.token_hex(16))
-EOF
-)
+read -r API_KEY APP_SECRET WEBHOOK_SECRET < <(new_secrets "$TENANT")
 BOOTSTRAP=$RUN_DIR/bootstrap.json
-python3 - "$BOOTSTRAP" "$TENANT" "$API_KEY" "$APP_SECRET" "$WEBHOOK_SECRET" "$STUB_PORT" "$AGENTS" "$SILENT_AGENTS" "$CAPACITY" "$SIM" "$TEAMS" "$WEBHOOKS" <<'EOF'
-import json, sys
-path, tenant, key, app_secret, webhook_secret, stub_port = sys.argv[1:7]
-agents, silent, capacity = (int(a) for a in sys.argv[7:10])
-sim, teams, webhooks = sys.argv[10], int(sys.argv[11]), sys.argv[12] == "on"
-regular = ["a%03d" % i for i in range(1, agents + 1)]
-quiet = ["s%03d" % i for i in range(1, silent + 1)]
-everyone = {a: {"capacity": {"*": capacity}, "languages": ["en"], "presence": "ONLINE"} for a in regular + quiet}
-everyone["sup"] = {"capacity": {"*": 1000}, "role": "SUPERVISOR", "presence": "ONLINE"}
-def team(members, strategy, reply_window, queue_wait, reroutes):
-    return {"members": members, "strategy": strategy, "replyWindow": reply_window, "maxReroutes": reroutes,
-            "queueWait": queue_wait, "escalation": {"supervisor": "sup"}}
-doc = {"tenants": [{
-    "id": tenant,
-    "settings": {"displayName": "Load test", "verifyToken": "load-verify-token", "appSecret": app_secret,
-                 "defaultTeam": "support",
-                 "webhookUrl": "http://127.0.0.1:%s/events" % stub_port, "webhookSecret": webhook_secret,
-                 "whatsappNumbers": {"100000001": "sales", "100000009": "silent"}},
-    "apiKeys": [{"label": "load test", "key": key}],
-    "agents": everyone,
-    "teams": {
-        "support": team(regular, "LEAST_BUSY", "PT10M", "PT2M", 2),
-        "sales": team(regular, "ROUND_ROBIN", "PT10M", "PT2M", 2),
-        "pool": team(regular, "MANUAL", "PT10M", "PT2M", 2),
-        # agents who never answer: the window lapses, one re-route, then escalation to sup
-        "silent": team(quiet, "ROUND_ROBIN", "PT2S", "PT5S", 1),
-    }}]}
-if sim in ("saturate", "paced"):
-    # each agent in one team t01..tNN; nobody silent
-    t = doc["tenants"][0]
-    t["agents"] = {a: everyone[a] for a in regular}
-    t["agents"]["sup"] = everyone["sup"]
-    t["settings"]["defaultTeam"] = "t01"
-    del t["settings"]["whatsappNumbers"]
-    per = max(1, len(regular) // teams)
-    t["teams"] = {"t%02d" % (k + 1): team(regular[k * per:(k + 1) * per] or regular[-1:], "ROUND_ROBIN", "PT10M",
-                                          "PT2M", 2) for k in range(teams)}
-if not webhooks:
-    for k in ("webhookUrl", "webhookSecret"):
-        doc["tenants"][0]["settings"].pop(k, None)
-with open(path, "w") as f:
-    json.dump(doc, f, indent=1)
-EOF
+write_bootstrap "$BOOTSTRAP" "$TENANT" "$API_KEY" "$APP_SECRET" "$WEBHOOK_SECRET" "$STUB_PORT" "$AGENTS" "$SILENT_AGENTS" "$CAPACITY" "$SIM" "$TEAMS" "$WEBHOOKS"
 
 # ---- stub channel connector (POST /messages) and webhook receiver (POST /events) -------------
-cat > "$RUN_DIR/connector.py" <<'EOF'
-import json, sys, uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-class Stub(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def _answer(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        if n: self.rfile.read(n)
-        self._answer(200, {"id": "stub-" + uuid.uuid4().hex})
-    def do_GET(self):
-        self._answer(200, {"status": "ok"})
-    def log_message(self, *args):
-        pass
-
-ThreadingHTTPServer.daemon_threads = True
-ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Stub).serve_forever()
-EOF
-python3 "$RUN_DIR/connector.py" "$STUB_PORT" > "$RUN_DIR/connector.log" 2>&1 &
-STUB_PID=$!
+start_stub "$RUN_DIR" "$STUB_PORT"
 
 # ---- the store ----------------------------------------------------------------------------------
 declare -a STORE_ENV
 if [[ $STORE == h2 ]]; then
   STORE_ENV=(SWITCHBOARD_STORE=h2 "SWITCHBOARD_H2_DIR=$RUN_DIR/h2")
 else
-  [[ $PG_SCHEMA =~ ^[a-z_][a-z0-9_]*$ ]] || die "PG_SCHEMA must be a plain lower-case identifier"
-  PG_DB=${PG_URL##*/}; PG_DB=${PG_DB%%\?*}
-  PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt)
-  if [[ -z $("${PSQL[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'") ]]; then
-    log "creating database $PG_DB"
-    "${PSQL[@]}" -d postgres -c "CREATE DATABASE $PG_DB" >&2
-  fi
-  "${PSQL[@]}" -d "$PG_DB" -c "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE" -c "CREATE SCHEMA $PG_SCHEMA" >&2 \
-    || die "cannot reset schema $PG_SCHEMA of $PG_DB"
+  reset_pg_schema "$PG_URL" "$PG_SCHEMA"
   STORE_ENV=(SWITCHBOARD_STORE=postgres "SWITCHBOARD_PG_URL=$PG_URL" SWITCHBOARD_PG_USER=postgres
     "SWITCHBOARD_PG_SCHEMA=$PG_SCHEMA")
 fi
@@ -245,37 +163,13 @@ env "${STORE_ENV[@]}" SWITCHBOARD_PORT="$PORT" SWITCHBOARD_HOST=127.0.0.1 SWITCH
   SWITCHBOARD_CONNECTOR_URL="http://127.0.0.1:$STUB_PORT" \
   java $SERVER_JVM -jar "$JAR" > "$RUN_DIR/server.log" 2>&1 &
 SERVER_PID=$!
-for i in $(seq 1 240); do
-  kill -0 "$SERVER_PID" 2>/dev/null || { tail -30 "$RUN_DIR/server.log" >&2; die "the gateway exited during start-up"; }
-  if curl -sf -o /dev/null "$BASE/health/ready"; then break; fi
-  (( i < 240 )) || { tail -30 "$RUN_DIR/server.log" >&2; die "the gateway was not ready within 120 s"; }
-  sleep 0.5
-done
+await_ready "$SERVER_PID" "$BASE" "$RUN_DIR/server.log"
 curl -sf -o /dev/null -X POST "http://127.0.0.1:$STUB_PORT/messages" || die "the stub connector does not answer"
 log "gateway ready (pid $SERVER_PID)"
 
 # ---- measuring helpers ---------------------------------------------------------------------------
-CLK_TCK=$(getconf CLK_TCK)
 # CPU ticks (user + system) of the server's JIT compiler threads, and of the whole server
-jit_ticks() {
-  local total=0 d comm stat
-  for d in /proc/"$SERVER_PID"/task/*; do
-    comm=$(cat "$d/comm" 2>/dev/null) || continue
-    [[ $comm == C[12]\ Compiler* ]] || continue
-    stat=$(cat "$d/stat" 2>/dev/null) || continue
-    stat=${stat##*) }
-    read -r -a f <<< "$stat"
-    total=$(( total + f[11] + f[12] ))
-  done
-  echo "$total"
-}
-cpu_ticks() {
-  local stat
-  stat=$(cat /proc/"$SERVER_PID"/stat)
-  stat=${stat##*) }
-  read -r -a f <<< "$stat"
-  echo $(( f[11] + f[12] ))
-}
+cpu_ticks() { proc_ticks "$SERVER_PID"; }
 messages_in() {
   { curl -sf -m 10 "$BASE/metrics" || true; } | awk '/^switchboard_messages_in_total/ { n += $NF } END { printf "%d\n", n }'
 }
@@ -292,46 +186,27 @@ gatling() { # RUN_ID DURATION [more -D...]
 if [[ $SIM == saturate || $SIM == paced ]]; then
   command -v wrk >/dev/null || die "$SIM needs wrk (apt-get install wrk)"
   PACE=0; [[ $SIM == paced ]] && PACE=$RATE
-  LUA=$ROOT/load-tests/wrk/new-conversations.lua
   wrk_run() { # RUN_ID SECONDS
-    SB_KEY=$API_KEY SB_TEAMS=$TEAMS SB_RUN=$1 SB_RATE=$PACE SB_CONNS=$CONNS \
-      wrk -t"$THREADS" -c"$CONNS" -d"$2"s --timeout 10s -s "$LUA" \
-      "$BASE/v1/tenants/$TENANT/messages"
-  }
-  counts_total() { # conversations the read models show
-    { curl -sf -m 10 -H "Authorization: Bearer $API_KEY" "$BASE/v1/tenants/$TENANT/conversations/counts" || echo '{}'; } \
-      | python3 -c 'import json,sys; print(sum(json.load(sys.stdin).get("byStatus", {}).values()))'
-  }
-  assigned_total() {
-    { curl -sf -m 10 "$BASE/metrics" || true; } | awk '/^switchboard_routing_latency_seconds_count/ { n += $NF } END { printf "%d\n", n }'
+    wrk_new_conversations "$BASE" "$TENANT" "$API_KEY" "$TEAMS" "$1" "$2" "$CONNS" "$THREADS" "$PACE"
   }
   WARMED=0; JIT_PCT=na
   if (( WARMUP_MAX > 0 )); then
     log "warm-up: wrk -c$CONNS in ${WARMUP_SLICE} s slices until the JIT is quiet (${WARMUP_MIN}-${WARMUP_MAX} s)"
     while (( WARMED < WARMUP_MAX )); do
-      jit0=$(jit_ticks)
+      jit0=$(jit_ticks "$SERVER_PID")
       wrk_run "w$WARMED" "$WARMUP_SLICE" > "$RUN_DIR/warmup-$WARMED.txt" 2>&1 || true
       kill -0 "$SERVER_PID" 2>/dev/null || die "the gateway died during the warm-up, see $RUN_DIR/server.log"
-      JIT_PCT=$(( ($(jit_ticks) - jit0) * 100 / CLK_TCK / WARMUP_SLICE ))
+      JIT_PCT=$(( ($(jit_ticks "$SERVER_PID") - jit0) * 100 / CLK_TCK / WARMUP_SLICE ))
       WARMED=$(( WARMED + WARMUP_SLICE ))
       log "warm-up: ${WARMED} s, JIT ${JIT_PCT} % of a core, $(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' "$RUN_DIR/warmup-$((WARMED - WARMUP_SLICE)).txt") req/s"
       if (( WARMED >= WARMUP_MIN && JIT_PCT < WARMUP_JIT_PCT )); then break; fi
     done
     for _ in $(seq 1 120); do  # let the warm-up's routing and read models settle
-      a=$(assigned_total); sleep 1; [[ $(assigned_total) == "$a" ]] && break
+      a=$(assigned_total "$BASE"); sleep 1; [[ $(assigned_total "$BASE") == "$a" ]] && break
     done
   fi
-  pg_ticks() { # CPU ticks of every PostgreSQL process (the store shares the machine)
-    local total=0 p stat
-    for p in $(pgrep -x postgres 2>/dev/null); do
-      stat=$(cat /proc/"$p"/stat 2>/dev/null) || continue
-      stat=${stat##*) }; read -r -a f <<< "$stat"; total=$(( total + f[11] + f[12] ))
-    done
-    echo "$total"
-  }
-  machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
   curl -sf -m 30 "$BASE/metrics" > "$RUN_DIR/metrics-before.txt" || die "cannot read /metrics"
-  shown0=$(counts_total); assigned0=$(assigned_total)
+  shown0=$(counts_total "$BASE" "$API_KEY" "$TENANT"); assigned0=$(assigned_total "$BASE")
   pg0=$(pg_ticks); m0=$(machine_ticks)
   cpu0=$(cpu_ticks); t0=$(date +%s.%N)
   log "measuring: wrk -t$THREADS -c$CONNS for $DURATION s, new conversations over $TEAMS teams$([[ $PACE != 0 ]] && echo ", about $PACE/s")"
@@ -343,47 +218,28 @@ if [[ $SIM == saturate || $SIM == paced ]]; then
   log "wrk: $RESULT; waiting until every accepted conversation is assigned and shown by the read models"
   drain_start=$(date +%s.%N); assigned_after=0; shown_after=0
   for _ in $(seq 1 600); do
-    assigned_after=$(( $(assigned_total) - assigned0 )); shown_after=$(( $(counts_total) - shown0 ))
+    assigned_after=$(( $(assigned_total "$BASE") - assigned0 )); shown_after=$(( $(counts_total "$BASE" "$API_KEY" "$TENANT") - shown0 ))
     (( assigned_after >= accepted && shown_after >= accepted )) && break
     sleep 0.5
   done
   drained=$(python3 -c "print('%.1f' % ($(date +%s.%N) - $drain_start))")
   curl -sf -m 30 "$BASE/metrics" > "$RUN_DIR/metrics-after.txt" || die "cannot read /metrics after the run"
   SERVER_CPU=$(python3 -c "print('%d/%d/%d' % tuple(round(x * 100 / $CLK_TCK / ($t1 - $t0)) for x in ($cpu1 - $cpu0, $pg1 - $pg0, $m1 - $m0)))")
-  python3 - "$RUN_DIR/metrics-before.txt" "$RUN_DIR/metrics-after.txt" "$RESULT" "$STORE" "$DURATION" "$accepted" \
+  read -r ASSIGN_P50 ASSIGN_P99 < <(routing_quantiles "$RUN_DIR/metrics-before.txt" "$RUN_DIR/metrics-after.txt")
+  python3 - "$ASSIGN_P50" "$ASSIGN_P99" "$RESULT" "$STORE" "$DURATION" "$accepted" \
     "$assigned_after" "$shown_after" "$drained" "$SERVER_CPU" "$WARMED" "$JIT_PCT" "$CONNS" "$TEAMS" "$WEBHOOKS" \
     "$SIM" "$PACE" <<'EOF'
-import math, re, sys
-(before, after, result, store, duration, accepted, assigned, shown, drained, cpu, warmed, jit, conns, teams,
+import sys
+(p50, p99, result, store, duration, accepted, assigned, shown, drained, cpu, warmed, jit, conns, teams,
  webhooks, sim, pace) = sys.argv[1:]
 kv = dict(p.split("=", 1) for p in result.split()[1:])
-def hist(path):
-    b = {}
-    for line in open(path):
-        m = re.match(r'switchboard_routing_latency_seconds_bucket\{.*?le="([^"]+)".*?\}\s+(\S+)', line)
-        if m: b[m.group(1)] = b.get(m.group(1), 0.0) + float(m.group(2))
-    return b
-b0, b1 = hist(before), hist(after)
-les = sorted(b1, key=lambda le: math.inf if le == "+Inf" else float(le))
-cum = [(le, b1[le] - b0.get(le, 0.0)) for le in les]
-n = cum[-1][1] if cum else 0
-def q(p):
-    if n == 0: return "-"
-    rank, prev_le, prev_n = p * n, 0.0, 0.0
-    for le, c in cum:
-        if c >= rank:
-            if le == "+Inf": return ">%.0fms" % (prev_le * 1000)
-            hi = float(le); frac = 0.0 if c == prev_n else (rank - prev_n) / (c - prev_n)
-            return "%.1fms" % ((prev_le + (hi - prev_le) * frac) * 1000)
-        prev_le, prev_n = float(le), c
-    return "-"
 ok = int(accepted)
 print(" ".join([
     "SUMMARY store=%s sim=%s%s conns=%s teams=%s webhooks=%s" % (store, sim, "" if pace == "0" else "(offered %s/s)" % pace,
                                                              conns, teams, webhooks),
     "achieved=%.1f/s (%d accepted in %ss)" % (ok / float(duration), ok, duration),
     "http_p50/p90/p99=%.1f/%.1f/%.1fms" % (int(kv["p50_us"]) / 1000, int(kv["p90_us"]) / 1000, int(kv["p99_us"]) / 1000),
-    "assign_p50/p99=%s/%s(server)" % (q(0.5), q(0.99)),
+    "assign_p50/p99=%s/%s(server)" % (p50, p99),
     "errors=%s+%s/%s" % (kv["non2xx"], kv["errors"], kv["requests"]),
     "assigned=%s/%d shown=%s/%d drained_after=%ss" % (assigned, ok, shown, ok, drained),
     "cpu_server/postgres/machine=%s%% warmup=%ss(jit %s%%)" % (cpu, warmed, jit)]))
@@ -402,11 +258,11 @@ if (( WARMUP_MAX > 0 )); then
     "-Dgatling.resultsFolder=$RUN_DIR/warmup-results" > "$RUN_DIR/warmup.log" 2>&1 &
   WARMUP_PID=$!
   set +m
-  jit0=$(jit_ticks); cpu0=$(cpu_ticks); in0=$(messages_in)
+  jit0=$(jit_ticks "$SERVER_PID"); cpu0=$(cpu_ticks); in0=$(messages_in)
   while kill -0 "$WARMUP_PID" 2>/dev/null; do
     sleep "$WARMUP_SLICE"
     kill -0 "$SERVER_PID" 2>/dev/null || die "the gateway died during the warm-up, see $RUN_DIR/server.log"
-    jit1=$(jit_ticks); cpu1=$(cpu_ticks); in1=$(messages_in)
+    jit1=$(jit_ticks "$SERVER_PID"); cpu1=$(cpu_ticks); in1=$(messages_in)
     JIT_PCT=$(( (jit1 > jit0 ? jit1 - jit0 : 0) * 100 / CLK_TCK / WARMUP_SLICE ))
     if (( in1 > in0 )); then
       WARMED=$(( WARMED + WARMUP_SLICE ))
