@@ -9,6 +9,9 @@
 -- given to wrk): each connection waits SB_CONNS * 1000 / SB_RATE ms before its next request, which
 -- offers about SB_RATE/s while answers are much faster than that pause (closed loop: a slow answer
 -- delays that connection's next request, so the achieved rate is the one to quote).
+-- SB_QUANTILES (a file path, optional): done() also writes the latency's quantiles there, one line
+-- "PERCENT MICROSECONDS" per 0.1 % (0.1 .. 100), so that several wrk processes' latencies can be merged
+-- (load-tests/cluster-throughput.sh; wrk's Lua API does not expose the raw histogram).
 local key = os.getenv("SB_KEY") or ""
 local teams = tonumber(os.getenv("SB_TEAMS") or "1")
 local run = os.getenv("SB_RUN") or tostring(os.time())
@@ -50,4 +53,12 @@ function done(summary, latency, requests)
     summary.requests, summary.duration, summary.requests / summary.duration * 1e6,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, e.status,
     e.connect + e.read + e.write + e.timeout))
+  local path = os.getenv("SB_QUANTILES") or ""
+  if path ~= "" then
+    local f = assert(io.open(path, "w"))
+    for i = 1, 1000 do
+      f:write(string.format("%.1f %d\n", i / 10, latency:percentile(i / 10)))
+    end
+    f:close()
+  end
 end
