@@ -5,6 +5,13 @@ log() { printf '[%s %s] %s\n' "${LOG_NAME:-load-tests}" "$(date +%H:%M:%S)" "$*"
 die() { log "ERROR: $*"; exit 1; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+# free_ports COUNT: COUNT distinct free ports on one line (all bound at once, so none is given twice)
+free_ports() {
+  python3 -c 'import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
 
 # new_secrets TENANT: prints "API_KEY APP_SECRET WEBHOOK_SECRET" (a fresh key of the tenant's format)
 new_secrets() {
