@@ -245,13 +245,14 @@ public final class ClusterRun {
     Map<String, String> env = new HashMap<>();
     Path bootstrap = dir.resolve("bootstrap.json");
     Files.writeString(bootstrap, FaultRun.bootstrapFile(apiKey), StandardCharsets.UTF_8);
-    // the node's own logging (WARN), and what the cluster did (joins, leaves, downing, singletons) at INFO
+    // the node's own logging and sharding's (WARN: hand-offs that dropped messages, coordinator writes that timed
+    // out), and what the cluster did (joins, leaves, downing, singletons) at INFO
     Files.writeString(dir.resolve("logback.xml"), """
         <configuration>
           <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
             <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>
           </appender>
-          <logger name="org.apache.pekko.cluster.sharding" level="ERROR"/>
+          <logger name="org.apache.pekko.cluster.sharding" level="WARN"/>
           <logger name="org.apache.pekko.cluster.Cluster" level="INFO"/>
           <logger name="org.apache.pekko.cluster.sbr" level="INFO"/>
           <logger name="org.apache.pekko.cluster.singleton" level="INFO"/>
