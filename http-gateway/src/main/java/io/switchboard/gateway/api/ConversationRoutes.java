@@ -101,7 +101,7 @@ public final class ConversationRoutes extends RouteSupport {
     String id = EntityIds.conversationId(tenant, r.channel(), r.contact());
     String team = r.team() != null ? tenant + "/" + r.team() : state.settings().defaultTeam();
     RoutingHint hint = new RoutingHint(team, r.priority() == null ? 0 : r.priority(), r.skills(), r.language());
-    return outcome(entities.conversation(id, to -> new Conversation.Inbound(r.messageId(), r.text(), hint,
+    return outcome(entities.conversationMessage(id, to -> new Conversation.Inbound(r.messageId(), r.text(), hint,
         r.timestamp(), r.team() == null ? state.rules() : null, r.fields(), to)), o -> {
           metrics.messageIn(r.channel(), "api");
           boolean duplicate = o.message().startsWith("duplicate");

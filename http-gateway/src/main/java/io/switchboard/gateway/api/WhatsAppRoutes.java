@@ -142,7 +142,7 @@ public final class WhatsAppRoutes extends RouteSupport {
       CompletionStage<List<Outcome>> chain = CompletableFuture.completedFuture(new ArrayList<>());
       for (InboundMessage m : list) {
         RoutingHint hint = RoutingHint.toTeam(settings.teamForWhatsApp(m.phoneNumberId()));
-        chain = chain.thenComposeAsync(done -> entities.conversation(id, to -> new Conversation.Inbound(m.messageId(),
+        chain = chain.thenComposeAsync(done -> entities.conversationMessage(id, to -> new Conversation.Inbound(m.messageId(),
             m.text() == null ? "[" + m.type() + "]" : m.text(), hint, m.sentAt(), state.rules(), contactFields(m),
             to)).thenApplyAsync(o -> {
               done.add(o.ok() ? o : Outcome.refused(o.code(), m.messageId() + ": " + o.message()));
