@@ -112,12 +112,17 @@ class LiveStreamClusterTest {
 
   /** A new contact's first message, through {@code node}; returns its conversation. */
   private static String send(TestGateway node) {
-    String contact = "c" + (++contacts);
-    Map<String, Object> msg = new HashMap<>(Map.of("channel", "webchat", "contact", contact, "messageId",
-        "m-" + contact, "type", "text", "text", "hello", "timestamp", Instant.now().toString(), "team", "desk"));
+    Map<String, Object> msg = newContactsMessage();
     TestGateway.Answer r = node.call("POST", "/v1/tenants/live/messages", key, msg);
     assertEquals(202, r.status(), r.raw());
-    return "webchat:" + contact;
+    return "webchat:" + msg.get("contact");
+  }
+
+  /** The first message of a contact never seen before, to the team "desk". */
+  private static Map<String, Object> newContactsMessage() {
+    String contact = "c" + (++contacts);
+    return new HashMap<>(Map.of("channel", "webchat", "contact", contact, "messageId", "m-" + contact,
+        "type", "text", "text", "hello", "timestamp", Instant.now().toString(), "team", "desk"));
   }
 
   @Test
@@ -168,22 +173,8 @@ class LiveStreamClusterTest {
     }
     // disconnected: more happens meanwhile
     for (int i = 0; i < 5; i++) sent.add(send(i % 2 == 0 ? b : a));
-    String lastId = first.get(first.size() - 1).id();
 
-    List<SseClient.Event> rest = new ArrayList<>();
-    try (SseClient sse = new SseClient(a.client, a.base() + events(), key, lastId)) {
-      SseClient.Event subscribed = sse.next(30);
-      assertEquals("subscribed", subscribed.type());
-      assertEquals(lastId, subscribed.id(), "the stream starts where the client left");
-      for (int i = 0; i < sent.size() - first.size(); i++) rest.add(sse.next("assigned", 30));
-    }
-    Set<String> all = new HashSet<>();
-    long id = Long.parseLong(first.get(0).id());
-    for (SseClient.Event e : concat(first, rest)) {
-      assertTrue(all.add(e.data().get("conversation").asText()), "twice: " + e.data());
-      assertEquals(Long.toString(id++), e.id(), "no gap, no repeat");
-    }
-    assertEquals(new HashSet<>(sent), all);
+    List<SseClient.Event> rest = resumeAndCheck(a, first, sent);
     // nothing left over: a stream opened now starts right after the last event received
     try (SseClient sse = new SseClient(b.client, b.base() + events(), key)) {
       assertEquals(rest.get(rest.size() - 1).id(), sse.next(30).id());
@@ -219,9 +210,19 @@ class LiveStreamClusterTest {
       c.receivers.shutdownTestKit();
     }
     for (int i = 0; i < 5; i++) sent.add(sendUntilAccepted(i % 2 == 0 ? b : a));
+    resumeAndCheck(b, first, sent);
+  }
+
+  /**
+   * Opens the stream on {@code node} with the id of the last event in {@code first} and reads the rest of
+   * {@code sent}: the stream starts where the client left, and first + rest hold every conversation sent,
+   * once each, numbered without a gap. Returns the rest.
+   */
+  private List<SseClient.Event> resumeAndCheck(TestGateway node, List<SseClient.Event> first, List<String> sent)
+      throws Exception {
     String lastId = first.get(first.size() - 1).id();
     List<SseClient.Event> rest = new ArrayList<>();
-    try (SseClient sse = new SseClient(b.client, b.base() + events(), key, lastId)) {
+    try (SseClient sse = new SseClient(node.client, node.base() + events(), key, lastId)) {
       SseClient.Event subscribed = sse.next(30);
       assertEquals("subscribed", subscribed.type());
       assertEquals(lastId, subscribed.id(), "the stream starts where the client left");
@@ -234,6 +235,7 @@ class LiveStreamClusterTest {
       assertEquals(Long.toString(id++), e.id(), "no gap, no repeat");
     }
     assertEquals(new HashSet<>(sent), all);
+    return rest;
   }
 
   /**
@@ -241,15 +243,13 @@ class LiveStreamClusterTest {
    * died, an entity that lived there answers only once its shard runs on a survivor.
    */
   private static String sendUntilAccepted(TestGateway node) {
-    String contact = "c" + (++contacts);
-    Map<String, Object> msg = new HashMap<>(Map.of("channel", "webchat", "contact", contact, "messageId",
-        "m-" + contact, "type", "text", "text", "hello", "timestamp", Instant.now().toString(), "team", "desk"));
+    Map<String, Object> msg = newContactsMessage();
     probe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
       TestGateway.Answer r = node.call("POST", "/v1/tenants/live/messages", key, msg);
       assertEquals(202, r.status(), r.raw());
       return null;
     });
-    return "webchat:" + contact;
+    return "webchat:" + msg.get("contact");
   }
 
   @Test
