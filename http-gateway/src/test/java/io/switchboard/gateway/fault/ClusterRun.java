@@ -136,6 +136,8 @@ public final class ClusterRun {
   private final Checks checks = new Checks(api, contacts, violations, overshoots);
   /** failed requests: per node, per kind ("503-retry-after", "503", "5xx", "refused", ...) */
   private final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
+  /** slow 503s (an ask time-out), per kind of request: message, reply, resolve, agent_view */
+  private final Map<String, Integer> slowByRequest = new java.util.concurrent.ConcurrentSkipListMap<>();
   /** first and last failure (nanos), per node and kind */
   private final Map<String, AtomicLongArray> failedWindow = new ConcurrentHashMap<>();
   private final Map<String, Checks.Before> armed = new ConcurrentHashMap<>();
@@ -494,7 +496,7 @@ public final class ClusterRun {
       body.put("messageId", c.id + "-" + n);
       body.put("text", "message " + n + " of " + c.id);
       if (c.quiet) body.put("team", "quiet");
-      Result r = call(via, () -> api.post(via.base(), "/v1/tenants/" + TENANT + "/messages", body));
+      Result r = call(via, "message", () -> api.post(via.base(), "/v1/tenants/" + TENANT + "/messages", body));
       if (r.status() == 202) {
         c.acked = c.acked + 1;
         acked.incrementAndGet();
@@ -533,7 +535,7 @@ public final class ClusterRun {
   private void agentTick(String agent, Random rnd) {
     if (trafficOver) return;
     Slot via = balanced();
-    Result view = call(via, () -> api.get(via.base(), "/v1/tenants/" + TENANT + "/agents/" + agent));
+    Result view = call(via, "agent_view", () -> api.get(via.base(), "/v1/tenants/" + TENANT + "/agents/" + agent));
     if (!view.ok() || view.body() == null) return;
     checks.checkCapacity(agent, view.body(), "during the run");
     if (!DESK.contains(agent)) return;
@@ -545,12 +547,12 @@ public final class ClusterRun {
         Slot to = balanced();
         if (!c.replyAttempted) {
           c.replyAttempted = true;
-          Result r = call(to, () -> api.post(to.base(), path + "/replies",
+          Result r = call(to, "reply", () -> api.post(to.base(), path + "/replies",
               Map.of("agent", agent, "text", "hello " + c.id + ", " + agent + " here")));
           if (r.status() == 202) c.replyAcked = true;
         } else if (!c.resolveAttempted && rnd.nextInt(3) == 0) {
           c.resolveAttempted = true;
-          Result r = call(to, () -> api.post(to.base(), path + "/resolve", Map.of("requestedBy", agent)));
+          Result r = call(to, "resolve", () -> api.post(to.base(), path + "/resolve", Map.of("requestedBy", agent)));
           if (r.status() == 200) c.resolveAcked = true;
         }
       } finally {
@@ -560,13 +562,16 @@ public final class ClusterRun {
   }
 
   /** One call, its failure counted per node and kind, and the node's failure window widened. */
-  private Result call(Slot via, java.util.function.Supplier<Result> request) {
+  private Result call(Slot via, String what, java.util.function.Supplier<Result> request) {
     long sent = System.nanoTime();
     Result r = request.get();
     if (r.ok() || r.status() >= 400 && r.status() < 500) return r;
     String kind = r.status() == 503 ? (r.retryAfter() != null ? "503ra" : "503")
         : r.status() != 0 ? Integer.toString(r.status()) : r.failure().name().toLowerCase();
-    if (r.status() == 503 && r.retryAfter() != null && r.nanos() > Duration.ofSeconds(1).toNanos()) kind = "503ra_slow";
+    if (r.status() == 503 && r.retryAfter() != null && r.nanos() > Duration.ofSeconds(1).toNanos()) {
+      kind = "503ra_slow";
+      slowByRequest.merge(what, 1, Integer::sum);
+    }
     failed.computeIfAbsent("node" + via.number + ":" + kind, k -> new AtomicInteger()).incrementAndGet();
     AtomicLongArray w = failedWindow.computeIfAbsent("node" + via.number + ":" + kind,
         k -> new AtomicLongArray(new long[] {Long.MAX_VALUE, 0}));
@@ -592,6 +597,7 @@ public final class ClusterRun {
           }).toList();
       b.append(" node").append(n).append("={").append(String.join(",", kinds)).append('}');
     }
+    b.append(" slow_by_request=").append(slowByRequest);
     return b.toString();
   }
 
