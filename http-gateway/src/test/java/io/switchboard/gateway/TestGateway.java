@@ -101,7 +101,15 @@ public final class TestGateway implements AutoCloseable {
     if (key != null) b.header("Authorization", "Bearer " + key);
     if (body != null) headers.forEach(b::header);
     try {
-      HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r;
+      try {
+        r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      } catch (IOException e) {
+        if (!writeFailed(e)) throw e;
+        // The pooled connection was closed by the server (after an answer to a hostile request before this one)
+        // while this request was being written: it never reached the server, and is sent once more.
+        r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      }
       JsonNode json = null;
       if (r.body() != null && !r.body().isEmpty() && r.headers().firstValue("Content-Type").orElse("")
           .startsWith("application/json")) {
@@ -114,6 +122,14 @@ public final class TestGateway implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Whether writing the request failed on a connection the server had closed ("Broken pipe"). */
+  private static boolean writeFailed(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException && "Broken pipe".equals(t.getMessage())) return true;
+    }
+    return false;
   }
 
   /** Creates tenant {@code tenant} with {@code settings} and returns a fresh API key of it. */
