@@ -21,7 +21,8 @@ public record CoreSettings(
     boolean rememberAgentsAndTeams,
     Duration prerouteTimeout,
     int agentSnapshotEvery,
-    Duration memberStatusWait) {
+    Duration memberStatusWait,
+    int conversationShards) {
 
   /** Whether idle conversations stop themselves (only where a wake-up keeper runs, see ARCHITECTURE). */
   public boolean passivates() {
@@ -73,6 +74,7 @@ public record CoreSettings(
         c.getBoolean("remember-agents-and-teams"),
         c.getString("preroute-timeout").equals("off") ? null : c.getDuration("preroute-timeout"),
         c.getInt("agent-snapshot-every"),
-        c.getDuration("member-status-wait"));
+        c.getDuration("member-status-wait"),
+        c.getInt("conversation-shards"));
   }
 }

@@ -39,6 +39,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -593,6 +594,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
             ctx -> create(ctx.getEntityId(), directory, clock, settings, observer, ports,
                 self -> ctx.getShard().tell(new ClusterSharding.Passivate<>(self)), events))
         .withStopMessage(new Passivate())
+        .withMessageExtractor(new HashCodeMessageExtractor<>(settings.conversationShards()))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy().withRememberEntities(false)));
   }
 
