@@ -34,13 +34,16 @@ public final class Entities {
 
   /**
    * A customer's message (a command that carries its message id, so a second delivery answers "duplicate"):
-   * asked again, once, with the rest of the timeout, when no answer came within half of it. A message that a
-   * region holds for a shard in hand-off (a node leaving in a rolling restart) is dropped by Pekko "to avoid
-   * re-ordering"; without the second ask the client waited the whole timeout for a 503 on a node that runs.
+   * asked again when no answer came, within the same timeout ({@link #ATTEMPTS}). A message that a region holds
+   * for a shard in hand-off (a node leaving in a rolling restart, or a shard moving to a node that joined) is
+   * dropped by Pekko "to avoid re-ordering"; without asking again the client waited the whole timeout for a 503
+   * on a node that runs. Asking again soon matters because a shard can be handed off twice in a few seconds (to
+   * the survivors when its node leaves, back when it has joined again): one second ask after half the timeout
+   * still left slow 503s on running nodes (issue 13).
    */
   public CompletionStage<Outcome> conversationMessage(String id,
       Function<ActorRef<Outcome>, Conversation.Command> command) {
-    return askAgainOnce(Conversation.ENTITY_TYPE_KEY, id, command);
+    return askAgain(Conversation.ENTITY_TYPE_KEY, id, command);
   }
 
   public CompletionStage<Outcome> agent(String id, Function<ActorRef<Outcome>, Agent.Command> command) {
@@ -55,27 +58,39 @@ public final class Entities {
     return ask(io.switchboard.gateway.tenant.Tenant.ENTITY_TYPE_KEY, id, command);
   }
 
-  /** Views are asked again once like {@link #conversationMessage}: reading twice changes nothing. */
+  /** Views are asked again like {@link #conversationMessage}: reading twice changes nothing. */
   public CompletionStage<Conversation.View> conversationView(String id) {
-    return askAgainOnce(Conversation.ENTITY_TYPE_KEY, id, Conversation.Get::new);
+    return askAgain(Conversation.ENTITY_TYPE_KEY, id, Conversation.Get::new);
   }
 
   public CompletionStage<Agent.View> agentView(String id) {
-    return askAgainOnce(Agent.ENTITY_TYPE_KEY, id, Agent.Get::new);
+    return askAgain(Agent.ENTITY_TYPE_KEY, id, Agent.Get::new);
   }
 
   public CompletionStage<Team.View> teamView(String id) {
-    return askAgainOnce(Team.ENTITY_TYPE_KEY, id, Team.Get::new);
+    return askAgain(Team.ENTITY_TYPE_KEY, id, Team.Get::new);
   }
 
+  /**
+   * The share of the timeout each ask of {@link #askAgain} waits (1 s, 1.5 s, 2.5 s of 5 s): a dropped message is
+   * sent again after a second, and an entity slow to answer (recovering on a saturated node) still gets the half
+   * of the timeout that one ask had before; a second copy it receives meanwhile costs it a duplicate check.
+   */
+  static final double[] ATTEMPTS = {0.2, 0.3, 0.5};
+
   /** For commands that may arrive twice without harm only. */
-  private <M, R> CompletionStage<R> askAgainOnce(EntityTypeKey<M> type, String id, Function<ActorRef<R>, M> command) {
+  private <M, R> CompletionStage<R> askAgain(EntityTypeKey<M> type, String id, Function<ActorRef<R>, M> command) {
     CompletableFuture<R> refused = refusedId(id);
     if (refused != null) return refused;
-    Duration first = timeout.dividedBy(2);
-    EntityRef<M> ref = sharding.entityRefFor(type, id);
-    return ref.<R>ask(command::apply, first).exceptionallyCompose(e -> timedOut(e)
-        ? ref.<R>ask(command::apply, timeout.minus(first)) : CompletableFuture.failedStage(e));
+    return askAgain(sharding.entityRefFor(type, id), command, 0);
+  }
+
+  private <M, R> CompletionStage<R> askAgain(EntityRef<M> ref, Function<ActorRef<R>, M> command, int attempt) {
+    Duration wait = Duration.ofNanos((long) (timeout.toNanos() * ATTEMPTS[attempt]));
+    CompletionStage<R> answer = ref.ask(command::apply, wait);
+    if (attempt == ATTEMPTS.length - 1) return answer;
+    return answer.exceptionallyCompose(e -> timedOut(e)
+        ? askAgain(ref, command, attempt + 1) : CompletableFuture.failedStage(e));
   }
 
   private static boolean timedOut(Throwable e) {
