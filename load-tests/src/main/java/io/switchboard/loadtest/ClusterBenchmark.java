@@ -6,6 +6,7 @@ import io.switchboard.gateway.fault.ClusterRun.Report;
 import io.switchboard.gateway.fault.ClusterRun.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,8 +30,11 @@ final class ClusterBenchmark {
     Settings settings = Settings.of(mode, Integer.getInteger("bench.victim", 2), Integer.getInteger("bench.messages", 3000),
         jar, dir).withCustomers(Integer.getInteger("bench.customers", 6));
     String heap = System.getProperty("bench.child-heap", "512m");
-    settings = settings.withJvmOptions(List.of("-Xms128m", "-Xmx" + heap,
+    List<String> jvm = new ArrayList<>(List.of("-Xms128m", "-Xmx" + heap,
         "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2"));
+    String extra = System.getProperty("bench.child-opts", "").trim(); // e.g. a logback file tracing sharding
+    if (!extra.isEmpty()) jvm.addAll(List.of(extra.split("\\s+")));
+    settings = settings.withJvmOptions(jvm);
     Report r = ClusterRun.run(settings);
     System.exit(r.violations().isEmpty() ? 0 : 1);
   }

@@ -274,7 +274,9 @@ public final class ClusterRun {
 
   private void start(Slot slot, Map<String, String> env) {
     List<String> jvm = new ArrayList<>(s.jvmOptions());
-    jvm.add("-Dlogback.configurationFile=" + dir.resolve("logback.xml").toAbsolutePath());
+    if (jvm.stream().noneMatch(o -> o.startsWith("-Dlogback.configurationFile="))) { // else the caller's (e.g. DEBUG)
+      jvm.add("-Dlogback.configurationFile=" + dir.resolve("logback.xml").toAbsolutePath());
+    }
     // Every node lists all three in the same order, as README's commands do. Only the first of the list may join
     // itself (forming a new cluster) when no other seed answers within seed-node-timeout: node 1 at its first
     // start. A restarted node 1 did that when its peers answered late (5 s then, 15 s now: a second cluster on
