@@ -169,7 +169,8 @@ public final class Gateway {
     OutboundSettings outbound = OutboundSettings.from(config);
     ChannelConnector connector = new ChannelConnector(system, outbound);
     CrmClient crm = new CrmClient(system, config.getInt("switchboard.gateway.crm.max-failures"),
-        config.getDuration("switchboard.gateway.crm.reset-timeout"));
+        config.getDuration("switchboard.gateway.crm.reset-timeout"),
+        config.getInt("switchboard.gateway.crm.max-breakers"));
     RouterCore.init(system, Clock.systemUTC(), new Observers(metrics, new LiveEvents(topics)),
         new GatewayRoutingPorts(connector, crm, system.executionContext()));
     Tenant.init(system);
