@@ -67,6 +67,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.stream.Materializer;
 
 /**
  * One Switchboard node: the store's schema, the actor system as a cluster member (joining itself
@@ -168,7 +169,8 @@ public final class Gateway {
     OutboundSettings outbound = OutboundSettings.from(config);
     ChannelConnector connector = new ChannelConnector(system, outbound);
     CrmClient crm = new CrmClient(system, config.getInt("switchboard.gateway.crm.max-failures"),
-        config.getDuration("switchboard.gateway.crm.reset-timeout"));
+        config.getDuration("switchboard.gateway.crm.reset-timeout"),
+        config.getInt("switchboard.gateway.crm.max-breakers"));
     RouterCore.init(system, Clock.systemUTC(), new Observers(metrics, new LiveEvents(topics)),
         new GatewayRoutingPorts(connector, crm, system.executionContext()));
     Tenant.init(system);
@@ -209,7 +211,7 @@ public final class Gateway {
     ConversationRoutes conversations = new ConversationRoutes(json, errors, valid, entities, readModels.queries(),
         metrics, new ConnectorReplies(connector, system.executionContext()), Clock.systemUTC());
     WhatsAppRoutes whatsapp = new WhatsAppRoutes(json, errors, valid, auth, entities, readModels.queries(), metrics,
-        system.executionContext());
+        settings.whatsappParallelism(), Materializer.matFromSystem(system));
     OpsRoutes ops = new OpsRoutes(json, errors, valid, metrics, readiness);
     RulesRoutes rules = new RulesRoutes(json, errors, valid, entities, auth);
 
@@ -275,7 +277,7 @@ public final class Gateway {
       Function<HttpRequest, CompletionStage<HttpResponse>> handler, GatewaySettings settings, Errors errors,
       ActorSystem<?> system, Readiness readiness) {
     AtomicInteger inFlight = new AtomicInteger();
-    org.apache.pekko.stream.Materializer materializer = org.apache.pekko.stream.Materializer.matFromSystem(system);
+    Materializer materializer = Materializer.matFromSystem(system);
     return request -> {
       String path = request.getUri().path();
       if (path.startsWith("/health/") || path.equals("/metrics")) return handler.apply(request); // observable under overload
@@ -310,7 +312,7 @@ public final class Gateway {
   private static Function<HttpRequest, CompletionStage<HttpResponse>> failFastWhileStoreFails(
       Function<HttpRequest, CompletionStage<HttpResponse>> handler, StoreHealth health, Errors errors,
       ActorSystem<?> system) {
-    org.apache.pekko.stream.Materializer materializer = org.apache.pekko.stream.Materializer.matFromSystem(system);
+    Materializer materializer = Materializer.matFromSystem(system);
     // bounded by switchboard.gateway.max-in-flight
     java.util.Set<CompletableFuture<HttpResponse>> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
     health.onFailing(why -> waiting.forEach(answer -> answer.complete(errors.unavailable(why + "; retry later"))));

@@ -17,7 +17,8 @@ public record GatewaySettings(
     Duration sseKeepAlive,
     Duration livePollInterval,
     String bootstrapFile,
-    Duration shutdownDeadline) {
+    Duration shutdownDeadline,
+    int whatsappParallelism) {
 
   public static GatewaySettings from(Config root) {
     Config c = root.getConfig("switchboard.gateway");
@@ -25,7 +26,7 @@ public record GatewaySettings(
         c.getBytes("max-body-size"), c.getInt("max-text-length"), c.getInt("max-id-length"),
         c.getDuration("ask-timeout"), c.getInt("max-in-flight"), c.getDuration("retry-after"),
         c.getDuration("sse-keep-alive"), c.getDuration("live-poll-interval"), c.getString("bootstrap-file"),
-        c.getDuration("shutdown-deadline"));
+        c.getDuration("shutdown-deadline"), c.getInt("whatsapp.parallelism"));
   }
 
   public boolean adminEnabled() {

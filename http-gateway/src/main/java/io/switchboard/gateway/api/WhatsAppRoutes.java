@@ -22,9 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -33,6 +31,9 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * WhatsApp Cloud API webhooks of one tenant, {@code /v1/webhooks/whatsapp/{tenant}} (the callback
@@ -51,16 +52,19 @@ public final class WhatsAppRoutes extends RouteSupport {
   private final Entities entities;
   private final ReadModelQueries queries;
   private final Metrics metrics;
-  private final Executor executor;
+  private final int parallelism;
+  private final Materializer materializer;
 
+  /** @param parallelism conversations of one POST asked at the same time (reference.conf, whatsapp.parallelism) */
   public WhatsAppRoutes(ObjectMapper json, Errors errors, Validation valid, Auth auth, Entities entities,
-      ReadModelQueries queries, Metrics metrics, Executor executor) {
+      ReadModelQueries queries, Metrics metrics, int parallelism, Materializer materializer) {
     super(json, errors, valid);
     this.auth = auth;
     this.entities = entities;
     this.queries = queries;
     this.metrics = metrics;
-    this.executor = executor;
+    this.parallelism = parallelism;
+    this.materializer = materializer;
   }
 
   /**
@@ -111,12 +115,13 @@ public final class WhatsAppRoutes extends RouteSupport {
       return complete(errors.response(StatusCodes.BAD_REQUEST, "malformed_webhook", e.getMessage()));
     }
     metrics.messagesIgnored(CHANNEL, "skipped", batch.skipped().size());
+    // the contact events after the messages, so that one POST never has more than parallelism asks in flight
     CompletionStage<List<Outcome>> stored = store(tenant, state, batch.messages())
-        .thenCombine(contactEvents(tenant, batch.contactEvents()), (messages, events) -> {
+        .thenCompose(messages -> contactEvents(tenant, batch.contactEvents()).thenApply(events -> {
           List<Outcome> all = new ArrayList<>(messages);
           events.stream().filter(o -> !o.ok()).forEach(all::add);
           return all;
-        });
+        }));
     CompletionStage<Integer> recorded = queries.recordStatuses(batch.statuses().stream()
         .map(s -> status(tenant, s)).toList());
     return await(stored.thenCombine(recorded, (outcomes, statuses) -> result(outcomes, statuses, batch)), r -> {
@@ -129,36 +134,38 @@ public final class WhatsAppRoutes extends RouteSupport {
     });
   }
 
-  /** Each contact's messages in order (one after the other), different contacts at once. */
+  /**
+   * Each contact's messages in payload order (one after the other), up to {@code parallelism}
+   * conversations at once; the outcomes come conversation by conversation, in the order each
+   * conversation first appears in the payload.
+   */
   private CompletionStage<List<Outcome>> store(String tenant, TenantData state, List<InboundMessage> messages) {
     TenantSettings settings = state.settings();
-    Map<String, List<InboundMessage>> byConversation = new LinkedHashMap<>();
-    for (InboundMessage m : messages) {
-      byConversation.computeIfAbsent(EntityIds.conversationId(tenant, CHANNEL, m.contactId()), k -> new ArrayList<>())
-          .add(m);
-    }
-    List<CompletableFuture<List<Outcome>>> chains = new ArrayList<>();
-    byConversation.forEach((id, list) -> {
-      CompletionStage<List<Outcome>> chain = CompletableFuture.completedFuture(new ArrayList<>());
-      for (InboundMessage m : list) {
-        RoutingHint hint = RoutingHint.toTeam(settings.teamForWhatsApp(m.phoneNumberId()));
-        chain = chain.thenComposeAsync(done -> entities.conversationMessage(id, to -> new Conversation.Inbound(m.messageId(),
-            m.text() == null ? "[" + m.type() + "]" : m.text(), hint, m.sentAt(), state.rules(), contactFields(m),
-            to)).thenApplyAsync(o -> {
-              done.add(o.ok() ? o : Outcome.refused(o.code(), m.messageId() + ": " + o.message()));
-              return done;
-            }, executor), executor);
-      }
-      chains.add(chain.toCompletableFuture());
-    });
-    CompletableFuture<List<Outcome>> all = CompletableFuture.completedFuture(new ArrayList<>());
-    for (CompletableFuture<List<Outcome>> chain : chains) {
-      all = all.thenCombineAsync(chain, (acc, part) -> {
-        acc.addAll(part);
-        return acc;
-      }, executor);
-    }
-    return all;
+    return inOrderPerKey(messages, m -> EntityIds.conversationId(tenant, CHANNEL, m.contactId()), parallelism, m -> {
+      RoutingHint hint = RoutingHint.toTeam(settings.teamForWhatsApp(m.phoneNumberId()));
+      return entities.conversationMessage(EntityIds.conversationId(tenant, CHANNEL, m.contactId()),
+          to -> new Conversation.Inbound(m.messageId(), m.text() == null ? "[" + m.type() + "]" : m.text(), hint,
+              m.sentAt(), state.rules(), contactFields(m), to))
+          .thenApply(o -> o.ok() ? o : Outcome.refused(o.code(), m.messageId() + ": " + o.message()));
+    }, materializer);
+  }
+
+  /**
+   * {@code ask} of every item, those of one key one after the other in list order, at most
+   * {@code parallelism} keys at once (a POST may carry 1,000 messages of as many contacts: all asked at
+   * once they would queue in the journal behind each other and time out together, and the node's
+   * in-flight limit counts requests, not asks). The results come key by key, each key's in list order, the keys
+   * in the order of their first item. Fails as soon as one ask fails; the keys not started yet are not.
+   */
+  static <T, R> CompletionStage<List<R>> inOrderPerKey(List<T> items, Function<T, String> key, int parallelism,
+      Function<T, CompletionStage<R>> ask, Materializer materializer) {
+    Map<String, List<T>> byKey = new LinkedHashMap<>();
+    for (T item : items) byKey.computeIfAbsent(key.apply(item), k -> new ArrayList<>()).add(item);
+    // mapAsync keeps its input's order in its output: the results stay in the order of the keys
+    return Source.from(byKey.values())
+        .mapAsync(parallelism, group -> Source.from(group).mapAsync(1, ask::apply).runWith(Sink.seq(), materializer))
+        .mapConcat(results -> results)
+        .runWith(Sink.seq(), materializer);
   }
 
   /**
@@ -168,30 +175,28 @@ public final class WhatsAppRoutes extends RouteSupport {
    * the rules see the contact's history. Refusals are returned like messages' (Meta redelivers).
    */
   private CompletionStage<List<Outcome>> contactEvents(String tenant, List<ContactEvent> events) {
-    CompletableFuture<List<Outcome>> all = CompletableFuture.completedFuture(new ArrayList<>());
+    List<Recording> recordings = new ArrayList<>();
     for (ContactEvent e : events) {
       Map<String, String> fields = new LinkedHashMap<>();
       if (e.newPhone() != null) fields.put("phoneChangedTo", e.newPhone());
       if (e.newUserId() != null) fields.put("userIdChangedTo", e.newUserId());
       if (e.kind().contains("identity")) fields.put("identityChangedAt", e.at().toString());
-      all = record(all, EntityIds.conversationId(tenant, CHANNEL, e.contactId()), e, fields);
+      recordings.add(new Recording(EntityIds.conversationId(tenant, CHANNEL, e.contactId()), e, fields));
       if (e.newPhone() != null) {
-        all = record(all, EntityIds.conversationId(tenant, CHANNEL, e.newPhone()), e,
-            Map.of("phoneChangedFrom", e.contactId()));
+        recordings.add(new Recording(EntityIds.conversationId(tenant, CHANNEL, e.newPhone()), e,
+            Map.of("phoneChangedFrom", e.contactId())));
       }
     }
-    return all;
+    // in the events' order, like before, when they were all asked at once
+    return Source.from(recordings)
+        .mapAsync(parallelism, r -> entities.conversation(r.conversationId(), to -> new Conversation.ContactChanged(
+            r.event().eventId(), r.event().kind(), r.event().text(), r.fields(), r.event().at(), to))
+            .thenApply(o -> o.ok() ? o : Outcome.refused(o.code(), r.event().eventId() + ": " + o.message())))
+        .runWith(Sink.seq(), materializer);
   }
 
-  private CompletableFuture<List<Outcome>> record(CompletableFuture<List<Outcome>> acc, String conversationId,
-      ContactEvent e, Map<String, String> fields) {
-    CompletionStage<Outcome> one = entities.conversation(conversationId, to -> new Conversation.ContactChanged(
-        e.eventId(), e.kind(), e.text(), fields, e.at(), to));
-    return acc.thenCombineAsync(one, (list, o) -> {
-      list.add(o.ok() ? o : Outcome.refused(o.code(), e.eventId() + ": " + o.message()));
-      return list;
-    }, executor);
-  }
+  /** One contact event to record with one conversation. */
+  private record Recording(String conversationId, ContactEvent event, Map<String, String> fields) {}
 
   /** What WhatsApp tells of the contact, as contact fields the rules can read. */
   private static Map<String, String> contactFields(InboundMessage m) {

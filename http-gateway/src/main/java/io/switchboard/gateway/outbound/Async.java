@@ -6,13 +6,12 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import scala.concurrent.ExecutionContextExecutor;
 
 /**
- * Deadlines and delays on {@link CompletionStage}s that stay on the actor system's threads. Every
+ * Deadlines on {@link CompletionStage}s that stay on the actor system's threads. Every
  * callback names the system's executor: on a 2-core machine the JDK's common pool would start a
  * thread per callback (see STACK.md).
  */
@@ -33,26 +32,6 @@ final class Async {
       timer.cancel();
       if (error != null) out.completeExceptionally(unwrap(error));
       else out.complete(value);
-    }, ec);
-    return out;
-  }
-
-  /** The stage {@code next} gives, started after {@code delay}. */
-  static <T> CompletableFuture<T> after(Duration delay, Supplier<CompletionStage<T>> next, ActorSystem<?> system) {
-    ExecutionContextExecutor ec = system.executionContext();
-    CompletableFuture<T> out = new CompletableFuture<>();
-    system.scheduler().scheduleOnce(delay, () -> {
-      CompletionStage<T> started;
-      try {
-        started = next.get();
-      } catch (RuntimeException e) {
-        out.completeExceptionally(e);
-        return;
-      }
-      started.whenCompleteAsync((value, error) -> {
-        if (error != null) out.completeExceptionally(unwrap(error));
-        else out.complete(value);
-      }, ec);
     }, ec);
     return out;
   }

@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.pattern.Patterns;
 import scala.concurrent.ExecutionContextExecutor;
 
 /**
@@ -27,9 +30,9 @@ import scala.concurrent.ExecutionContextExecutor;
  * }</pre>
  * A 2xx accepts the message; {@code "id"} of its JSON body, if present, is the provider's message id.
  * A 5xx, a timeout ({@code connector.request-timeout} per attempt) or a connection error is retried
- * up to {@code connector.max-retries} times with a doubling wait; a 4xx is not (the message itself is
- * wrong). Every attempt of one send carries the same {@value #IDEMPOTENCY_KEY_HEADER}, so a connector
- * can drop the repeat of a message whose answer was lost.
+ * up to {@code connector.max-retries} times with a doubling wait (Pekko's {@code Patterns.retry}); a
+ * 4xx is not (the message itself is wrong). Every attempt of one send carries the same
+ * {@value #IDEMPOTENCY_KEY_HEADER}, so a connector can drop the repeat of a message whose answer was lost.
  *
  * <p>{@link #send} never fails: every outcome is a {@link SendResult}. Thread-safe; one per system.
  */
@@ -64,29 +67,32 @@ public final class ChannelConnector {
       return CompletableFuture.completedFuture(SendResult.failed(0, "cannot encode the message: " + e.getMessage()));
     }
     List<HttpHeader> headers = List.of(RawHeader.create(IDEMPOTENCY_KEY_HEADER, UUID.randomUUID().toString()));
-    return attempt(body, headers, 1).handleAsync((result, failure) -> failure == null ? result
-        : SendResult.failed(0, "sending failed: " + Async.describe(failure)), ec);
+    AtomicInteger attempts = new AtomicInteger();
+    // the delay function rather than the minBackoff/maxBackoff overload: that one waits minBackoff * 2^n
+    // before retry n (twice retry-backoff before the first), this keeps retry-backoff, then doubling
+    CompletionStage<HttpPost.Reply> sent = Patterns.retry(() -> {
+          attempts.incrementAndGet();
+          return http.post(url, headers, body, true);
+        }, ChannelConnector::retryable, settings.maxRetries(), retry -> Optional.of(settings.retryDelay(retry)),
+        system.classicSystem().scheduler(), ec);
+    return sent.handleAsync((reply, failure) -> {
+      SendResult r = failure != null ? SendResult.failed(0, HttpPost.failure(failure))
+          : reply.success() ? SendResult.accepted(reply.status(), providerId(reply.body()))
+          : SendResult.failed(reply.status(), HttpPost.describe(reply));
+      int n = attempts.get();
+      return r.ok() || n <= 1 ? r : SendResult.failed(r.status(), r.error() + " (after " + n + " attempts)");
+    }, ec);
   }
 
-  /** Attempt {@code n} (1 for the first) and, if it may be retried and retries are left, the next. */
-  private CompletableFuture<SendResult> attempt(byte[] body, List<HttpHeader> headers, int n) {
-    return http.post(url, headers, body, true)
-        .handleAsync((reply, failure) -> {
-          if (failure != null) return new Outcome(SendResult.failed(0, HttpPost.failure(failure)), true);
-          if (reply.success()) return new Outcome(SendResult.accepted(reply.status(), providerId(reply.body())), false);
-          return new Outcome(SendResult.failed(reply.status(), HttpPost.describe(reply)), reply.status() >= 500);
-        }, ec)
-        .thenComposeAsync(outcome -> {
-          if (outcome.retryable() && n <= settings.maxRetries()) {
-            return Async.after(settings.retryDelay(n), () -> attempt(body, headers, n + 1), system);
-          }
-          SendResult r = outcome.result();
-          if (!r.ok() && n > 1) r = SendResult.failed(r.status(), r.error() + " (after " + n + " attempts)");
-          return CompletableFuture.completedFuture(r);
-        }, ec);
+  /**
+   * Whether an attempt is worth repeating: a 5xx, or no answer at all. {@link HttpPost} fails only when
+   * no answer came: its deadline passed, the connection failed (refused, reset, closed, the pool full),
+   * or base-url is no URL, which the retries find alike but cost nothing. A 4xx says the message
+   * itself is wrong, and it would be wrong again.
+   */
+  private static boolean retryable(HttpPost.Reply reply, Throwable failure) {
+    return failure != null || reply.status() >= 500;
   }
-
-  private record Outcome(SendResult result, boolean retryable) {}
 
   static ObjectNode json(OutboundMessage m) {
     ObjectNode o = JSON.createObjectNode();
