@@ -49,7 +49,6 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventHandlerBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -70,9 +69,6 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     Conversation.State> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Conversation");
-
-  /** How many released holds a conversation remembers, to refuse a stale reservation and re-send releases. */
-  private static final int REMEMBERED_RELEASES = 8;
 
   /**
    * Why a conversation was re-routed ({@link Rerouted#cause}): its agent did not reply within the reply
@@ -405,14 +401,14 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     }
 
     /** Immutable, so one per node: Pekko keeps each entity's empty state for as long as the entity runs. */
-    private static final State EMPTY = new Builder().build();
+    private static final State EMPTY = new StateBuilder().build();
 
     static State empty() {
       return EMPTY;
     }
 
-    Builder toBuilder() {
-      return new Builder(this);
+    StateBuilder toBuilder() {
+      return new StateBuilder(this);
     }
 
     /** Re-routes of this episode, every cause (what the API calls {@code reroutes}). */
@@ -453,141 +449,13 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
     }
   }
 
-  /** Copy-and-change for the event handler: State stays an immutable record. */
-  static final class Builder {
-    Status status = Status.NEW;
-    String team;
-    int attempt;
-    Instant waitingSince;
-    int priority;
-    Map<String, Integer> requiredSkills = Map.of();
-    String language;
-    RoutingPolicy policy;
-    String agentId;
-    String hold;
-    Instant assignedAt;
-    boolean answered;
-    boolean awaitingReply;
-    Instant replyDeadline;
-    Instant idleDeadline;
-    Instant lastInboundAt;
-    Instant serviceWindowClosesAt;
-    boolean serviceWindowClosed;
-    int reroutes;
-    Set<String> lapsedAgents = Set.of();
-    Set<String> visitedTeams = Set.of();
-    String previousAgent;
-    String preferredAgent;
-    String escalatedTo;
-    String reason;
-    String transferTo;
-    List<Release> releases = List.of();
-    List<String> recentMessageIds = List.of();
-    long messages;
-    int episodes;
-    Map<String, String> contactFields = Map.of();
-    Set<String> tags = Set.of();
-    boolean poolOnly;
-    String routedBy;
-    Pending pending;
-    Set<String> stepsDone = Set.of();
-    Routing routing;
-    Map<String, Integer> reroutesByCause = Map.of();
-
-    Builder() {}
-
-    Builder(State s) {
-      status = s.status(); team = s.team(); attempt = s.attempt(); waitingSince = s.waitingSince();
-      priority = s.priority(); requiredSkills = s.requiredSkills(); language = s.language(); policy = s.policy();
-      agentId = s.agentId(); hold = s.hold(); assignedAt = s.assignedAt(); answered = s.answered();
-      awaitingReply = s.awaitingReply(); replyDeadline = s.replyDeadline(); idleDeadline = s.idleDeadline();
-      lastInboundAt = s.lastInboundAt(); serviceWindowClosesAt = s.serviceWindowClosesAt();
-      serviceWindowClosed = s.serviceWindowClosed(); reroutes = s.reroutes(); lapsedAgents = s.lapsedAgents();
-      visitedTeams = s.visitedTeams(); previousAgent = s.previousAgent();
-      preferredAgent = s.preferredAgent(); escalatedTo = s.escalatedTo();
-      reason = s.reason(); transferTo = s.transferTo(); releases = s.releases();
-      recentMessageIds = s.recentMessageIds(); messages = s.messages(); episodes = s.episodes();
-      contactFields = s.contactFields() == null ? Map.of() : s.contactFields();
-      tags = s.tags() == null ? Set.of() : s.tags();
-      poolOnly = s.poolOnly();
-      routedBy = s.routedBy();
-      pending = s.pending();
-      stepsDone = s.stepsDone();
-      routing = s.routing();
-      reroutesByCause = s.reroutesByCause();
-    }
-
-    /** Leaves the current agent (if any), remembering to release it. */
-    Builder unassign() {
-      if (agentId != null) {
-        List<Release> r = new ArrayList<>(releases);
-        r.add(new Release(agentId, hold));
-        releases = List.copyOf(r.size() > REMEMBERED_RELEASES ? r.subList(r.size() - REMEMBERED_RELEASES, r.size()) : r);
-      }
-      agentId = null;
-      hold = null;
-      assignedAt = null;
-      answered = false;
-      replyDeadline = null;
-      idleDeadline = null;
-      transferTo = null;
-      return this;
-    }
-
-    /** Starts a new routing round in {@code toTeam}. */
-    Builder waitIn(String toTeam, Instant at, String why) {
-      status = Status.WAITING;
-      team = toTeam;
-      attempt++;
-      waitingSince = at;
-      reason = why;
-      escalatedTo = null;
-      return this;
-    }
-
-    void mergeFields(Map<String, String> more) {
-      if (more == null || more.isEmpty()) return;
-      Map<String, String> f = new java.util.TreeMap<>(contactFields);
-      f.putAll(more);
-      contactFields = Map.copyOf(f);
-    }
-
-    void addTags(Set<String> more) {
-      if (more == null || more.isEmpty()) return;
-      Set<String> t = new java.util.TreeSet<>(tags);
-      t.addAll(more);
-      tags = Set.copyOf(t);
-    }
-
-    void stepDone(String id) {
-      Set<String> d = new LinkedHashSet<>(stepsDone);
-      d.add(id);
-      stepsDone = Set.copyOf(d);
-    }
-
-    Builder visit(String t) {
-      Set<String> v = new LinkedHashSet<>(visitedTeams);
-      v.add(t);
-      visitedTeams = Set.copyOf(v);
-      return this;
-    }
-
-    State build() {
-      return new State(status, team, attempt, waitingSince, priority, requiredSkills, language, policy, agentId, hold,
-          assignedAt, answered, awaitingReply, replyDeadline, idleDeadline, lastInboundAt, serviceWindowClosesAt,
-          serviceWindowClosed, reroutes, lapsedAgents, visitedTeams, previousAgent, preferredAgent, escalatedTo, reason, transferTo,
-          releases, recentMessageIds, messages, episodes, contactFields, tags, poolOnly, routedBy, pending, stepsDone,
-          routing, reroutesByCause);
-    }
-  }
-
   // ---- wiring ----
 
   public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings,
       RoutingObserver observer, RoutingPorts ports) {
     // one event handler for every conversation of this node: it is pure, and built per entity (with the
     // command handler's builder) it cost 5.7 KB of a running conversation's 10.3 KB (CoreBenchmark heap)
-    EventHandler<State, Event> events = eventHandlerFor(settings.recentMessageIds());
+    EventHandler<State, Event> events = ConversationEvents.eventHandlerFor(settings.recentMessageIds());
     // Not remembered, and no idle strategy of sharding's: a conversation decides itself when it may stop
     // (settled, no deadline soon), because its deadlines then rely on the wake-up index.
     ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
@@ -607,7 +475,7 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   public static Behavior<Command> create(String conversationId, Directory directory, Clock clock,
       CoreSettings settings, RoutingObserver observer, RoutingPorts ports, java.util.function.Consumer<ActorRef<Command>> passivation) {
     return create(conversationId, directory, clock, settings, observer, ports, passivation,
-        eventHandlerFor(settings.recentMessageIds()));
+        ConversationEvents.eventHandlerFor(settings.recentMessageIds()));
   }
 
   private static Behavior<Command> create(String conversationId, Directory directory, Clock clock,
@@ -1486,204 +1354,5 @@ public final class Conversation extends EventSourcedBehavior<Conversation.Comman
   @Override
   public EventHandler<State, Event> eventHandler() {
     return events;
-  }
-
-  /** The event handler (pure: a function of the state and the event, and of the setting given). */
-  private static EventHandler<State, Event> eventHandlerFor(int recentMessageIds) {
-    return EventHandlerBuilder.<State, Event>builder().forAnyState()
-        .onEvent(MessageReceived.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          if (!s.isOpen()) {
-            b.unassign().waitIn(e.team(), e.at(), "new_message");
-            b.priority = e.hint().priority();
-            b.requiredSkills = e.hint().requiredSkills();
-            b.language = e.hint().language() != null ? e.hint().language() : s.language();
-            b.reroutes = 0;
-            b.reroutesByCause = Map.of();
-            b.lapsedAgents = Set.of();
-            b.visitedTeams = e.team() == null ? Set.of() : Set.of(e.team());
-            b.stepsDone = Set.of();
-            b.pending = null;
-            b.routing = null;
-            b.preferredAgent = s.previousAgent(); // a returning contact prefers its previous agent
-            b.episodes++;
-            b.poolOnly = false;
-            b.routedBy = null;
-          }
-          b.awaitingReply = true;
-          b.replyDeadline = e.replyDeadline();
-          b.idleDeadline = null;
-          b.lastInboundAt = e.at();
-          b.serviceWindowClosesAt = e.serviceWindowClosesAt();
-          b.serviceWindowClosed = false;
-          b.messages++;
-          List<String> ids = new ArrayList<>(s.recentMessageIds());
-          ids.add(e.messageId());
-          int max = recentMessageIds;
-          b.recentMessageIds = List.copyOf(ids.size() > max ? ids.subList(ids.size() - max, ids.size()) : ids);
-          return b.build();
-        })
-        .onEvent(Assigned.class, (s, e) -> {
-          Builder b = s.toBuilder().unassign();
-          b.status = Status.ASSIGNED;
-          b.agentId = e.agentId();
-          b.hold = e.hold();
-          if (e.team() != null) b.team = e.team();
-          b.policy = e.policy();
-          b.assignedAt = e.at();
-          b.replyDeadline = e.replyDeadline();
-          b.idleDeadline = e.idleDeadline();
-          b.escalatedTo = null;
-          b.reason = null;
-          b.preferredAgent = null;
-          return b.build();
-        })
-        .onEvent(AgentReplied.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          b.answered = true;
-          b.awaitingReply = false;
-          b.replyDeadline = null;
-          b.idleDeadline = e.idleDeadline();
-          return b.build();
-        })
-        .onEvent(Rerouted.class, (s, e) -> {
-          Builder b = s.toBuilder().unassign().waitIn(s.team(), e.at(), e.cause());
-          Map<String, Integer> byCause = new java.util.TreeMap<>(s.reroutesByCause());
-          byCause.merge(e.cause(), 1, Integer::sum);
-          b.reroutesByCause = Map.copyOf(byCause);
-          if (e.lapsed()) {
-            Set<String> lapsed = new LinkedHashSet<>(s.lapsedAgents());
-            lapsed.add(e.fromAgent());
-            b.lapsedAgents = Set.copyOf(lapsed);
-            b.reroutes++;
-          }
-          return b.build();
-        })
-        .onEvent(Escalated.class, (s, e) -> {
-          Builder b = s.toBuilder().unassign();
-          if (e.team() != null) {
-            b.waitIn(e.team(), e.at(), e.reason()).visit(e.team());
-            b.reroutes = 0;
-          } else {
-            b.status = Status.ESCALATED;
-            b.escalatedTo = e.supervisor();
-            b.reason = e.reason();
-          }
-          return b.build();
-        })
-        .onEvent(Overflowed.class, (s, e) -> s.toBuilder().waitIn(e.toTeam(), e.at(), e.reason()).visit(e.toTeam())
-            .build())
-        .onEvent(PolicyLearned.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          b.policy = e.policy();
-          return b.build();
-        })
-        .onEvent(TransferRequested.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          b.attempt++;
-          b.transferTo = e.toAgent();
-          return b.build();
-        })
-        .onEvent(TransferredToTeam.class, (s, e) -> {
-          Builder b = s.toBuilder().unassign().waitIn(e.toTeam(), e.at(), "transferred by " + e.requestedBy())
-              .visit(e.toTeam());
-          b.reroutes = 0;
-          b.preferredAgent = null;
-          return b.build();
-        })
-        .onEvent(Resolved.class, (s, e) -> {
-          Builder b = s.toBuilder().unassign();
-          if (s.agentId() != null) b.previousAgent = s.agentId();
-          b.preferredAgent = null;
-          b.status = Status.RESOLVED;
-          b.reason = e.reason();
-          b.escalatedTo = null;
-          b.awaitingReply = false;
-          return b.build();
-        })
-        .onEvent(ContactFieldsLearned.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          b.mergeFields(e.fields());
-          return b.build();
-        })
-        .onEvent(ContactEventRecorded.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          b.mergeFields(e.fields());
-          List<String> ids = new ArrayList<>(s.recentMessageIds());
-          ids.add(e.eventId());
-          int max = recentMessageIds;
-          b.recentMessageIds = List.copyOf(ids.size() > max ? ids.subList(ids.size() - max, ids.size()) : ids);
-          return b.build();
-        })
-        .onEvent(StepStarted.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          b.status = Status.ROUTING;
-          b.pending = new Pending(e.stepId(), e.rule(), e.question(), e.lookup(), 1, e.deadline(),
-              e.question() == null ? null : e.question().text());
-          b.priority = e.priority();
-          b.reason = e.reason();
-          b.routing = e.routing();
-          b.mergeFields(e.setFields());
-          b.addTags(e.tags());
-          return b.build();
-        })
-        .onEvent(StepAnswered.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          b.mergeFields(e.fields());
-          b.stepDone(e.stepId());
-          b.pending = null;
-          return b.build();
-        })
-        .onEvent(StepRetried.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          Pending p = s.pending();
-          if (p != null) {
-            b.pending = new Pending(p.stepId(), p.rule(), p.question(), p.lookup(), e.attempt(), e.deadline(),
-                e.message() + "\n\n" + p.question().text());
-          }
-          return b.build();
-        })
-        .onEvent(StepFailed.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          b.stepDone(e.stepId());
-          b.pending = null;
-          b.reason = e.reason();
-          return b.build();
-        })
-        .onEvent(RulesDecided.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          if (s.status() == Status.ROUTING && e.team() != null) {
-            b.waitIn(e.team(), e.at(), e.reason()).visit(e.team());
-          } else if (s.status() == Status.ROUTING) {
-            b.status = Status.ESCALATED; // nowhere to go (rules that match nothing, no default): parked, visibly
-          }
-          b.routing = null;
-          b.pending = null;
-          b.priority = e.priority();
-          b.reason = e.reason();
-          if (e.preferredAgent() != null) b.preferredAgent = e.preferredAgent();
-          if (!e.skills().isEmpty()) b.requiredSkills = withSkills(s.requiredSkills(), e.skills());
-          b.poolOnly = e.poolOnly();
-          b.routedBy = e.reason();
-          b.mergeFields(e.setFields());
-          b.addTags(e.tags());
-          return b.build();
-        })
-        .onEvent(ServiceWindowClosed.class, (s, e) -> {
-          Builder b = s.toBuilder();
-          b.serviceWindowClosed = true;
-          return b.build();
-        })
-        .build();
-  }
-
-  /**
-   * The message's own required skills with a rule's team action's skills added (a skill both name
-   * needs the higher level), so a skill-based team matches agents against both.
-   */
-  static Map<String, Integer> withSkills(Map<String, Integer> own, Map<String, Integer> rule) {
-    Map<String, Integer> all = new java.util.TreeMap<>(own == null ? Map.of() : own);
-    rule.forEach((skill, level) -> all.merge(skill, level, Math::max));
-    return Map.copyOf(all);
   }
 }
