@@ -1,0 +1,290 @@
+package io.switchboard.conversation;
+
+import io.switchboard.CoreSettings;
+import io.switchboard.DeadlineTimers;
+import io.switchboard.Directory;
+import io.switchboard.EntityIds;
+import io.switchboard.Idleness;
+import io.switchboard.Outcome;
+import io.switchboard.RoutingObserver;
+import io.switchboard.RoutingPorts;
+import io.switchboard.Storable;
+import io.switchboard.agent.Agent;
+import io.switchboard.conversation.Conversation.AgentReplied;
+import io.switchboard.conversation.Conversation.AgentReply;
+import io.switchboard.conversation.Conversation.AgentWentOffline;
+import io.switchboard.conversation.Conversation.AssignTo;
+import io.switchboard.conversation.Conversation.Command;
+import io.switchboard.conversation.Conversation.ContactChanged;
+import io.switchboard.conversation.Conversation.ContactEventRecorded;
+import io.switchboard.conversation.Conversation.ContactFieldsLearned;
+import io.switchboard.conversation.Conversation.Event;
+import io.switchboard.conversation.Conversation.Get;
+import io.switchboard.conversation.Conversation.IdleCheck;
+import io.switchboard.conversation.Conversation.IdleTimeout;
+import io.switchboard.conversation.Conversation.Inbound;
+import io.switchboard.conversation.Conversation.LookupFinished;
+import io.switchboard.conversation.Conversation.MessageReceived;
+import io.switchboard.conversation.Conversation.NoAgentNow;
+import io.switchboard.conversation.Conversation.Passivate;
+import io.switchboard.conversation.Conversation.PolicyLearned;
+import io.switchboard.conversation.Conversation.PrerouteTimeout;
+import io.switchboard.conversation.Conversation.QueueCheck;
+import io.switchboard.conversation.Conversation.Queued;
+import io.switchboard.conversation.Conversation.Redeliver;
+import io.switchboard.conversation.Conversation.Release;
+import io.switchboard.conversation.Conversation.ReleaseAcknowledged;
+import io.switchboard.conversation.Conversation.ReplyWindowClosing;
+import io.switchboard.conversation.Conversation.ReplyWindowEnded;
+import io.switchboard.conversation.Conversation.Resolve;
+import io.switchboard.conversation.Conversation.ServiceWindowClosed;
+import io.switchboard.conversation.Conversation.ServiceWindowEnds;
+import io.switchboard.conversation.Conversation.SettleWake;
+import io.switchboard.conversation.Conversation.State;
+import io.switchboard.conversation.Conversation.Status;
+import io.switchboard.conversation.Conversation.StepAnswered;
+import io.switchboard.conversation.Conversation.StepDeadline;
+import io.switchboard.conversation.Conversation.StepFailed;
+import io.switchboard.conversation.Conversation.StepRetried;
+import io.switchboard.conversation.Conversation.TeamCannotServe;
+import io.switchboard.conversation.Conversation.Transfer;
+import io.switchboard.conversation.Conversation.TransferDeclined;
+import io.switchboard.conversation.Conversation.TransferRequested;
+import io.switchboard.conversation.Conversation.View;
+import io.switchboard.conversation.Conversation.WakeUp;
+import io.switchboard.conversation.Conversation.Woken;
+import io.switchboard.routing.Need;
+import io.switchboard.routing.RoutingPolicy;
+import io.switchboard.routing.RoutingRequest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * The behaviour of one {@link Conversation} (its protocol, state and wiring are there): the persistence
+ * id, tags, retention, recovery (re-arming its clocks and re-sending what may have been lost), and the
+ * dispatch of each command to its handler group: {@link Intake}, {@link RuleSteps}, {@link Assignments},
+ * {@link AgentActions}, {@link Deadlines}, {@link Redelivery}, {@link Sleep}. Those are stateless (static
+ * methods taking this entity), and the event handler ({@link ConversationEvents}) is shared by the node:
+ * what a running conversation costs is this object, its fields and its state.
+ *
+ * <p>The fields are package-private so that the handler groups read them; the mutable ones are the
+ * soft state of this incarnation, never persisted.
+ */
+final class ConversationEntity extends EventSourcedBehavior<Command, Event, State> {
+
+  final String conversationId;
+  final String channel;
+  final TimerScheduler<Command> timers;
+  final DeadlineTimers<Command> deadlines;
+  final Directory directory;
+  final Clock clock;
+  final CoreSettings settings;
+  final RoutingObserver observer;
+  final RoutingPorts ports;
+  final ActorContext<Command> context;
+  /** Not persisted: whether the team acknowledged this round, and releases acknowledged since start. */
+  int queuedAckAttempt = -1;
+  String queueReason;
+  final Set<Release> releasesAcked = new HashSet<>();
+  /** When the Redeliver timer is due, null when it is not running. */
+  Instant redeliveryDue;
+  final Consumer<ActorRef<Command>> passivation;
+  final Idleness idleness;
+  /** The keeper waiting for this conversation to settle after a wake-up, else null. */
+  ActorRef<Woken> wakeWaiter;
+  /**
+   * An opening message being routed before it is stored (docs/ARCHITECTURE.md, "Routing a new
+   * conversation"): its events, the state they lead to; other commands wait in the stash meanwhile.
+   */
+  Preroute pre;
+  private final EventHandler<State, Event> events;
+  /** Why this conversation's id cannot be stored, else null. */
+  private final String idProblem;
+
+  record Preroute(Inbound inbound, List<Event> events, State next, Instant arrivedAt) {}
+
+  ConversationEntity(String conversationId, ActorContext<Command> context,
+      TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
+      CoreSettings settings, RoutingObserver observer, RoutingPorts ports, Consumer<ActorRef<Command>> passivation,
+      EventHandler<State, Event> events) {
+    super(PersistenceId.of(Conversation.ENTITY_TYPE_KEY.name(), conversationId),
+        settings.onPersistFailure());
+    this.events = events;
+    this.passivation = passivation;
+    this.idleness = new Idleness(clock, settings.passivateAfter());
+    this.conversationId = conversationId;
+    this.idProblem = Storable.problem(conversationId);
+    this.channel = EntityIds.channelOf(conversationId);
+    this.timers = timers;
+    this.deadlines = deadlines;
+    this.directory = directory;
+    this.clock = clock;
+    this.settings = settings;
+    this.observer = observer;
+    this.ports = ports;
+    this.context = context;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty();
+  }
+
+  /**
+   * Read models are fed by tag: only events that change what they show carry one (a tag is a second
+   * row written with the event). Follow-up messages, transfer requests, learned policies, a closing
+   * service window and replies after the first are untagged. All events of one conversation carry
+   * the same tag, so one projection instance sees them in order.
+   */
+  @Override
+  public Set<String> tagsFor(Event event) {
+    if (settings.readModelTags() <= 0) return Set.of();
+    boolean shown;
+    if (event instanceof MessageReceived e) shown = e.opensEpisode() || e.startsReplyWindow();
+    else if (event instanceof AgentReplied e) shown = e.firstOfAssignment();
+    else shown = !(event instanceof TransferRequested || event instanceof PolicyLearned
+        || event instanceof ServiceWindowClosed || event instanceof ContactFieldsLearned
+        || event instanceof ContactEventRecorded
+        || event instanceof StepAnswered || event instanceof StepRetried || event instanceof StepFailed);
+    return shown ? Set.of(Conversation.tagFor(conversationId, settings.readModelTags())) : Set.of();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return settings.retention();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (state.status() == Status.WAITING) Redelivery.askTeam(this, state);
+          // a lookup running at the stop runs again (it is a read); a question waits for its answer or deadline
+          if (state.status() == Status.ROUTING && state.pending() != null && state.pending().lookup() != null) {
+            RuleSteps.runStep(this, state);
+          }
+          if (state.status() == Status.ESCALATED && state.escalatedTo() != null) {
+            directory.agent(state.escalatedTo(), new Agent.EscalationNotice(conversationId, state.reason()));
+          }
+          Redelivery.sendReleases(this, state);
+          Deadlines.armTimers(this, state);
+          if (passivation != null) {
+            idleness.startChecks(timers, new IdleCheck());
+          }
+        })
+        .build();
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    CommandHandler<Command, Event, State> handlers = handlers();
+    return idleness.tracking((state, command) -> {
+      String unstorable = unstorable(command);
+      if (unstorable != null) {
+        if (command instanceof LookupFinished c) {
+          // the CRM answered text the journal cannot hold: the lookup failed, the step falls back
+          return RuleSteps.onLookupFinished(this, state, new LookupFinished(c.stepId(),
+              new RoutingPorts.LookupResult(false, null, "the CRM's answer has " + unstorable)));
+        }
+        Storable.refuse(command, conversationId, unstorable, context.getLog());
+        return Effect().none();
+      }
+      if (pre != null && !(command instanceof AssignTo || command instanceof NoAgentNow
+          || command instanceof PrerouteTimeout || command instanceof TeamCannotServe || command instanceof Get
+          || command instanceof ReleaseAcknowledged || command instanceof IdleCheck)) {
+        return Effect().stash();
+      }
+      return handlers.apply(state, command);
+    }, IdleCheck.class);
+  }
+
+  /**
+   * Why {@code command} cannot be handled without persisting text the journal cannot hold (see
+   * {@link Storable}), or null. A conversation whose own id cannot be stored refuses everything but reads.
+   */
+  private String unstorable(Command command) {
+    if (command instanceof Get || command instanceof Passivate) return null;
+    if (idProblem != null) return "conversation id: " + idProblem;
+    return Storable.problemIn(command);
+  }
+
+  /**
+   * One function that dispatches on the command's type: a handler builder per entity (its cases,
+   * lambdas and lists) made up, with the event handler's, more than half of a running conversation's heap.
+   */
+  private CommandHandler<Command, Event, State> handlers() {
+    return (s, command) -> {
+      if (command instanceof Inbound c) return Intake.onInbound(this, s, c);
+      if (command instanceof ContactChanged c) return Intake.onContactChanged(this, s, c);
+      if (command instanceof AssignTo c) return Assignments.onAssignTo(this, s, c);
+      if (command instanceof ReleaseAcknowledged c) return Redelivery.onReleaseAcknowledged(this, c);
+      if (command instanceof Queued c) return Assignments.onQueued(this, s, c);
+      if (command instanceof QueueCheck c) return Redelivery.onQueueCheck(this, s, c);
+      if (command instanceof TeamCannotServe c) return Assignments.onTeamCannotServe(this, s, c);
+      if (command instanceof AgentReply c) return AgentActions.onAgentReply(this, s, c);
+      if (command instanceof Transfer c) return AgentActions.onTransfer(this, s, c);
+      if (command instanceof TransferDeclined c) return AgentActions.onTransferDeclined(this, s, c);
+      if (command instanceof Resolve c) return AgentActions.onResolve(this, s, c);
+      if (command instanceof AgentWentOffline c) return AgentActions.onAgentWentOffline(this, s, c);
+      if (command instanceof Get c) {
+        return Effect().reply(c.replyTo(), new View(conversationId, s,
+            s.status() == Status.WAITING && queuedAckAttempt == s.attempt() ? queueReason : null));
+      }
+      if (command instanceof ReplyWindowEnded c) return Deadlines.onReplyWindowEnded(this, s, c);
+      if (command instanceof StepDeadline c) return RuleSteps.onStepDeadline(this, s, c);
+      if (command instanceof LookupFinished c) return RuleSteps.onLookupFinished(this, s, c);
+      if (command instanceof ReplyWindowClosing c) return Deadlines.onReplyWindowClosing(this, s, c);
+      if (command instanceof IdleTimeout c) return Deadlines.onIdleTimeout(this, s, c);
+      if (command instanceof ServiceWindowEnds c) return Deadlines.onServiceWindowEnds(this, s, c);
+      if (command instanceof Redeliver c) return Redelivery.onRedeliver(this, s, c);
+      if (command instanceof WakeUp c) return Sleep.onWakeUp(this, c);
+      if (command instanceof SettleWake c) return Sleep.onSettleWake(this, s, c);
+      if (command instanceof IdleCheck c) return Sleep.onIdleCheck(this, s, c);
+      if (command instanceof Passivate) return Effect().stop();
+      if (command instanceof NoAgentNow c) return Intake.storeWithoutAgent(this, s, c.attempt());
+      if (command instanceof PrerouteTimeout c) return Intake.storeWithoutAgent(this, s, c.attempt());
+      return Effect().unhandled();
+    };
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return events;
+  }
+
+  // ---- shared by the handler groups ----
+
+  /** The state {@code events} lead to from {@code s} (the event handler is pure). */
+  State applied(State s, List<Event> evts) {
+    State next = s;
+    for (Event e : evts) next = events.apply(next, e);
+    return next;
+  }
+
+  RoutingRequest request(State s) {
+    Need need = new Need(channel, s.requiredSkills(), s.language(), s.lapsedAgents(), s.preferredAgent(), s.poolOnly());
+    return new RoutingRequest(conversationId, s.attempt(), s.priority(), need, s.waitingSince());
+  }
+
+  RoutingPolicy policyOf(State s) {
+    return s.policy() != null ? s.policy() : settings.defaultPolicy();
+  }
+
+  void reply(ActorRef<Outcome> to, Outcome outcome) {
+    if (to != null) to.tell(outcome);
+  }
+}
