@@ -203,7 +203,17 @@ public final class Conversation {
 
   // ---- events ----
 
-  public sealed interface Event extends CborSerializable {}
+  /**
+   * {@link #shownInReadModels}: whether the event changes what a read model shows (the lists, statistics, the
+   * wake-up index, webhooks), so that it is tagged for their projection; a tag is a second row written with the
+   * event. Opt-in: an event that does not say so is not tagged (follow-up messages, transfer requests, learned
+   * policies, a closing service window, replies after the first, contact fields and events, step progress).
+   */
+  public sealed interface Event extends CborSerializable {
+    default boolean shownInReadModels() {
+      return false;
+    }
+  }
 
   /**
    * @param team the team an opening message routes to (the current one otherwise)
@@ -214,34 +224,42 @@ public final class Conversation {
    */
   public record MessageReceived(String messageId, String text, Instant at, RoutingHint hint, String team,
       Instant serviceWindowClosesAt, Instant replyDeadline, boolean opensEpisode, boolean startsReplyWindow)
-      implements Event {}
+      implements Event {
+    @Override public boolean shownInReadModels() {
+      return opensEpisode || startsReplyWindow;
+    }
+  }
 
   /** @param team null for a claim (stays with the current team) */
   public record Assigned(String agentId, String hold, String team, RoutingPolicy policy, Instant at,
-      Instant replyDeadline, Instant idleDeadline) implements Event {}
+      Instant replyDeadline, Instant idleDeadline) implements Event { @Override public boolean shownInReadModels() { return true; } }
 
   /** @param firstOfAssignment the agent's first reply since it was assigned (tagged: it can be a first response) */
   public record AgentReplied(String agentId, boolean template, Instant at, Instant idleDeadline,
-      boolean firstOfAssignment) implements Event {}
+      boolean firstOfAssignment) implements Event {
+    @Override public boolean shownInReadModels() {
+      return firstOfAssignment;
+    }
+  }
 
   /** Back to the team's strategy; a lapsed agent is excluded for the rest of the episode. */
   public record Rerouted(String fromAgent, String fromHold, String cause, boolean lapsed, Instant at)
-      implements Event {}
+      implements Event { @Override public boolean shownInReadModels() { return true; } }
 
   /** @param team escalation team (routing continues there), else parked with the supervisor (may be null) */
   public record Escalated(String fromAgent, String fromHold, String reason, String supervisor, String team,
-      Instant at) implements Event {}
+      Instant at) implements Event { @Override public boolean shownInReadModels() { return true; } }
 
-  public record Overflowed(String fromTeam, String toTeam, String reason, Instant at) implements Event {}
+  public record Overflowed(String fromTeam, String toTeam, String reason, Instant at) implements Event { @Override public boolean shownInReadModels() { return true; } }
 
   public record PolicyLearned(RoutingPolicy policy) implements Event {}
 
   public record TransferRequested(String toAgent, String requestedBy, Instant at) implements Event {}
 
   public record TransferredToTeam(String fromAgent, String fromHold, String toTeam, String requestedBy, Instant at)
-      implements Event {}
+      implements Event { @Override public boolean shownInReadModels() { return true; } }
 
-  public record Resolved(String agentId, String hold, String reason, Instant at) implements Event {}
+  public record Resolved(String agentId, String hold, String reason, Instant at) implements Event { @Override public boolean shownInReadModels() { return true; } }
 
   public record ServiceWindowClosed(Instant at) implements Event {}
 
@@ -259,6 +277,10 @@ public final class Conversation {
 
     public String stepId() {
       return question != null ? question.id() : lookup.id();
+    }
+
+    @Override public boolean shownInReadModels() {
+      return true;
     }
   }
 
@@ -304,6 +326,10 @@ public final class Conversation {
       setFields = setFields == null ? Map.of() : Map.copyOf(setFields);
       tags = tags == null ? Set.of() : Set.copyOf(tags);
       skills = skills == null ? Map.of() : Map.copyOf(skills); // events older than the field: none
+    }
+
+    @Override public boolean shownInReadModels() {
+      return true;
     }
   }
 

@@ -10,24 +10,19 @@ import io.switchboard.RoutingObserver;
 import io.switchboard.RoutingPorts;
 import io.switchboard.Storable;
 import io.switchboard.agent.Agent;
-import io.switchboard.conversation.Conversation.AgentReplied;
 import io.switchboard.conversation.Conversation.AgentReply;
 import io.switchboard.conversation.Conversation.AgentWentOffline;
 import io.switchboard.conversation.Conversation.AssignTo;
 import io.switchboard.conversation.Conversation.Command;
 import io.switchboard.conversation.Conversation.ContactChanged;
-import io.switchboard.conversation.Conversation.ContactEventRecorded;
-import io.switchboard.conversation.Conversation.ContactFieldsLearned;
 import io.switchboard.conversation.Conversation.Event;
 import io.switchboard.conversation.Conversation.Get;
 import io.switchboard.conversation.Conversation.IdleCheck;
 import io.switchboard.conversation.Conversation.IdleTimeout;
 import io.switchboard.conversation.Conversation.Inbound;
 import io.switchboard.conversation.Conversation.LookupFinished;
-import io.switchboard.conversation.Conversation.MessageReceived;
 import io.switchboard.conversation.Conversation.NoAgentNow;
 import io.switchboard.conversation.Conversation.Passivate;
-import io.switchboard.conversation.Conversation.PolicyLearned;
 import io.switchboard.conversation.Conversation.PrerouteTimeout;
 import io.switchboard.conversation.Conversation.QueueCheck;
 import io.switchboard.conversation.Conversation.Queued;
@@ -37,19 +32,14 @@ import io.switchboard.conversation.Conversation.ReleaseAcknowledged;
 import io.switchboard.conversation.Conversation.ReplyWindowClosing;
 import io.switchboard.conversation.Conversation.ReplyWindowEnded;
 import io.switchboard.conversation.Conversation.Resolve;
-import io.switchboard.conversation.Conversation.ServiceWindowClosed;
 import io.switchboard.conversation.Conversation.ServiceWindowEnds;
 import io.switchboard.conversation.Conversation.SettleWake;
 import io.switchboard.conversation.Conversation.State;
 import io.switchboard.conversation.Conversation.Status;
-import io.switchboard.conversation.Conversation.StepAnswered;
 import io.switchboard.conversation.Conversation.StepDeadline;
-import io.switchboard.conversation.Conversation.StepFailed;
-import io.switchboard.conversation.Conversation.StepRetried;
 import io.switchboard.conversation.Conversation.TeamCannotServe;
 import io.switchboard.conversation.Conversation.Transfer;
 import io.switchboard.conversation.Conversation.TransferDeclined;
-import io.switchboard.conversation.Conversation.TransferRequested;
 import io.switchboard.conversation.Conversation.View;
 import io.switchboard.conversation.Conversation.WakeUp;
 import io.switchboard.conversation.Conversation.Woken;
@@ -145,22 +135,14 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
   }
 
   /**
-   * Read models are fed by tag: only events that change what they show carry one (a tag is a second
-   * row written with the event). Follow-up messages, transfer requests, learned policies, a closing
-   * service window and replies after the first are untagged. All events of one conversation carry
-   * the same tag, so one projection instance sees them in order.
+   * Read models are fed by tag: only events that change what they show carry one, each event says so
+   * ({@link Event#shownInReadModels}, opt-in). All events of one conversation carry the same tag, so one
+   * projection instance sees them in order.
    */
   @Override
   public Set<String> tagsFor(Event event) {
-    if (settings.readModelTags() <= 0) return Set.of();
-    boolean shown;
-    if (event instanceof MessageReceived e) shown = e.opensEpisode() || e.startsReplyWindow();
-    else if (event instanceof AgentReplied e) shown = e.firstOfAssignment();
-    else shown = !(event instanceof TransferRequested || event instanceof PolicyLearned
-        || event instanceof ServiceWindowClosed || event instanceof ContactFieldsLearned
-        || event instanceof ContactEventRecorded
-        || event instanceof StepAnswered || event instanceof StepRetried || event instanceof StepFailed);
-    return shown ? Set.of(Conversation.tagFor(conversationId, settings.readModelTags())) : Set.of();
+    if (settings.readModelTags() <= 0 || !event.shownInReadModels()) return Set.of();
+    return Set.of(Conversation.tagFor(conversationId, settings.readModelTags()));
   }
 
   @Override
