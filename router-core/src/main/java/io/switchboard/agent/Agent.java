@@ -2,13 +2,14 @@ package io.switchboard.agent;
 
 import io.switchboard.CborSerializable;
 import io.switchboard.CoreSettings;
-import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
-import io.switchboard.Idleness;
 import io.switchboard.Outcome;
 import io.switchboard.Storable;
 import io.switchboard.conversation.Conversation;
+import io.switchboard.entity.DeadlineTimers;
+import io.switchboard.entity.Idleness;
+import io.switchboard.entity.Sharded;
 import io.switchboard.routing.Presence;
 import io.switchboard.routing.RoutingPolicy;
 import io.switchboard.routing.RoutingRequest;
@@ -25,14 +26,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
@@ -289,12 +287,8 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings) {
     // No idle passivation of configured agents: their timers must run. Remembered (when configured so)
     // so that every agent runs again after a restart, with its grace deadline and its holds.
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            ctx -> create(ctx.getEntityId(), directory, clock, settings,
-                self -> ctx.getShard().tell(new ClusterSharding.Passivate<>(self))))
-        .withStopMessage(new Passivate())
-        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()
-            .withRememberEntities(settings.rememberAgentsAndTeams())));
+    Sharded.init(system, ENTITY_TYPE_KEY, new Passivate(), settings.rememberAgentsAndTeams(),
+        (id, passivation) -> create(id, directory, clock, settings, passivation));
   }
 
   public static Behavior<Command> create(String agentId, Directory directory, Clock clock, CoreSettings settings) {
@@ -303,11 +297,11 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
 
   /** @param passivation how an agent that was never configured asks to be stopped when idle; null: never */
   public static Behavior<Command> create(String agentId, Directory directory, Clock clock, CoreSettings settings,
-      java.util.function.Consumer<ActorRef<Command>> passivation) {
+      Consumer<ActorRef<Command>> passivation) {
     EntityIds.tenantOf(agentId);
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Agent(agentId, ctx, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock, settings,
-            settings.passivates() ? passivation : null)));
+    Consumer<ActorRef<Command>> p = settings.passivates() ? passivation : null;
+    return Sharded.setup((ctx, timers, deadlines) -> new Agent(agentId, ctx, timers, deadlines, directory, clock,
+        settings, p));
   }
 
   private final String agentId;
@@ -321,14 +315,14 @@ public final class Agent extends EventSourcedBehavior<Agent.Command, Agent.Event
   private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
   /** Why this entity's id cannot be stored, else null. */
   private final String idProblem;
-  private final java.util.function.Consumer<ActorRef<Command>> passivation;
+  private final Consumer<ActorRef<Command>> passivation;
   private final Idleness idleness;
   /** Escalations addressed to this supervisor, re-announced by the conversations after a restart. */
   private final Map<String, String> escalations = new HashMap<>();
 
   private Agent(String agentId, org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context,
       TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
-      CoreSettings settings, java.util.function.Consumer<ActorRef<Command>> passivation) {
+      CoreSettings settings, Consumer<ActorRef<Command>> passivation) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), agentId),
         settings.onPersistFailure());
     this.context = context;

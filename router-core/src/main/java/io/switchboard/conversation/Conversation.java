@@ -2,13 +2,13 @@ package io.switchboard.conversation;
 
 import io.switchboard.CborSerializable;
 import io.switchboard.CoreSettings;
-import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
 import io.switchboard.RoutingObserver;
 import io.switchboard.RoutingPorts;
 import io.switchboard.agent.Agent;
+import io.switchboard.entity.Sharded;
 import io.switchboard.routing.RoutingHint;
 import io.switchboard.routing.RoutingPolicy;
 import io.switchboard.routing.rules.CrmLookup;
@@ -24,11 +24,8 @@ import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 
@@ -467,12 +464,9 @@ public final class Conversation {
     EventHandler<State, Event> events = ConversationEvents.eventHandlerFor(settings.recentMessageIds());
     // Not remembered, and no idle strategy of sharding's: a conversation decides itself when it may stop
     // (settled, no deadline soon), because its deadlines then rely on the wake-up index.
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            ctx -> create(ctx.getEntityId(), directory, clock, settings, observer, ports,
-                self -> ctx.getShard().tell(new ClusterSharding.Passivate<>(self)), events))
-        .withStopMessage(new Passivate())
-        .withMessageExtractor(new HashCodeMessageExtractor<>(settings.conversationShards()))
-        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy().withRememberEntities(false)));
+    ClusterSharding.get(system).init(Sharded.entity(system, ENTITY_TYPE_KEY, new Passivate(), false,
+            (id, passivation) -> create(id, directory, clock, settings, observer, ports, passivation, events))
+        .withMessageExtractor(new HashCodeMessageExtractor<>(settings.conversationShards())));
   }
 
   public static Behavior<Command> create(String conversationId, Directory directory, Clock clock,
@@ -492,9 +486,8 @@ public final class Conversation {
       Consumer<ActorRef<Command>> passivation, EventHandler<State, Event> events) {
     EntityIds.channelOf(conversationId);
     Consumer<ActorRef<Command>> p = settings.passivates() ? passivation : null;
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new ConversationEntity(conversationId, ctx, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory,
-            clock, settings, observer, ports, p, events)));
+    return Sharded.setup((ctx, timers, deadlines) -> new ConversationEntity(conversationId, ctx, timers, deadlines,
+        directory, clock, settings, observer, ports, p, events));
   }
 
   /** The read-model tag of a conversation's events: {@code conversation-<n>}, n in [0, tags). */

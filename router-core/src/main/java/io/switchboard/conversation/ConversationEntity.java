@@ -1,10 +1,8 @@
 package io.switchboard.conversation;
 
 import io.switchboard.CoreSettings;
-import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
-import io.switchboard.Idleness;
 import io.switchboard.Outcome;
 import io.switchboard.RoutingObserver;
 import io.switchboard.RoutingPorts;
@@ -43,6 +41,8 @@ import io.switchboard.conversation.Conversation.TransferDeclined;
 import io.switchboard.conversation.Conversation.View;
 import io.switchboard.conversation.Conversation.WakeUp;
 import io.switchboard.conversation.Conversation.Woken;
+import io.switchboard.entity.DeadlineTimers;
+import io.switchboard.entity.Idleness;
 import io.switchboard.routing.Need;
 import io.switchboard.routing.RoutingPolicy;
 import io.switchboard.routing.RoutingRequest;

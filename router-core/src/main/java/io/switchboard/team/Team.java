@@ -2,16 +2,17 @@ package io.switchboard.team;
 
 import io.switchboard.CborSerializable;
 import io.switchboard.CoreSettings;
-import io.switchboard.DeadlineTimers;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
-import io.switchboard.Idleness;
 import io.switchboard.Outcome;
 import io.switchboard.Storable;
 import io.switchboard.RoutingObserver;
 import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentStatus;
 import io.switchboard.conversation.Conversation;
+import io.switchboard.entity.DeadlineTimers;
+import io.switchboard.entity.Idleness;
+import io.switchboard.entity.Sharded;
 import io.switchboard.routing.Candidate;
 import io.switchboard.routing.Presence;
 import io.switchboard.routing.RoutingRequest;
@@ -30,14 +31,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
@@ -159,12 +157,8 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
       RoutingObserver observer) {
     // No idle passivation of configured teams: their timers must run. Remembered (when configured so)
     // so that every team runs again after a restart, with its queue and its deadlines.
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-            ctx -> create(ctx.getEntityId(), directory, clock, settings, observer,
-                self -> ctx.getShard().tell(new ClusterSharding.Passivate<>(self))))
-        .withStopMessage(new Passivate())
-        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()
-            .withRememberEntities(settings.rememberAgentsAndTeams())));
+    Sharded.init(system, ENTITY_TYPE_KEY, new Passivate(), settings.rememberAgentsAndTeams(),
+        (id, passivation) -> create(id, directory, clock, settings, observer, passivation));
   }
 
   public static Behavior<Command> create(String teamId, Directory directory, Clock clock, CoreSettings settings,
@@ -174,11 +168,11 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
 
   /** @param passivation how a team that was never configured asks to be stopped when idle; null: never */
   public static Behavior<Command> create(String teamId, Directory directory, Clock clock, CoreSettings settings,
-      RoutingObserver observer, java.util.function.Consumer<ActorRef<Command>> passivation) {
+      RoutingObserver observer, Consumer<ActorRef<Command>> passivation) {
     EntityIds.tenantOf(teamId);
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Team(teamId, ctx, timers, new DeadlineTimers<>(timers, ctx.getSelf()), directory, clock, settings,
-            observer, settings.passivates() ? passivation : null)));
+    Consumer<ActorRef<Command>> p = settings.passivates() ? passivation : null;
+    return Sharded.setup((ctx, timers, deadlines) -> new Team(teamId, ctx, timers, deadlines, directory, clock,
+        settings, observer, p));
   }
 
   /**
@@ -211,7 +205,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
   private final org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context;
   /** Why this entity's id cannot be stored, else null. */
   private final String idProblem;
-  private final java.util.function.Consumer<ActorRef<Command>> passivation;
+  private final Consumer<ActorRef<Command>> passivation;
   private final Idleness idleness;
   /** How long an offer counts as in flight (two redelivery intervals), computed once: it is read per pick. */
   private final Duration offerFresh;
@@ -228,7 +222,7 @@ public final class Team extends EventSourcedBehavior<Team.Command, Team.Event, T
 
   private Team(String teamId, org.apache.pekko.actor.typed.javadsl.ActorContext<Command> context,
       TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
-      CoreSettings settings, RoutingObserver observer, java.util.function.Consumer<ActorRef<Command>> passivation) {
+      CoreSettings settings, RoutingObserver observer, Consumer<ActorRef<Command>> passivation) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), teamId),
         settings.onPersistFailure());
     this.context = context;

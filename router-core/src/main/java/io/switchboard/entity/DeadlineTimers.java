@@ -1,4 +1,4 @@
-package io.switchboard;
+package io.switchboard.entity;
 
 import java.time.Duration;
 import java.time.Instant;
