@@ -1,5 +1,6 @@
 package io.switchboard;
 
+import io.switchboard.Outcome.Code;
 import io.switchboard.routing.rules.CrmLookup;
 import io.switchboard.routing.rules.Question;
 import java.util.List;
@@ -19,7 +20,7 @@ public interface RoutingPorts {
     @Override
     public CompletionStage<Outcome> sendToContact(String conversationId, String text, List<Question.Option> options,
         String idempotencyKey) {
-      return CompletableFuture.completedFuture(Outcome.refused("no_channel", "no channel connector configured"));
+      return CompletableFuture.completedFuture(Outcome.refused(Code.NO_CHANNEL, "no channel connector configured"));
     }
 
     @Override

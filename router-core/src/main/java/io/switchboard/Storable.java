@@ -28,7 +28,7 @@ public final class Storable {
   private Storable() {}
 
   /** The refusal code of a command carrying text that cannot be stored. */
-  public static final String REFUSAL_CODE = "invalid_input";
+  public static final String REFUSAL_CODE = Outcome.Code.INVALID_INPUT.wire();
 
   /** Why {@code s} cannot be stored, or null when it can (null itself can). */
   public static String problem(String s) {
@@ -128,7 +128,7 @@ public final class Storable {
 
   /** A refused command's answer. */
   public static Outcome refusal(String problem) {
-    return Outcome.refused(REFUSAL_CODE, problem + " (text that cannot be stored)");
+    return Outcome.refused(Outcome.Code.INVALID_INPUT, problem + " (text that cannot be stored)");
   }
 
   /**

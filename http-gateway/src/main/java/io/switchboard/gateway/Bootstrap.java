@@ -101,7 +101,7 @@ public final class Bootstrap {
                   + tenant + ".<12 hex digits>.<43 characters of base64url>"));
           Outcome o = await(system, () -> entities.tenant(tenant, to -> new Tenant.AddApiKey(key.keyId(),
               ApiKeys.hash(key.secret()), k.label(), to)), timeout);
-          if (!o.ok() && !"conflict".equals(o.code())) throw new IllegalStateException("API key: " + o.message());
+          if (!o.ok() && !o.is(Outcome.Code.CONFLICT)) throw new IllegalStateException("API key: " + o.message());
           keys++;
         }
         for (Map.Entry<String, AgentEntry> a : (t.agents() == null ? Map.<String, AgentEntry>of() : t.agents())

@@ -4,6 +4,7 @@ import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
+import io.switchboard.Outcome.Code;
 import io.switchboard.Storable;
 import io.switchboard.agent.Agent.AssignmentConfirmed;
 import io.switchboard.agent.Agent.Claim;
@@ -204,10 +205,10 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
     try {
       channel = EntityIds.channelOf(c.conversationId());
     } catch (IllegalArgumentException e) {
-      return Effect().reply(c.replyTo(), Outcome.refused("bad_conversation_id", e.getMessage()));
+      return Effect().reply(c.replyTo(), Outcome.refused(Code.BAD_CONVERSATION_ID, e.getMessage()));
     }
     if (s.presence() == Presence.OFFLINE) {
-      return Effect().reply(c.replyTo(), Outcome.refused("agent_offline",
+      return Effect().reply(c.replyTo(), Outcome.refused(Code.AGENT_OFFLINE,
           "agent " + agentId + " is offline and cannot claim conversations"));
     }
     Hold held = s.hold(c.conversationId());
@@ -217,7 +218,7 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
       return Effect().none();
     }
     if (!s.hasRoomOn(channel)) {
-      return Effect().reply(c.replyTo(), Outcome.refused("capacity_full", "agent " + agentId + " already holds "
+      return Effect().reply(c.replyTo(), Outcome.refused(Code.CAPACITY_FULL, "agent " + agentId + " already holds "
           + s.loadOn(channel) + " of " + s.profile().capacityFor(channel) + " conversations on " + channel));
     }
     String hold = "c" + UUID.randomUUID();
@@ -239,9 +240,9 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
       return Effect().none();
     }
     String refusal = null;
-    if (held != null) refusal = "already_holding";
-    else if (s.presence() != Presence.ONLINE) refusal = "agent_" + s.presence().name().toLowerCase();
-    else if (!s.hasRoomOn(req.channel())) refusal = "capacity_full";
+    if (held != null) refusal = Code.ALREADY_HOLDING.wire();
+    else if (s.presence() != Presence.ONLINE) refusal = Code.agentNot(s.presence()).wire();
+    else if (!s.hasRoomOn(req.channel())) refusal = Code.CAPACITY_FULL.wire();
     if (refusal != null) {
       String reason = refusal;
       if (c.transfer()) {

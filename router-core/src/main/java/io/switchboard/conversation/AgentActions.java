@@ -1,6 +1,7 @@
 package io.switchboard.conversation;
 
 import io.switchboard.Outcome;
+import io.switchboard.Outcome.Code;
 import io.switchboard.agent.Agent;
 import io.switchboard.conversation.Conversation.AgentReplied;
 import io.switchboard.conversation.Conversation.AgentReply;
@@ -34,12 +35,12 @@ final class AgentActions {
 
   static Effect<Event, State> onAgentReply(ConversationEntity e, State s, AgentReply c) {
     if (s.status() != Status.ASSIGNED || !c.agentId().equals(s.agentId())) {
-      return e.Effect().reply(c.replyTo(), Outcome.refused("not_assigned",
+      return e.Effect().reply(c.replyTo(), Outcome.refused(Code.NOT_ASSIGNED,
           "conversation " + e.conversationId + " is not assigned to " + c.agentId()));
     }
     Instant now = e.clock.instant();
     if (!c.template() && (s.serviceWindowClosed() || !now.isBefore(s.serviceWindowClosesAt()))) {
-      return e.Effect().reply(c.replyTo(), Outcome.refused("service_window_closed",
+      return e.Effect().reply(c.replyTo(), Outcome.refused(Code.SERVICE_WINDOW_CLOSED,
           "the customer service window closed at " + s.serviceWindowClosesAt()
               + " (24 h after the contact's last message): only a template message can be sent"));
     }
@@ -53,10 +54,10 @@ final class AgentActions {
   static Effect<Event, State> onTransfer(ConversationEntity e, State s, Transfer c) {
     if (!s.isOpen()) {
       return e.Effect().reply(c.replyTo(),
-          Outcome.refused("not_open", "conversation " + e.conversationId + " is not open"));
+          Outcome.refused(Code.NOT_OPEN, "conversation " + e.conversationId + " is not open"));
     }
     if ((c.toAgent() == null) == (c.toTeam() == null)) {
-      return e.Effect().reply(c.replyTo(), Outcome.refused("bad_transfer", "name exactly one of toAgent, toTeam"));
+      return e.Effect().reply(c.replyTo(), Outcome.refused(Code.BAD_TRANSFER, "name exactly one of toAgent, toTeam"));
     }
     Instant now = e.clock.instant();
     if (c.toTeam() != null) {
@@ -76,7 +77,7 @@ final class AgentActions {
           .thenReply(c.replyTo(), ns -> Outcome.ok("transferred to team " + c.toTeam()));
     }
     if (c.toAgent().equals(s.agentId())) {
-      return e.Effect().reply(c.replyTo(), Outcome.refused("already_assigned",
+      return e.Effect().reply(c.replyTo(), Outcome.refused(Code.ALREADY_ASSIGNED,
           "conversation " + e.conversationId + " is already assigned to " + c.toAgent()));
     }
     return e.Effect().persist(new TransferRequested(c.toAgent(), c.requestedBy(), now))
@@ -85,7 +86,7 @@ final class AgentActions {
   }
 
   static Effect<Event, State> onTransferDeclined(ConversationEntity e, State s, TransferDeclined c) {
-    e.reply(c.replyTo(), Outcome.refused(c.reason(), "agent " + c.agentId() + " cannot take the conversation: "
+    e.reply(c.replyTo(), Outcome.refused(Code.of(c.reason()), "agent " + c.agentId() + " cannot take the conversation: "
         + c.reason()));
     if (s.status() == Status.WAITING && c.hold().equals("r" + s.attempt())) Redelivery.askTeam(e, s);
     return e.Effect().none();
@@ -94,7 +95,7 @@ final class AgentActions {
   static Effect<Event, State> onResolve(ConversationEntity e, State s, Resolve c) {
     if (!s.isOpen()) {
       return e.Effect().reply(c.replyTo(),
-          Outcome.refused("not_open", "conversation " + e.conversationId + " is not open"));
+          Outcome.refused(Code.NOT_OPEN, "conversation " + e.conversationId + " is not open"));
     }
     return resolve(e, s, "resolved by " + c.requestedBy()).thenReply(c.replyTo(), ns -> Outcome.ok("resolved"));
   }

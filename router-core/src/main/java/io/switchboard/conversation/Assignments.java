@@ -2,6 +2,7 @@ package io.switchboard.conversation;
 
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
+import io.switchboard.Outcome.Code;
 import io.switchboard.agent.Agent;
 import io.switchboard.conversation.Conversation.AssignTo;
 import io.switchboard.conversation.Conversation.Assigned;
@@ -102,16 +103,16 @@ final class Assignments {
   }
 
   private static Outcome notAMember(State s, AssignTo c) {
-    return Outcome.refused("not_a_member", "agent " + EntityIds.localName(c.agentId()) + " is neither a member of team "
+    return Outcome.refused(Code.NOT_A_MEMBER, "agent " + EntityIds.localName(c.agentId()) + " is neither a member of team "
         + EntityIds.localName(s.team()) + " nor its supervisor: only they may claim its conversations");
   }
 
   private static Outcome refusalFor(ConversationEntity e, State s, AssignTo c) {
     return switch (s.status()) {
-      case ASSIGNED -> Outcome.refused("already_assigned",
+      case ASSIGNED -> Outcome.refused(Code.ALREADY_ASSIGNED,
           "conversation " + e.conversationId + " is already assigned to " + s.agentId());
-      case RESOLVED, NEW -> Outcome.refused("not_open", "conversation " + e.conversationId + " is not open");
-      default -> Outcome.refused("offer_expired", "the offer to " + c.agentId() + " is no longer current");
+      case RESOLVED, NEW -> Outcome.refused(Code.NOT_OPEN, "conversation " + e.conversationId + " is not open");
+      default -> Outcome.refused(Code.OFFER_EXPIRED, "the offer to " + c.agentId() + " is no longer current");
     };
   }
 

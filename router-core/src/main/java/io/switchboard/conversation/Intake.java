@@ -1,6 +1,7 @@
 package io.switchboard.conversation;
 
 import io.switchboard.Outcome;
+import io.switchboard.Outcome.Code;
 import io.switchboard.agent.Agent;
 import io.switchboard.conversation.Conversation.AssignTo;
 import io.switchboard.conversation.Conversation.Assigned;
@@ -49,7 +50,7 @@ final class Intake {
 
   static Effect<Event, State> onContactChanged(ConversationEntity e, State s, ContactChanged c) {
     if (s.recentMessageIds().contains(c.eventId())) {
-      return e.Effect().reply(c.replyTo(), Outcome.ok("duplicate contact event " + c.eventId() + " already recorded"));
+      return e.Effect().reply(c.replyTo(), Outcome.duplicate("duplicate contact event " + c.eventId() + " already recorded"));
     }
     Instant at = c.at() == null ? e.clock.instant() : c.at();
     return e.Effect().persist(new ContactEventRecorded(c.eventId(), c.kind(), c.text(), c.fields(), at))
@@ -58,7 +59,7 @@ final class Intake {
 
   static Effect<Event, State> onInbound(ConversationEntity e, State s, Inbound c) {
     if (s.recentMessageIds().contains(c.messageId())) {
-      return e.Effect().reply(c.replyTo(), Outcome.ok("duplicate message " + c.messageId() + " already accepted"));
+      return e.Effect().reply(c.replyTo(), Outcome.duplicate("duplicate message " + c.messageId() + " already accepted"));
     }
     boolean opens = !s.isOpen();
     RoutingHint hint = c.hint() == null ? RoutingHint.toTeam(null) : c.hint();
@@ -77,7 +78,7 @@ final class Intake {
       if (decided instanceof StepStarted) team = team != null ? team : hint.team();
     }
     if (team == null && !(decided instanceof StepStarted) && s.status() != Status.ROUTING) {
-      return e.Effect().reply(c.replyTo(), Outcome.refused("no_route",
+      return e.Effect().reply(c.replyTo(), Outcome.refused(Code.NO_ROUTE,
           "conversation " + e.conversationId + " has no team: " + (decided instanceof RulesDecided r ? r.reason()
               : "the message names none and there is no previous one")));
     }

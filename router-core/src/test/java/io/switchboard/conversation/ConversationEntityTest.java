@@ -184,7 +184,8 @@ class ConversationEntityTest {
 
     CommandResultWithReply<Command, Event, State, Outcome> again = inbound("m1", "hello");
     assertTrue(again.hasNoEvents(), again.events().toString());
-    assertEquals(Outcome.ok("duplicate message m1 already accepted"), again.reply());
+    assertEquals(Outcome.duplicate("duplicate message m1 already accepted"), again.reply());
+    assertTrue(again.reply().alreadyAccepted());
     assertEquals(first, again.state());
     sent.expectNoMessage(); // the team is not asked a second time
   }

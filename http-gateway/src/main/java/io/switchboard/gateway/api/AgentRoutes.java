@@ -1,6 +1,7 @@
 package io.switchboard.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.Outcome;
 import io.switchboard.agent.Agent;
 import io.switchboard.gateway.live.AgentStream;
 import io.switchboard.gateway.tenant.Tenant;
@@ -46,7 +47,7 @@ public final class AgentRoutes extends RouteSupport {
           path("presence", () -> put(() -> body(Requests.PresenceRequest.class, r -> {
             r.validate();
             return await(entities.tenant(tenant, to -> new Tenant.CheckAgents(java.util.List.of(name), to)),
-                known -> !known.ok() && "unknown_agents".equals(known.code())
+                known -> !known.ok() && known.is(Outcome.Code.UNKNOWN_AGENTS)
                     ? complete(errors.response(StatusCodes.NOT_FOUND, "agent_not_found", "no agent " + name
                         + " (never created): create it with PUT /v1/tenants/" + tenant + "/agents/" + name + " first"))
                     : !known.ok() ? complete(errors.refusal(known))

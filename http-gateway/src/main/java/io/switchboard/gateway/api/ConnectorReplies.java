@@ -2,6 +2,7 @@ package io.switchboard.gateway.api;
 
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
+import io.switchboard.Outcome.Code;
 import io.switchboard.gateway.outbound.ChannelConnector;
 import io.switchboard.gateway.outbound.OutboundMessage;
 import java.util.concurrent.CompletionStage;
@@ -26,7 +27,7 @@ public final class ConnectorReplies implements ConversationRoutes.Replies {
     OutboundMessage m = new OutboundMessage(tenant, channel, contact, conversationId, reply.text(), template, null);
     return connector.send(m).thenApplyAsync(r -> r.ok()
         ? Outcome.ok(r.providerMessageId() == null ? "sent" : "sent as " + r.providerMessageId())
-        : Outcome.refused("delivery_failed", "the reply was recorded but the channel connector did not take it: "
+        : Outcome.refused(Code.DELIVERY_FAILED, "the reply was recorded but the channel connector did not take it: "
             + r.error()), executor);
   }
 }

@@ -104,7 +104,7 @@ public final class ConversationRoutes extends RouteSupport {
     return outcome(entities.conversationMessage(id, to -> new Conversation.Inbound(r.messageId(), r.text(), hint,
         r.timestamp(), r.team() == null ? state.rules() : null, r.fields(), to)), o -> {
           metrics.messageIn(r.channel(), "api");
-          boolean duplicate = o.message().startsWith("duplicate");
+          boolean duplicate = o.alreadyAccepted();
           return json(StatusCodes.ACCEPTED, new Views.Accepted(duplicate ? "duplicate" : "accepted",
               r.channel() + ":" + r.contact(), o.message()));
         });

@@ -70,13 +70,13 @@ public final class Errors {
 
   /** The status of a refusal from an entity. */
   public static StatusCode statusOf(Outcome refusal) {
-    return switch (refusal.code()) {
-      case "not_found", "agent_not_found" -> StatusCodes.NOT_FOUND;
-      case "not_a_member" -> StatusCodes.FORBIDDEN;
-      case "no_route", "service_window_closed", "bad_transfer", "bad_conversation_id", "unknown_agents" ->
+    return switch (refusal.codeValue()) {
+      case NOT_FOUND -> StatusCodes.NOT_FOUND;
+      case NOT_A_MEMBER -> StatusCodes.FORBIDDEN;
+      case NO_ROUTE, SERVICE_WINDOW_CLOSED, BAD_TRANSFER, BAD_CONVERSATION_ID, UNKNOWN_AGENTS ->
           StatusCodes.UNPROCESSABLE_ENTITY;
-      case "delivery_failed" -> StatusCodes.BAD_GATEWAY;
-      case "invalid_rules", io.switchboard.Storable.REFUSAL_CODE -> StatusCodes.BAD_REQUEST;
+      case DELIVERY_FAILED -> StatusCodes.BAD_GATEWAY;
+      case INVALID_RULES, INVALID_INPUT -> StatusCodes.BAD_REQUEST;
       default -> StatusCodes.CONFLICT; // already_assigned, not_assigned, not_open, capacity_full, agent_offline, …
     };
   }

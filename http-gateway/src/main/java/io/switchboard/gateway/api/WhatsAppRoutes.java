@@ -3,7 +3,6 @@ package io.switchboard.gateway.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
-import io.switchboard.Storable;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.gateway.Hmac;
 import io.switchboard.gateway.Metrics;
@@ -146,7 +145,7 @@ public final class WhatsAppRoutes extends RouteSupport {
       return entities.conversationMessage(EntityIds.conversationId(tenant, CHANNEL, m.contactId()),
           to -> new Conversation.Inbound(m.messageId(), m.text() == null ? "[" + m.type() + "]" : m.text(), hint,
               m.sentAt(), state.rules(), contactFields(m), to))
-          .thenApply(o -> o.ok() ? o : Outcome.refused(o.code(), m.messageId() + ": " + o.message()));
+          .thenApply(o -> o.ok() ? o : o.withMessage(m.messageId() + ": " + o.message()));
     }, materializer);
   }
 
@@ -191,7 +190,7 @@ public final class WhatsAppRoutes extends RouteSupport {
     return Source.from(recordings)
         .mapAsync(parallelism, r -> entities.conversation(r.conversationId(), to -> new Conversation.ContactChanged(
             r.event().eventId(), r.event().kind(), r.event().text(), r.fields(), r.event().at(), to))
-            .thenApply(o -> o.ok() ? o : Outcome.refused(o.code(), r.event().eventId() + ": " + o.message())))
+            .thenApply(o -> o.ok() ? o : o.withMessage(r.event().eventId() + ": " + o.message())))
         .runWith(Sink.seq(), materializer);
   }
 
@@ -213,13 +212,13 @@ public final class WhatsAppRoutes extends RouteSupport {
     List<String> refused = new ArrayList<>();
     List<String> ignored = new ArrayList<>(batch.skipped().stream().map(s -> s.where() + ": " + s.reason()).toList());
     for (Outcome o : outcomes) {
-      if (!o.ok() && Storable.REFUSAL_CODE.equals(o.code())) {
+      if (!o.ok() && o.is(Outcome.Code.INVALID_INPUT)) {
         // never storable, so never worth a redelivery: skipped (the parser repairs such text first)
         log.warn("WhatsApp message skipped: {}", o.message());
         metrics.messagesIgnored(CHANNEL, "unstorable", 1);
         ignored.add(o.code() + ": " + o.message());
       } else if (!o.ok()) refused.add(o.code() + ": " + o.message());
-      else if (o.message().startsWith("duplicate")) duplicates++;
+      else if (o.alreadyAccepted()) duplicates++;
       else accepted++;
     }
     if (accepted > 0) for (int i = 0; i < accepted; i++) metrics.messageIn(CHANNEL, "whatsapp");

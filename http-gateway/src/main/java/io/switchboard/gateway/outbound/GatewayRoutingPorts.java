@@ -2,6 +2,7 @@ package io.switchboard.gateway.outbound;
 
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
+import io.switchboard.Outcome.Code;
 import io.switchboard.RoutingPorts;
 import io.switchboard.routing.rules.CrmLookup;
 import io.switchboard.routing.rules.Question;
@@ -31,7 +32,7 @@ public final class GatewayRoutingPorts implements RoutingPorts {
     OutboundMessage m = new OutboundMessage(EntityIds.tenantOf(conversationId), EntityIds.channelOf(conversationId),
         contact, conversationId, text, null, buttons);
     return connector.send(m).thenApplyAsync(r -> r.ok() ? Outcome.ok("sent")
-        : Outcome.refused("delivery_failed", r.error()), executor);
+        : Outcome.refused(Code.DELIVERY_FAILED, r.error()), executor);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.switchboard.gateway.tenant;
 
 import io.switchboard.CborSerializable;
 import io.switchboard.Outcome;
+import io.switchboard.Outcome.Code;
 import io.switchboard.Storable;
 import io.switchboard.routing.rules.RoutingRules;
 import io.switchboard.routing.rules.RulesValidator;
@@ -228,10 +229,10 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
         .onCommand(AddApiKey.class, (s, c) -> {
           if (!s.exists()) return Effect().reply(c.replyTo(), notFound());
           if (s.apiKeys().containsKey(c.keyId())) {
-            return Effect().reply(c.replyTo(), Outcome.refused("conflict", "key " + c.keyId() + " exists"));
+            return Effect().reply(c.replyTo(), Outcome.refused(Code.CONFLICT, "key " + c.keyId() + " exists"));
           }
           if (s.apiKeys().size() >= MAX_KEYS) {
-            return Effect().reply(c.replyTo(), Outcome.refused("too_many_keys",
+            return Effect().reply(c.replyTo(), Outcome.refused(Code.TOO_MANY_KEYS,
                 "tenant " + tenantId + " already has " + MAX_KEYS + " API keys: revoke one first"));
           }
           return Effect().persist(new ApiKeyAdded(new ApiKey(c.keyId(), c.secretHash(), c.label(), Instant.now())))
@@ -239,7 +240,7 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
         })
         .onCommand(RevokeApiKey.class, (s, c) -> {
           if (!s.apiKeys().containsKey(c.keyId())) {
-            return Effect().reply(c.replyTo(), Outcome.refused("not_found", "no API key " + c.keyId()));
+            return Effect().reply(c.replyTo(), Outcome.refused(Code.NOT_FOUND, "no API key " + c.keyId()));
           }
           return Effect().persist(new ApiKeyRevoked(c.keyId(), Instant.now()))
               .thenRun(ns -> publish(ns, Outcome.ok("revoked"), c.replyTo()));
@@ -254,14 +255,14 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
           if (!s.exists()) return Effect().reply(c.replyTo(), notFound());
           List<String> unknown = c.names().stream().filter(n -> !s.agents().contains(n)).distinct().sorted().toList();
           return Effect().reply(c.replyTo(), unknown.isEmpty() ? Outcome.ok("known")
-              : Outcome.refused("unknown_agents", "never created as agents: " + String.join(", ", unknown)
+              : Outcome.refused(Code.UNKNOWN_AGENTS, "never created as agents: " + String.join(", ", unknown)
                   + " (create each with PUT /v1/tenants/" + tenantId + "/agents/{agent} first)"));
         })
         .onCommand(SetRules.class, (s, c) -> {
           if (!s.exists()) return Effect().reply(c.replyTo(), notFound());
           List<String> errors = RulesValidator.validate(c.rules(), s.teams(), s.agents());
           if (!errors.isEmpty()) {
-            return Effect().reply(c.replyTo(), Outcome.refused("invalid_rules", String.join("; ", errors)));
+            return Effect().reply(c.replyTo(), Outcome.refused(Code.INVALID_RULES, String.join("; ", errors)));
           }
           return Effect().persist(new RulesSet(c.rules(), Instant.now()))
               .thenRun(ns -> publish(ns, Outcome.ok("set"), c.replyTo()));
@@ -277,7 +278,7 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
   }
 
   private Outcome notFound() {
-    return Outcome.refused("not_found", "no tenant " + tenantId);
+    return Outcome.refused(Code.NOT_FOUND, "no tenant " + tenantId);
   }
 
   @Override
