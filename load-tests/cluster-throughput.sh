@@ -119,6 +119,7 @@ fi
 STUB_PORT=$(free_port)
 start_stub "$TOP_DIR" "$STUB_PORT"
 read -r API_KEY APP_SECRET WEBHOOK_SECRET < <(new_secrets "$TENANT")
+SECRETS_KEY=$(new_secrets_key) # one for every node: what one seals, the others open
 BOOTSTRAP=$TOP_DIR/bootstrap.json
 write_bootstrap "$BOOTSTRAP" "$TENANT" "$API_KEY" "$APP_SECRET" "$WEBHOOK_SECRET" "$STUB_PORT" "$AGENTS" 1 \
   "$CAPACITY" saturate "$TEAMS" off
@@ -196,6 +197,7 @@ measure() {
     # shellcheck disable=SC2086  # SERVER_JVM is a list of flags
     env "${unset_env[@]}" "${pools[@]}" "${boot[@]}" SWITCHBOARD_STORE=postgres "SWITCHBOARD_PG_URL=$PG_URL" \
       SWITCHBOARD_PG_USER=postgres "SWITCHBOARD_PG_SCHEMA=$SCHEMA" SWITCHBOARD_SEED_NODES="$seeds" \
+      "SWITCHBOARD_SECRETS_KEY=$SECRETS_KEY" \
       SWITCHBOARD_HOST=127.0.0.1 SWITCHBOARD_PORT="${ports[k]}" SWITCHBOARD_CLUSTER_HOST=127.0.0.1 \
       SWITCHBOARD_CLUSTER_PORT="${cports[k]}" SWITCHBOARD_MANAGEMENT_PORT="${mports[k]}" SWITCHBOARD_ADMIN_KEY= \
       SWITCHBOARD_CONNECTOR_URL="http://127.0.0.1:$STUB_PORT" \

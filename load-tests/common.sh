@@ -23,6 +23,12 @@ print(key, secrets.token_hex(16), secrets.token_hex(16))
 EOF
 }
 
+# new_secrets_key: prints a key for the tenants' secrets (base64 of 32 random bytes); a node on PostgreSQL
+# refuses to start without one, and every node of one cluster needs the same (docs/ARCHITECTURE.md, "Tenant secrets")
+new_secrets_key() {
+  python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())'
+}
+
 # write_bootstrap PATH TENANT API_KEY APP_SECRET WEBHOOK_SECRET STUB_PORT AGENTS SILENT_AGENTS CAPACITY SIM TEAMS WEBHOOKS
 # The load tenant's bootstrap file: agents a001.. in teams support, sales, pool, s001.. in silent, supervisor sup;
 # for SIM saturate or paced instead TEAMS round-robin teams t01.. among which the agents a001.. are split.

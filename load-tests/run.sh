@@ -152,7 +152,7 @@ if [[ $STORE == h2 ]]; then
 else
   reset_pg_schema "$PG_URL" "$PG_SCHEMA"
   STORE_ENV=(SWITCHBOARD_STORE=postgres "SWITCHBOARD_PG_URL=$PG_URL" SWITCHBOARD_PG_USER=postgres
-    "SWITCHBOARD_PG_SCHEMA=$PG_SCHEMA")
+    "SWITCHBOARD_PG_SCHEMA=$PG_SCHEMA" "SWITCHBOARD_SECRETS_KEY=$(new_secrets_key)")
 fi
 
 # ---- the gateway -------------------------------------------------------------------------------

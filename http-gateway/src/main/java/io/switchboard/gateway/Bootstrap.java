@@ -15,6 +15,7 @@ import io.switchboard.gateway.api.TeamRoutes;
 import io.switchboard.gateway.api.Validation;
 import io.switchboard.gateway.tenant.ApiKeys;
 import io.switchboard.gateway.tenant.Tenant;
+import io.switchboard.gateway.tenant.TenantSecrets;
 import io.switchboard.routing.Presence;
 import io.switchboard.routing.rules.RoutingRules;
 import io.switchboard.team.Team;
@@ -91,8 +92,9 @@ public final class Bootstrap {
       try {
         valid.tenant(tenant);
         valid.body(t); // every string of the entry storable and within its limit, as the API's bodies
-        var tenantSettings = AdminRoutes.settingsOf(tenant, t.settings() == null
+        var plain = AdminRoutes.settingsOf(tenant, t.settings() == null
             ? new Requests.TenantRequest(null, null, null, null, null, null, null) : t.settings(), valid);
+        var tenantSettings = TenantSecrets.get(system).protect(tenant, plain); // as the admin API: sealed before sent
         expectOk(await(system, () -> entities.tenant(tenant, to -> new Tenant.Configure(tenantSettings,
             to)), timeout), "tenant " + tenant);
         for (KeyEntry k : t.apiKeys() == null ? List.<KeyEntry>of() : t.apiKeys()) {

@@ -40,6 +40,7 @@ import io.switchboard.gateway.live.AgentStream;
 import io.switchboard.gateway.live.LiveEvents;
 import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.gateway.tenant.TenantDirectory;
+import io.switchboard.gateway.tenant.TenantSecrets;
 import io.switchboard.persistence.Store;
 import io.switchboard.persistence.StoreHealth;
 import io.switchboard.persistence.StoreSettings;
@@ -154,6 +155,8 @@ public final class Gateway {
           + "(switchboard.read-models.enabled = on, read-model-tags > 0): their wake-up keeper is what wakes a stopped conversation "
           + "for its deadlines; set passivate-after = off to run without them");
     }
+    // before the store is touched: on PostgreSQL without a key the node refuses to start
+    TenantSecrets secrets = TenantSecrets.from(app);
     Store.createSchema(store);
     Config config = Store.pekkoConfig(store).withFallback(app);
     GatewaySettings settings = GatewaySettings.from(config);
@@ -186,7 +189,7 @@ public final class Gateway {
         written -> topics.tell(new AgentEvents.Publish(new AgentEvents.Changed(java.util.List.copyOf(written)))));
     // One dispatcher for the whole cluster: two would deliver the same outbox rows twice, out of order.
     ClusterSingleton.get(system).init(SingletonActor.of(WebhookDispatcher.create(new JdbcOutbox(readModels.dataSource()),
-        new TenantWebhookTargets(TenantDirectory.get(system), system.executionContext()),
+        new TenantWebhookTargets(TenantDirectory.get(system), TenantSecrets.get(system), system.executionContext()),
         OutboundSettings.from(config)), "webhook-dispatcher"));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "http-client-pools",
         () -> Http.get(system).shutdownAllConnectionPools().thenApply(x -> Done.getInstance()));
@@ -202,7 +205,7 @@ public final class Gateway {
     ClusterSharding sharding = ClusterSharding.get(system);
     Entities entities = new Entities(sharding, settings.askTimeout());
     TenantDirectory tenants = TenantDirectory.get(system);
-    Auth auth = new Auth(json, errors, valid, sharding, settings, tenants);
+    Auth auth = new Auth(json, errors, valid, sharding, settings, tenants, TenantSecrets.get(system));
     AdminRoutes admin = new AdminRoutes(json, errors, valid, auth, sharding, settings.askTimeout());
     TeamRoutes teams = new TeamRoutes(json, errors, valid, entities, readModels.queries(), core.offlineGrace());
     AgentStream streams = new AgentStream(readModels.queries(), topics, json, settings.livePollInterval(),
@@ -250,8 +253,8 @@ public final class Gateway {
             return CompletableFuture.completedFuture(Done.getInstance());
           });
       binding.addToCoordinatedShutdown(settings.shutdownDeadline(), system);
-      system.log().info("Switchboard listening on {}:{} (store: {})", settings.host(),
-          binding.localAddress().getPort(), store.describe());
+      system.log().info("Switchboard listening on {}:{} (store: {}; tenants' secrets: {})", settings.host(),
+          binding.localAddress().getPort(), store.describe(), secrets.describe());
       return new Gateway(system, binding, managementPort, metrics, readiness);
     });
   }

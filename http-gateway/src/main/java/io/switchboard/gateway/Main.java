@@ -23,7 +23,8 @@ public final class Main {
       System.out.println("""
           usage: java -jar switchboard.jar [--demo [--exit]]
             (no flag)  start a node: store from SWITCHBOARD_STORE (h2 default, ./data) or postgres
-                       (SWITCHBOARD_PG_URL, _USER, _PASSWORD), API on SWITCHBOARD_PORT (8080),
+                       (SWITCHBOARD_PG_URL, _USER, _PASSWORD, and SWITCHBOARD_SECRETS_KEY: base64 of 32
+                       random bytes that encrypts the tenants' secrets), API on SWITCHBOARD_PORT (8080),
                        admin key SWITCHBOARD_ADMIN_KEY, tenants from SWITCHBOARD_BOOTSTRAP (a JSON file)
             --demo     a fresh H2 store in ./data/demo, the tenant of examples/demo.json, and simulated
                        contacts and agents that show assignment, re-routing and escalation (~40 s);

@@ -25,6 +25,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestGateway implements AutoCloseable {
   public static final String ADMIN = "test-admin-key";
+  /**
+   * The tenants' secrets key of every test node on PostgreSQL (a node there refuses to start without
+   * one), the same for all, as the nodes of one cluster must share it; on H2 each store generates its own.
+   */
+  public static final String PG_SECRETS_KEY = "c3dpdGNoYm9hcmQtdGVzdHMtc2VjcmV0cy1rZXktMzI=";
   static final ObjectMapper JSON = new ObjectMapper();
 
   public final Gateway gateway;
@@ -74,6 +79,10 @@ public final class TestGateway implements AutoCloseable {
             "pekko.loglevel", "WARNING",
             "pekko.actor.testkit.typed.system-shutdown-default", "30s")))
         .withFallback(ConfigFactory.load());
+    if (config.getString("switchboard.persistence.store").equals("postgres")
+        && config.getString("switchboard.gateway.secrets.key").isEmpty()) {
+      config = ConfigFactory.parseMap(Map.of("switchboard.gateway.secrets.key", PG_SECRETS_KEY)).withFallback(config);
+    }
     try {
       gateway = Gateway.start(config).toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {

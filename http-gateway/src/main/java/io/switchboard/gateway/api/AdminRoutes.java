@@ -61,7 +61,10 @@ public final class AdminRoutes extends RouteSupport {
     return sharding.entityRefFor(Tenant.ENTITY_TYPE_KEY, tenant).ask(f::apply, timeout);
   }
 
-  /** A validated request as the tenant entity's settings (team names become {@code tenant/name} ids). */
+  /**
+   * A validated request as the tenant entity's settings (team names become {@code tenant/name} ids), its
+   * secrets still in clear: {@code TenantSecrets.protect} seals them before they are sent to the entity.
+   */
   public static TenantSettings settingsOf(String tenant, Requests.TenantRequest r, Validation valid) {
     r.validate(valid);
     return new TenantSettings(r.displayName(), r.verifyToken(), r.appSecret(), r.webhookUrl(),
@@ -71,7 +74,7 @@ public final class AdminRoutes extends RouteSupport {
   }
 
   private Route configure(String tenant, Requests.TenantRequest r) {
-    TenantSettings s = settingsOf(tenant, r, valid);
+    TenantSettings s = auth.secrets().protect(tenant, settingsOf(tenant, r, valid));
     return outcome(ask(tenant, to -> new Tenant.Configure(s, to)), o -> await(auth.directory().refresh(tenant), v ->
         json("created".equals(o.message()) ? StatusCodes.CREATED : StatusCodes.OK, viewOf(v))));
   }

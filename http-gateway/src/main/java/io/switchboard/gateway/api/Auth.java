@@ -6,6 +6,7 @@ import io.switchboard.gateway.tenant.ApiKeys;
 import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.gateway.tenant.TenantData;
 import io.switchboard.gateway.tenant.TenantDirectory;
+import io.switchboard.gateway.tenant.TenantSecrets;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
@@ -28,17 +29,24 @@ public final class Auth extends RouteSupport {
   private final ClusterSharding sharding;
   private final GatewaySettings settings;
   private final TenantDirectory directory;
+  private final TenantSecrets secrets;
 
   public Auth(ObjectMapper json, Errors errors, Validation valid, ClusterSharding sharding, GatewaySettings settings,
-      TenantDirectory directory) {
+      TenantDirectory directory, TenantSecrets secrets) {
     super(json, errors, valid);
     this.sharding = sharding;
     this.settings = settings;
     this.directory = directory;
+    this.secrets = secrets;
   }
 
   public TenantDirectory directory() {
     return directory;
+  }
+
+  /** Seals a tenant's secrets before they are stored and opens them where a signature needs one. */
+  public TenantSecrets secrets() {
+    return secrets;
   }
 
   /** The tenant entity's own view (state null when the tenant does not exist), for the admin API. */

@@ -98,12 +98,12 @@ public final class WhatsAppRoutes extends RouteSupport {
   }
 
   private Route notification(String tenant, TenantData state, byte[] body, String signature) {
-    TenantSettings settings = state.settings();
-    if (settings.appSecret() == null || settings.appSecret().isEmpty()) {
+    String appSecret = auth.secrets().appSecret(tenant, state.settings()); // stored sealed, opened here only
+    if (appSecret == null || appSecret.isEmpty()) {
       return complete(errors.response(StatusCodes.FORBIDDEN, "forbidden",
           "tenant " + tenant + " has no WhatsApp app secret configured: its webhooks cannot be verified"));
     }
-    if (!Hmac.verify(settings.appSecret(), body, signature)) {
+    if (!Hmac.verify(appSecret, body, signature)) {
       return complete(errors.response(StatusCodes.UNAUTHORIZED, "invalid_signature",
           "X-Hub-Signature-256 is missing or is not the HMAC-SHA256 of the body under the app secret"));
     }

@@ -1,6 +1,7 @@
 package io.switchboard.gateway.outbound;
 
 import io.switchboard.gateway.tenant.TenantDirectory;
+import io.switchboard.gateway.tenant.TenantSecrets;
 import io.switchboard.gateway.tenant.TenantSettings;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -8,14 +9,17 @@ import java.util.concurrent.Executor;
 
 /**
  * A tenant's webhook, as this node's copy of the tenant holds it ({@link TenantDirectory}; its entity
- * is asked only when the copy has none), read once per delivery batch.
+ * is asked only when the copy has none), read once per delivery batch; its secret is stored sealed and
+ * opened here ({@link TenantSecrets}).
  */
 public final class TenantWebhookTargets implements WebhookTargets {
   private final TenantDirectory directory;
+  private final TenantSecrets secrets;
   private final Executor executor;
 
-  public TenantWebhookTargets(TenantDirectory directory, Executor executor) {
+  public TenantWebhookTargets(TenantDirectory directory, TenantSecrets secrets, Executor executor) {
     this.directory = directory;
+    this.secrets = secrets;
     this.executor = executor;
   }
 
@@ -25,7 +29,7 @@ public final class TenantWebhookTargets implements WebhookTargets {
         .thenApplyAsync(d -> {
           TenantSettings s = d == null ? null : d.settings();
           if (s == null || blank(s.webhookUrl()) || blank(s.webhookSecret())) return Optional.empty();
-          return Optional.of(new WebhookTarget(s.webhookUrl(), s.webhookSecret()));
+          return Optional.of(new WebhookTarget(s.webhookUrl(), secrets.webhookSecret(tenant, s)));
         }, executor);
   }
 

@@ -36,7 +36,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One tenant of the provider: its settings (WhatsApp verify token and app secret, outbound webhook,
- * default team), its API keys, stored only as SHA-256 hashes (the key itself is shown once, when
+ * default team; the secrets as {@link TenantSecrets} stores them, sealed or hashed before they reach
+ * this entity), its API keys, stored only as SHA-256 hashes (the key itself is shown once, when
  * created, and never stored), the names of its teams and agents as the API configured them, and its
  * routing rules, validated against those names when saved (refused whole, naming each bad rule). Single writer of all of it.
  * After each change that requests read (settings, keys, rules) it writes {@link TenantData} to

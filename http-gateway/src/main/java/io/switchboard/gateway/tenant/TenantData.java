@@ -8,10 +8,10 @@ import org.apache.pekko.cluster.ddata.LWWMapKey;
 import org.apache.pekko.cluster.ddata.LWWRegister;
 
 /**
- * What every request of a tenant reads (its settings, its API keys as hashes, its routing rules), as
- * the {@link Tenant} entity last wrote it: the value of the per-node cache ({@link TenantDirectory})
- * and of its replicas in Distributed Data. The names of the tenant's teams and agents are left out
- * (only writes check them, at the entity), which keeps a tenant to a few KB.
+ * What every request of a tenant reads (its settings with their secrets sealed, its API keys as hashes,
+ * its routing rules), as the {@link Tenant} entity last wrote it: the value of the per-node cache
+ * ({@link TenantDirectory}) and of its replicas in Distributed Data. The names of the tenant's teams
+ * and agents are left out (only writes check them, at the entity), which keeps a tenant to a few KB.
  *
  * @param version the tenant's journal sequence number when this was taken: a later write always has
  *     a higher one, on whatever node the entity runs (the replicas' last-writer-wins clock)

@@ -4,12 +4,13 @@ import io.switchboard.CborSerializable;
 import java.util.Map;
 
 /**
- * A tenant's configuration as the provider's admin set it.
+ * A tenant's configuration as the provider's admin set it, its secrets as stored ({@link TenantSecrets}):
+ * sealed or hashed once the edge has protected them; in clear in events written before that.
  *
- * @param verifyToken WhatsApp's verification handshake token (hub.verify_token)
- * @param appSecret the Meta app secret that signs WhatsApp webhooks (needed in clear to check HMACs)
+ * @param verifyToken WhatsApp's verification handshake token (hub.verify_token), stored as its SHA-256
+ * @param appSecret the Meta app secret that signs WhatsApp webhooks, stored sealed (opened to check HMACs)
  * @param webhookUrl where Switchboard POSTs the tenant's events; null: no outbound webhook
- * @param webhookSecret the key of the HMAC on those POSTs
+ * @param webhookSecret the key of the HMAC on those POSTs, stored sealed
  * @param defaultTeam the team ({@code tenant/name}) a new conversation goes to when nothing else says
  * @param whatsappNumbers WhatsApp phone_number_id → team that number's conversations go to
  */

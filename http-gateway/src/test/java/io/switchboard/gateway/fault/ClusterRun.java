@@ -6,6 +6,7 @@ import static io.switchboard.gateway.fault.FaultRun.TENANT;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.gateway.fault.Api.Result;
+import io.switchboard.gateway.tenant.SecretCipher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -266,6 +268,8 @@ public final class ClusterRun {
     env.put("SWITCHBOARD_STORE", "postgres");
     env.put("SWITCHBOARD_PG_URL", s.pgUrl());
     env.put("SWITCHBOARD_PG_SCHEMA", schema);
+    // one key of the tenants' secrets for every node (what one seals, the others open), as in production
+    env.put("SWITCHBOARD_SECRETS_KEY", Base64.getEncoder().encodeToString(SecretCipher.newKey()));
     // three nodes on one PostgreSQL (100 connections here, shared): fewer connections each than one node's default
     env.put("SWITCHBOARD_DB_POOL_SIZE", "6");
     env.put("SWITCHBOARD_READ_POOL_SIZE", "2");

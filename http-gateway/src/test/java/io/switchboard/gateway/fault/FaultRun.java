@@ -2,6 +2,7 @@ package io.switchboard.gateway.fault;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.gateway.fault.Api.Result;
+import io.switchboard.gateway.tenant.SecretCipher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -175,6 +176,8 @@ public final class FaultRun {
   private final Path dir;
   private final String apiKey;
   private final String schema;
+  /** The key of the tenants' secrets on PostgreSQL: one for the run, every restart of the node reads with it. */
+  private final String secretsKey = Base64.getEncoder().encodeToString(SecretCipher.newKey());
   private final Api api;
   private final ConnectorStub connector = new ConnectorStub();
   private final Map<String, Contact> contacts = new ConcurrentHashMap<>();
@@ -301,6 +304,8 @@ public final class FaultRun {
       env.put("SWITCHBOARD_STORE", "postgres");
       env.put("SWITCHBOARD_PG_URL", s.pgUrl());
       env.put("SWITCHBOARD_PG_SCHEMA", schema);
+      // a node on PostgreSQL needs the key of the tenants' secrets (on H2 it generates one beside the database)
+      env.put("SWITCHBOARD_SECRETS_KEY", secretsKey);
     }
     return env;
   }

@@ -31,6 +31,26 @@ class VerificationHandshakeTest {
     assertEquals(new Answer(403, "hub.verify_token does not match"), answer);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"wrong", "s3cret-verify-toke", "s3cret-verify-token ", "x"})
+  void aTokenStoredAsItsHashMatchesTheTokenAndNothingElse(String other) {
+    String stored = VerificationHandshake.stored(TOKEN);
+    assertTrue(stored.matches("sha256:[0-9a-f]{64}"), stored);
+    assertFalse(stored.contains(TOKEN));
+
+    assertEquals(new Answer(200, "1158201444"), VerificationHandshake.answer("subscribe", TOKEN, "1158201444", stored));
+    assertEquals(new Answer(403, "hub.verify_token does not match"),
+        VerificationHandshake.answer("subscribe", other, "1158201444", stored));
+    // the hash itself is not the token: presenting the stored value does not pass
+    assertEquals(403, VerificationHandshake.answer("subscribe", stored, "1", stored).status());
+  }
+
+  @Test
+  void noTokenStoresAsNoToken() {
+    assertEquals(null, VerificationHandshake.stored(null));
+    assertEquals("", VerificationHandshake.stored(""));
+  }
+
   @Test
   void aModeOtherThanSubscribeIsForbidden() {
     assertEquals(new Answer(403, "hub.mode must be subscribe"),
