@@ -1,6 +1,8 @@
 package io.switchboard.gateway.outbound;
 
 import io.switchboard.gateway.Hmac;
+import io.switchboard.persistence.outbox.OutboxRow;
+import io.switchboard.persistence.outbox.WebhookOutbox;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -30,7 +32,7 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 
 /**
- * Delivers the webhook outbox: every {@code poll-interval} it asks {@link JdbcOutbox} which tenants
+ * Delivers the webhook outbox: every {@code poll-interval} it asks {@link WebhookOutbox} which tenants
  * have events due and, for each (up to {@code max-parallel-tenants} at once), opens a <em>lane</em>:
  * look up the tenant's {@link WebhookTarget}, read its oldest events, and POST them one at a time in
  * {@code id} order, each signed with the tenant's secret.
@@ -104,7 +106,7 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
     T run() throws SQLException;
   }
 
-  private final JdbcOutbox outbox;
+  private final WebhookOutbox outbox;
   private final WebhookTargets targets;
   private final OutboundSettings settings;
   private final Executor jdbcExecutor;
@@ -120,7 +122,7 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
    * The dispatcher of one outbox. Restarted with backoff if it ever fails; the outbox holds all
    * its state, so a restart only repeats at most the deliveries in flight.
    */
-  public static Behavior<Command> create(JdbcOutbox outbox, WebhookTargets targets, OutboundSettings settings) {
+  public static Behavior<Command> create(WebhookOutbox outbox, WebhookTargets targets, OutboundSettings settings) {
     return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.<Command>withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, Tick.INSTANCE, settings.pollInterval());
       context.getSelf().tell(Tick.INSTANCE); // the first poll now, not one interval after start
@@ -129,7 +131,7 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
         SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofMinutes(1), 0.2));
   }
 
-  private WebhookDispatcher(ActorContext<Command> context, JdbcOutbox outbox, WebhookTargets targets,
+  private WebhookDispatcher(ActorContext<Command> context, WebhookOutbox outbox, WebhookTargets targets,
       OutboundSettings settings) {
     super(context);
     this.outbox = outbox;

@@ -1,6 +1,7 @@
 package io.switchboard.persistence.readmodel;
 
 import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.outbox.WebhookOutbox;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -67,7 +68,7 @@ final class ConversationProjectionHandler
     }
     Set<String> existing = load(con, rows);
     StatsDelta stats = new StatsDelta();
-    List<WebhookEvents.Entry> outbox = new ArrayList<>();
+    List<WebhookOutbox.Entry> outbox = new ArrayList<>();
     List<AgentFeed.Entry> feed = new ArrayList<>();
     for (EventEnvelope<Conversation.Event> env : envelopes) {
       String id = conversationIdOf(env.persistenceId());
@@ -83,25 +84,8 @@ final class ConversationProjectionHandler
     write(con, rows, existing);
     Wakeups.write(con, rows.values(), checkAfter);
     writeStats(con, stats);
-    writeOutbox(con, outbox);
+    WebhookOutbox.append(con, outbox);
     return AgentFeed.write(con, feed, agentEventsKept);
-  }
-
-  private static void writeOutbox(Connection con, List<WebhookEvents.Entry> outbox) throws SQLException {
-    if (outbox.isEmpty()) return;
-    try (PreparedStatement ps = con.prepareStatement("INSERT INTO sb_webhook_outbox (tenant, event_id, event_type, "
-        + "conversation_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-      for (WebhookEvents.Entry e : outbox) {
-        ps.setString(1, e.tenant());
-        ps.setString(2, e.eventId());
-        ps.setString(3, e.type());
-        ps.setString(4, e.conversationId());
-        ps.setString(5, e.payload());
-        timestamp(ps, 6, e.at());
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
   }
 
   /** {@code Conversation|tenant/channel:contact} → {@code tenant/channel:contact}. */

@@ -1,4 +1,4 @@
-package io.switchboard.gateway.outbound;
+package io.switchboard.persistence.outbox;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,27 +13,51 @@ import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * The webhook outbox in SQL: {@code sb_webhook_outbox} (written by the read-model projection, see
- * {@code ReadModelSchema}) and {@code sb_webhook_dead}, where events go that exhausted their
- * attempts. Plain blocking JDBC, the same SQL on H2 2.x and PostgreSQL 15: call it only on the
- * {@link OutboundSettings#JDBC_DISPATCHER} dispatcher (the {@link WebhookDispatcher} does), never on
- * an actor's thread.
+ * All the SQL of the webhook outbox: {@code sb_webhook_outbox} (rows appended by the read-model
+ * projection in its transaction, {@link #append}; tables created by {@code ReadModelSchema}) and
+ * {@code sb_webhook_dead}, where events go that exhausted their attempts. The gateway's
+ * {@code WebhookDispatcher} reads, deletes and dead-letters through the other methods. Plain blocking
+ * JDBC, the same SQL on H2 2.x and PostgreSQL 15: call it only on a dispatcher meant for blocking
+ * (the dispatcher's {@code switchboard.gateway.outbound.jdbc-dispatcher}, the projection's own), never
+ * on an actor's thread.
  *
  * <p>A tenant's oldest row is its head: only the head is ever attempted, so only the head ever waits
  * for a retry, and a tenant is due when its head is. Later rows wait behind it; that is what keeps
  * one conversation's events in order at the receiver.
  */
-public final class JdbcOutbox {
+public final class WebhookOutbox {
   /** Longer errors are cut: the reason is at the start, the rest is usually a response body. */
-  static final int MAX_ERROR_LENGTH = 2000;
+  public static final int MAX_ERROR_LENGTH = 2000;
 
   private static final String COLUMNS =
       "id, tenant, event_id, event_type, conversation_id, payload, created_at, attempts, next_attempt_at";
 
   private final DataSource dataSource;
 
-  public JdbcOutbox(DataSource dataSource) {
+  public WebhookOutbox(DataSource dataSource) {
     this.dataSource = dataSource;
+  }
+
+  /** An event to append: what a tenant's webhook will receive, {@code payload} byte for byte. */
+  public record Entry(String tenant, String eventId, String type, String conversationId, String payload, Instant at) {}
+
+  /** Appends {@code entries} in their order, on the caller's connection and in its transaction (the projection's). */
+  public static void append(Connection con, List<Entry> entries) throws SQLException {
+    if (entries.isEmpty()) return;
+    try (PreparedStatement ps = con.prepareStatement("INSERT INTO sb_webhook_outbox (tenant, event_id, event_type, "
+        + "conversation_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+      for (Entry e : entries) {
+        ps.setString(1, e.tenant());
+        ps.setString(2, e.eventId());
+        ps.setString(3, e.type());
+        ps.setString(4, e.conversationId());
+        ps.setString(5, e.payload());
+        if (e.at() == null) ps.setNull(6, Types.TIMESTAMP_WITH_TIMEZONE);
+        else ps.setObject(6, utc(e.at()));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
   }
 
   /**
