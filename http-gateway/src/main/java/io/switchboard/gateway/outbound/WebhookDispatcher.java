@@ -1,10 +1,10 @@
 package io.switchboard.gateway.outbound;
 
 import io.switchboard.gateway.Hmac;
+import io.switchboard.persistence.jdbc.Jdbc;
 import io.switchboard.persistence.outbox.OutboxRow;
 import io.switchboard.persistence.outbox.WebhookOutbox;
 import java.nio.charset.StandardCharsets;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
@@ -99,11 +98,6 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
     Lane(String tenant) {
       this.tenant = tenant;
     }
-  }
-
-  @FunctionalInterface
-  private interface SqlCall<T> {
-    T run() throws SQLException;
   }
 
   private final WebhookOutbox outbox;
@@ -363,13 +357,7 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
   }
 
   /** Runs blocking JDBC on the outbox's own dispatcher. */
-  private <T> CompletableFuture<T> jdbc(SqlCall<T> call) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return call.run();
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      }
-    }, jdbcExecutor);
+  private <T> CompletableFuture<T> jdbc(Jdbc.Call<T> call) {
+    return Jdbc.async(jdbcExecutor, call);
   }
 }
