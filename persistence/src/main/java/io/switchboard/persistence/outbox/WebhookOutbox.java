@@ -1,5 +1,6 @@
 package io.switchboard.persistence.outbox;
 
+import io.switchboard.Text;
 import io.switchboard.persistence.jdbc.Jdbc;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -110,14 +111,9 @@ public final class WebhookOutbox {
             .string(row.eventId()).string(row.eventType()).string(row.conversationId()).string(row.payload())
             .instant(row.createdAt()).integer(attempts)
             .instant(null) // no further attempt
-            .string(cut(error)).instant(failedAt));
+            .string(Text.cut(error, MAX_ERROR_LENGTH)).instant(failedAt));
       }
       return moved;
     });
-  }
-
-  private static String cut(String error) {
-    if (error == null) return null;
-    return error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
   }
 }
