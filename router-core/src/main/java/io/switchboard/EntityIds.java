@@ -13,6 +13,16 @@ public final class EntityIds {
     return id.substring(0, slash);
   }
 
+  /** An agent's id: {@code tenant/name}. */
+  public static String agentId(String tenant, String name) {
+    return tenant + "/" + name;
+  }
+
+  /** A team's id: {@code tenant/name}. */
+  public static String teamId(String tenant, String name) {
+    return tenant + "/" + name;
+  }
+
   public static String conversationId(String tenant, String channel, String contact) {
     return tenant + "/" + channel + ":" + contact;
   }
@@ -27,8 +37,25 @@ public final class EntityIds {
     return conversationId.substring(slash + 1, colon);
   }
 
-  /** The name within the tenant ({@code tenant/name} → {@code name}), for messages people read. */
+  /**
+   * The contact part of a conversation id ({@code tenant/channel:contact}), everything after the
+   * channel's colon (a contact may hold colons itself).
+   */
+  public static String contactOf(String conversationId) {
+    int slash = conversationId.indexOf('/');
+    int colon = conversationId.indexOf(':', slash + 1);
+    if (slash <= 0 || colon <= slash + 1) {
+      throw new IllegalArgumentException("conversation id must be tenant/channel:contact: " + conversationId);
+    }
+    return conversationId.substring(colon + 1);
+  }
+
+  /**
+   * The name within the tenant ({@code tenant/name} → {@code name}, {@code tenant/channel:contact} →
+   * {@code channel:contact}), for messages people read and for the API's tenant-relative names; null stays null.
+   */
   public static String localName(String id) {
+    if (id == null) return null;
     int slash = id.indexOf('/');
     return slash < 0 ? id : id.substring(slash + 1);
   }

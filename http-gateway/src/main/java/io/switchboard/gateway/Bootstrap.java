@@ -2,6 +2,7 @@ package io.switchboard.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
 import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentProfile;
@@ -108,7 +109,7 @@ public final class Bootstrap {
         }
         for (Map.Entry<String, AgentEntry> a : (t.agents() == null ? Map.<String, AgentEntry>of() : t.agents())
             .entrySet()) {
-          String agentId = tenant + "/" + valid.name("agent", a.getKey());
+          String agentId = EntityIds.agentId(tenant, valid.name("agent", a.getKey()));
           AgentEntry e = a.getValue();
           Requests.AgentRequest profile = new Requests.AgentRequest(e.capacity(), e.skills(), e.languages(), e.role());
           profile.validate(valid);
@@ -124,7 +125,7 @@ public final class Bootstrap {
         }
         for (Map.Entry<String, Requests.TeamRequest> team : (t.teams() == null
             ? Map.<String, Requests.TeamRequest>of() : t.teams()).entrySet()) {
-          String teamId = tenant + "/" + valid.name("team", team.getKey());
+          String teamId = EntityIds.teamId(tenant, valid.name("team", team.getKey()));
           var config = TeamRoutes.configOf(tenant, team.getValue(), valid);
           // the agents above come first: a team may name only agents of the file or of an earlier start
           expectOk(await(system, () -> entities.tenant(tenant, to -> new Tenant.CheckAgents(team.getValue().agentNames(), to)),

@@ -19,7 +19,7 @@ import io.switchboard.gateway.api.WhatsAppRoutes;
 import io.switchboard.gateway.outbound.ChannelConnector;
 import io.switchboard.gateway.outbound.CrmClient;
 import io.switchboard.gateway.outbound.GatewayRoutingPorts;
-import io.switchboard.gateway.outbound.JdbcOutbox;
+import io.switchboard.persistence.outbox.WebhookOutbox;
 import io.switchboard.gateway.outbound.OutboundSettings;
 import io.switchboard.gateway.outbound.TenantWebhookTargets;
 import io.switchboard.gateway.outbound.WebhookDispatcher;
@@ -188,7 +188,7 @@ public final class Gateway {
     ReadModels readModels = ReadModels.start(system, store,
         written -> topics.tell(new AgentEvents.Publish(new AgentEvents.Changed(java.util.List.copyOf(written)))));
     // One dispatcher for the whole cluster: two would deliver the same outbox rows twice, out of order.
-    ClusterSingleton.get(system).init(SingletonActor.of(WebhookDispatcher.create(new JdbcOutbox(readModels.dataSource()),
+    ClusterSingleton.get(system).init(SingletonActor.of(WebhookDispatcher.create(new WebhookOutbox(readModels.dataSource()),
         new TenantWebhookTargets(TenantDirectory.get(system), TenantSecrets.get(system), system.executionContext()),
         OutboundSettings.from(config)), "webhook-dispatcher"));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "http-client-pools",

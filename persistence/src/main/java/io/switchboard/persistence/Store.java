@@ -3,6 +3,7 @@ package io.switchboard.persistence;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.switchboard.Text;
 import io.switchboard.persistence.readmodel.ReadModelSchema;
 import java.io.IOException;
 import java.io.InputStream;
@@ -146,7 +147,7 @@ public final class Store {
         try {
           st.execute(sql);
         } catch (SQLException e) {
-          throw new SchemaException("creating the schema on " + s.describe() + " failed at: " + firstLine(sql)
+          throw new SchemaException("creating the schema on " + s.describe() + " failed at: " + Text.firstLine(sql)
               + ": " + e.getMessage(), e);
         }
       }
@@ -193,11 +194,6 @@ public final class Store {
     } catch (IOException e) {
       throw new SchemaException("cannot read " + name + ": " + e.getMessage(), e);
     }
-  }
-
-  private static String firstLine(String sql) {
-    int nl = sql.indexOf('\n');
-    return nl < 0 ? sql : sql.substring(0, nl);
   }
 
   /** The schema could not be created or checked; the message says where and why. */

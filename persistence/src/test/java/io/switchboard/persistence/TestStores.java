@@ -9,6 +9,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Set;
 import java.util.TreeSet;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** Fresh, empty stores for tests: an H2 directory, or a new schema in the local PostgreSQL's test database. */
 final class TestStores {
@@ -29,6 +32,22 @@ final class TestStores {
     StoreSettings s = base("postgres");
     ensureDatabase(url, s.pgUser(), s.pgPassword());
     return s.withPostgres(url, schemaPrefix + "_" + Long.toUnsignedString(System.nanoTime(), 36));
+  }
+
+  /** A plain (unpooled) data source on the store. */
+  static DataSource dataSource(StoreSettings s) {
+    if (s.kind() == StoreSettings.Kind.H2) {
+      JdbcDataSource ds = new JdbcDataSource();
+      ds.setURL(s.jdbcUrl());
+      ds.setUser(s.user());
+      ds.setPassword(s.password());
+      return ds;
+    }
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setURL(s.jdbcUrl());
+    ds.setUser(s.user());
+    ds.setPassword(s.password());
+    return ds;
   }
 
   /** The tables of the store's schema, lower case. */

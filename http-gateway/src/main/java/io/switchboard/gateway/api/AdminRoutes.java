@@ -1,6 +1,7 @@
 package io.switchboard.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
 import io.switchboard.gateway.tenant.ApiKeys;
 import io.switchboard.gateway.tenant.Tenant;
@@ -68,9 +69,9 @@ public final class AdminRoutes extends RouteSupport {
   public static TenantSettings settingsOf(String tenant, Requests.TenantRequest r, Validation valid) {
     r.validate(valid);
     return new TenantSettings(r.displayName(), r.verifyToken(), r.appSecret(), r.webhookUrl(),
-        r.webhookSecret(), r.defaultTeam() == null ? null : tenant + "/" + r.defaultTeam(),
+        r.webhookSecret(), r.defaultTeam() == null ? null : EntityIds.teamId(tenant, r.defaultTeam()),
         r.whatsappNumbers() == null ? Map.of() : r.whatsappNumbers().entrySet().stream()
-            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> tenant + "/" + e.getValue())));
+            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> EntityIds.teamId(tenant, e.getValue()))));
   }
 
   private Route configure(String tenant, Requests.TenantRequest r) {
@@ -106,18 +107,12 @@ public final class AdminRoutes extends RouteSupport {
     return await(auth.directory().refresh(tenant).exceptionally(failure -> null), v -> answer.get());
   }
 
-  static String local(String id) {
-    if (id == null) return null;
-    int slash = id.indexOf('/');
-    return slash < 0 ? id : id.substring(slash + 1);
-  }
-
   private static TenantView viewOf(Tenant.View v) {
     TenantSettings s = v.state().settings();
     return new TenantView(v.tenantId(), s.displayName(), set(s.verifyToken()), set(s.appSecret()), s.webhookUrl(),
-        set(s.webhookSecret()), local(s.defaultTeam()),
+        set(s.webhookSecret()), EntityIds.localName(s.defaultTeam()),
         s.whatsappNumbers().entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
-            e -> local(e.getValue()))),
+            e -> EntityIds.localName(e.getValue()))),
         v.state().apiKeys().values().stream().map(k -> new KeyView(k.keyId(), k.label(), k.createdAt())).toList());
   }
 

@@ -1,6 +1,7 @@
 package io.switchboard.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
 import io.switchboard.agent.Agent;
 import io.switchboard.gateway.live.AgentStream;
@@ -34,7 +35,7 @@ public final class AgentRoutes extends RouteSupport {
 
   public Route routes(String tenant) {
     return pathPrefix("agents", () -> pathPrefix(PathMatchers.segment(), name -> {
-      String agentId = tenant + "/" + valid.name("agent", name);
+      String agentId = EntityIds.agentId(tenant, valid.name("agent", name));
       return concat(
           pathEnd(() -> concat(
               put(() -> body(Requests.AgentRequest.class, r -> {

@@ -21,7 +21,7 @@ public final class ConnectorReplies implements ConversationRoutes.Replies {
   @Override
   public CompletionStage<Outcome> send(String tenant, String conversationId, Requests.ReplyRequest reply) {
     String channel = EntityIds.channelOf(conversationId);
-    String contact = conversationId.substring(conversationId.indexOf(':', conversationId.indexOf('/')) + 1);
+    String contact = EntityIds.contactOf(conversationId);
     OutboundMessage.TemplateRef template = reply.template() == null ? null : new OutboundMessage.TemplateRef(
         reply.template().name(), reply.template().language(), reply.template().parameters());
     OutboundMessage m = new OutboundMessage(tenant, channel, contact, conversationId, reply.text(), template, null);

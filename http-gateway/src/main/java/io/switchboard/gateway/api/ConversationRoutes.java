@@ -68,7 +68,7 @@ public final class ConversationRoutes extends RouteSupport {
         pathPrefix("conversations", () -> concat(
             pathEnd(() -> get(() -> list(tenant))),
             path("counts", () -> get(() -> parameterOptional("team", team -> await(
-                queries.countByStatus(tenant, team.map(t -> tenant + "/" + valid.name("team", t)).orElse(null)),
+                queries.countByStatus(tenant, team.map(t -> EntityIds.teamId(tenant, valid.name("team", t))).orElse(null)),
                 counts -> ok(Views.Counts.of(counts)))))),
             pathPrefix(PathMatchers.segment(), key -> {
               String id = conversationId(valid, tenant, key);
@@ -83,7 +83,7 @@ public final class ConversationRoutes extends RouteSupport {
                   }))),
                   path("resolve", () -> post(() -> body(Requests.ResolveRequest.class, r -> {
                     r.validate(valid);
-                    return act(id, to -> new Conversation.Resolve(tenant + "/" + r.requestedBy(), to));
+                    return act(id, to -> new Conversation.Resolve(EntityIds.agentId(tenant, r.requestedBy()), to));
                   }))));
             }))),
         pathPrefix("stats", () -> concat(
@@ -99,7 +99,7 @@ public final class ConversationRoutes extends RouteSupport {
   private Route inbound(String tenant, TenantData state, Requests.InboundRequest r) {
     r.validate(valid);
     String id = EntityIds.conversationId(tenant, r.channel(), r.contact());
-    String team = r.team() != null ? tenant + "/" + r.team() : state.settings().defaultTeam();
+    String team = r.team() != null ? EntityIds.teamId(tenant, r.team()) : state.settings().defaultTeam();
     RoutingHint hint = new RoutingHint(team, r.priority() == null ? 0 : r.priority(), r.skills(), r.language());
     return outcome(entities.conversationMessage(id, to -> new Conversation.Inbound(r.messageId(), r.text(), hint,
         r.timestamp(), r.team() == null ? state.rules() : null, r.fields(), to)), o -> {
@@ -113,7 +113,7 @@ public final class ConversationRoutes extends RouteSupport {
   private Route list(String tenant) {
     return parameterOptional("team", team -> parameterOptional("status", status -> Paging.page(this, (limit, offset) -> {
       Conversation.Status st = status.map(ConversationRoutes::status).orElse(null);
-      String teamId = team.map(t -> tenant + "/" + valid.name("team", t)).orElse(null);
+      String teamId = team.map(t -> EntityIds.teamId(tenant, valid.name("team", t))).orElse(null);
       return await(queries.conversations(tenant, teamId, st, limit, offset),
           rows -> ok(new Views.Page<>(Views.ConversationRow.of(rows), limit, offset)));
     })));
@@ -129,7 +129,7 @@ public final class ConversationRoutes extends RouteSupport {
 
   private Route view(String id) {
     return await(entities.conversationView(id), v -> v.state().status() == Conversation.Status.NEW
-        ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "no conversation " + AdminRoutes.local(id)))
+        ? complete(errors.response(StatusCodes.NOT_FOUND, "not_found", "no conversation " + EntityIds.localName(id)))
         : ok(Views.ConversationView.of(v, clock.instant())));
   }
 
@@ -140,7 +140,7 @@ public final class ConversationRoutes extends RouteSupport {
   /** The conversation accepts the reply (assigned agent, service window) before it goes to the contact. */
   private Route reply(String tenant, String id, String key, Requests.ReplyRequest r) {
     r.validate(valid);
-    String agentId = tenant + "/" + r.agent();
+    String agentId = EntityIds.agentId(tenant, r.agent());
     return outcome(entities.conversation(id, to -> new Conversation.AgentReply(agentId, r.text(), r.template() != null,
         to)), accepted -> outcome(replies.send(tenant, id, r),
             sent -> json(StatusCodes.ACCEPTED, new Views.Accepted("sent", key, sent.message()))));

@@ -3,6 +3,7 @@ package io.switchboard.gateway.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.Outcome;
+import io.switchboard.Text;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
@@ -182,9 +183,6 @@ public final class Errors {
   }
 
   private static String firstLine(String s) {
-    if (s == null) return "";
-    int nl = s.indexOf('\n');
-    String line = nl < 0 ? s : s.substring(0, nl);
-    return line.length() > 300 ? line.substring(0, 300) + "…" : line;
+    return Text.clip(Text.firstLine(s), 300);
   }
 }

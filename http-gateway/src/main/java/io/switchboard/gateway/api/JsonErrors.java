@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.introspect.AnnotatedClass;
 import com.fasterxml.jackson.databind.introspect.AnnotatedClassResolver;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
+import io.switchboard.Text;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
@@ -195,9 +196,6 @@ public final class JsonErrors {
   }
 
   private static String clip(String s) {
-    if (s == null) return "";
-    int nl = s.indexOf('\n');
-    String line = nl < 0 ? s : s.substring(0, nl);
-    return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+    return Text.clip(Text.firstLine(s), 200);
   }
 }

@@ -1,6 +1,7 @@
 package io.switchboard.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.EntityIds;
 import io.switchboard.gateway.tenant.Tenant;
 import io.switchboard.persistence.readmodel.ReadModelQueries;
 import io.switchboard.routing.EscalationTarget;
@@ -31,7 +32,7 @@ public final class TeamRoutes extends RouteSupport {
 
   public Route routes(String tenant) {
     return pathPrefix("teams", () -> pathPrefix(PathMatchers.segment(), name -> {
-      String teamId = tenant + "/" + valid.name("team", name);
+      String teamId = EntityIds.teamId(tenant, valid.name("team", name));
       return concat(
           pathEnd(() -> concat(
               put(() -> body(Requests.TeamRequest.class, r -> configure(tenant, teamId, r))),

@@ -1,6 +1,7 @@
 package io.switchboard.gateway.api;
 
 import io.switchboard.Storable;
+import io.switchboard.Text;
 import java.util.regex.Pattern;
 
 /** Field checks of the API, with the configured limits: each failure is a 400 naming the field. */
@@ -130,6 +131,6 @@ public final class Validation {
 
   /** A value quoted in a message: at most 40 characters, what cannot be stored or printed replaced. */
   private static String clip(String s) {
-    return Storable.printable(s.length() > 40 ? s.substring(0, Character.isHighSurrogate(s.charAt(39)) ? 39 : 40) + "…" : s);
+    return Storable.printable(Text.clip(s, 40));
   }
 }

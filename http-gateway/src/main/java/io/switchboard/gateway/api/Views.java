@@ -1,5 +1,6 @@
 package io.switchboard.gateway.api;
 
+import io.switchboard.EntityIds;
 import io.switchboard.agent.Agent;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.persistence.readmodel.ConversationSummary;
@@ -16,8 +17,9 @@ import java.util.TreeMap;
 public final class Views {
   private Views() {}
 
+  /** Short for {@link EntityIds#localName}, which every view applies to its ids. */
   static String local(String id) {
-    return AdminRoutes.local(id);
+    return EntityIds.localName(id);
   }
 
   /** A conversation as its entity holds it now (exact). */

@@ -2,6 +2,7 @@ package io.switchboard.gateway.live;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.EntityIds;
 import io.switchboard.persistence.readmodel.ReadModelQueries;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,8 +121,8 @@ public final class AgentStream {
     return queries.agentFeedAfter(agentId, after, PAGE).thenCompose(rows -> {
       long seq = after;
       for (ReadModelQueries.AgentFeedEvent r : rows) {
-        AgentEvent e = new AgentEvent(r.type(), LiveEvents.local(r.agentId()), LiveEvents.local(r.conversationId()),
-            LiveEvents.local(r.team()), r.reason(), r.at(), null);
+        AgentEvent e = new AgentEvent(r.type(), EntityIds.localName(r.agentId()), EntityIds.localName(r.conversationId()),
+            EntityIds.localName(r.team()), r.reason(), r.at(), null);
         out.add(ServerSentEvent.create(toJson(e), Optional.of(e.type()), Optional.of(Long.toString(r.seq())),
             OptionalInt.empty()));
         seq = r.seq();

@@ -1,5 +1,6 @@
 package io.switchboard.gateway.live;
 
+import io.switchboard.EntityIds;
 import io.switchboard.RoutingObserver;
 import java.time.Instant;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -17,17 +18,10 @@ public final class LiveEvents implements RoutingObserver {
     this.topics = topics;
   }
 
-  /** {@code tenant/channel:contact} → {@code channel:contact}; {@code tenant/name} → {@code name}. */
-  static String local(String id) {
-    if (id == null) return null;
-    int slash = id.indexOf('/');
-    return slash < 0 ? id : id.substring(slash + 1);
-  }
-
   @Override
   public void replyWindowClosing(String conversationId, String agentId, Instant deadline) {
     if (agentId == null) return;
     topics.tell(new AgentEvents.Publish(new AgentEvents.Live(agentId, new AgentEvent("window_closing",
-        local(agentId), local(conversationId), null, null, Instant.now(), deadline))));
+        EntityIds.localName(agentId), EntityIds.localName(conversationId), null, null, Instant.now(), deadline))));
   }
 }

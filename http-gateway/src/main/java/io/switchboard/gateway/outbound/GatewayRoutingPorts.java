@@ -26,7 +26,7 @@ public final class GatewayRoutingPorts implements RoutingPorts {
   @Override
   public CompletionStage<Outcome> sendToContact(String conversationId, String text, List<Question.Option> options,
       String idempotencyKey) {
-    String contact = conversationId.substring(conversationId.indexOf(':', conversationId.indexOf('/')) + 1);
+    String contact = EntityIds.contactOf(conversationId);
     List<OutboundMessage.Option> buttons = options == null ? null
         : options.stream().map(o -> new OutboundMessage.Option(o.id(), o.title())).toList();
     OutboundMessage m = new OutboundMessage(EntityIds.tenantOf(conversationId), EntityIds.channelOf(conversationId),

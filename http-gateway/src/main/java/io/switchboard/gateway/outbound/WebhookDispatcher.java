@@ -1,8 +1,10 @@
 package io.switchboard.gateway.outbound;
 
 import io.switchboard.gateway.Hmac;
+import io.switchboard.persistence.jdbc.Jdbc;
+import io.switchboard.persistence.outbox.OutboxRow;
+import io.switchboard.persistence.outbox.WebhookOutbox;
 import java.nio.charset.StandardCharsets;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -13,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
@@ -30,7 +31,7 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 
 /**
- * Delivers the webhook outbox: every {@code poll-interval} it asks {@link JdbcOutbox} which tenants
+ * Delivers the webhook outbox: every {@code poll-interval} it asks {@link WebhookOutbox} which tenants
  * have events due and, for each (up to {@code max-parallel-tenants} at once), opens a <em>lane</em>:
  * look up the tenant's {@link WebhookTarget}, read its oldest events, and POST them one at a time in
  * {@code id} order, each signed with the tenant's secret.
@@ -99,12 +100,7 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
     }
   }
 
-  @FunctionalInterface
-  private interface SqlCall<T> {
-    T run() throws SQLException;
-  }
-
-  private final JdbcOutbox outbox;
+  private final WebhookOutbox outbox;
   private final WebhookTargets targets;
   private final OutboundSettings settings;
   private final Executor jdbcExecutor;
@@ -120,7 +116,7 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
    * The dispatcher of one outbox. Restarted with backoff if it ever fails; the outbox holds all
    * its state, so a restart only repeats at most the deliveries in flight.
    */
-  public static Behavior<Command> create(JdbcOutbox outbox, WebhookTargets targets, OutboundSettings settings) {
+  public static Behavior<Command> create(WebhookOutbox outbox, WebhookTargets targets, OutboundSettings settings) {
     return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.<Command>withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, Tick.INSTANCE, settings.pollInterval());
       context.getSelf().tell(Tick.INSTANCE); // the first poll now, not one interval after start
@@ -129,7 +125,7 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
         SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofMinutes(1), 0.2));
   }
 
-  private WebhookDispatcher(ActorContext<Command> context, JdbcOutbox outbox, WebhookTargets targets,
+  private WebhookDispatcher(ActorContext<Command> context, WebhookOutbox outbox, WebhookTargets targets,
       OutboundSettings settings) {
     super(context);
     this.outbox = outbox;
@@ -361,13 +357,7 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
   }
 
   /** Runs blocking JDBC on the outbox's own dispatcher. */
-  private <T> CompletableFuture<T> jdbc(SqlCall<T> call) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return call.run();
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      }
-    }, jdbcExecutor);
+  private <T> CompletableFuture<T> jdbc(Jdbc.Call<T> call) {
+    return Jdbc.async(jdbcExecutor, call);
   }
 }

@@ -6,8 +6,9 @@
  *       the read-model projection writes to {@code sb_webhook_outbox} to each tenant's webhook
  *       ({@link io.switchboard.gateway.outbound.WebhookTargets}), signed, in order, retried with
  *       backoff, dead-lettered to {@code sb_webhook_dead} when they keep failing;
- *   <li>{@link io.switchboard.gateway.outbound.JdbcOutbox}: the outbox and dead-letter tables in
- *       plain JDBC, run on a dispatcher of its own;
+ *   <li>the outbox and dead-letter tables themselves are persistence's
+ *       {@link io.switchboard.persistence.outbox.WebhookOutbox} (all their SQL, the projection's insert
+ *       with it), which the dispatcher calls on a dispatcher of its own;
  *   <li>{@link io.switchboard.gateway.outbound.ChannelConnector}: sends
  *       {@link io.switchboard.gateway.outbound.OutboundMessage}s (agent replies, bot questions) to the
  *       channel connector service;

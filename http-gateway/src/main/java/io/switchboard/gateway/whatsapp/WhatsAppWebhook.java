@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.switchboard.Storable;
+import io.switchboard.Text;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -617,7 +618,7 @@ public final class WhatsAppWebhook {
       if (line.length() > 0) lines.add(line.toString());
     }
     if (errors.size() > MAX_ERRORS_LISTED) lines.add((errors.size() - MAX_ERRORS_LISTED) + " more");
-    return lines.isEmpty() ? null : cut(printable(String.join("; ", lines)), MAX_FIELD_CHARS);
+    return lines.isEmpty() ? null : Text.cut(printable(String.join("; ", lines)), MAX_FIELD_CHARS);
   }
 
   /** The object named {@code name} in {@code m}; a missing node (noted as malformed) otherwise. */
@@ -679,7 +680,7 @@ public final class WhatsAppWebhook {
       if (value == null) return null;
       if (value.length() > max) {
         truncated.add(key);
-        value = cut(value, max);
+        value = Text.cut(value, max);
       }
       String repairedValue = Storable.repair(value);
       if (!repairedValue.equals(value)) repaired.add(key);
@@ -691,9 +692,9 @@ public final class WhatsAppWebhook {
     }
 
     Map<String, String> build() {
-      if (!truncated.isEmpty()) map.put("truncated", cut(String.join(",", truncated), MAX_FIELD_CHARS));
-      if (!malformed.isEmpty()) map.put("malformed", cut(String.join(",", malformed), MAX_FIELD_CHARS));
-      if (!repaired.isEmpty()) map.put("repaired", cut(String.join(",", repaired), MAX_FIELD_CHARS));
+      if (!truncated.isEmpty()) map.put("truncated", Text.cut(String.join(",", truncated), MAX_FIELD_CHARS));
+      if (!malformed.isEmpty()) map.put("malformed", Text.cut(String.join(",", malformed), MAX_FIELD_CHARS));
+      if (!repaired.isEmpty()) map.put("repaired", Text.cut(String.join(",", repaired), MAX_FIELD_CHARS));
       if (dropped > 0) map.put("dropped", Integer.toString(dropped));
       return map;
     }
@@ -763,7 +764,7 @@ public final class WhatsAppWebhook {
 
   /** A value quoted for a reason: strings cut to 64 chars, anything else by its kind. */
   private static String describe(JsonNode node) {
-    return node.isTextual() ? "'" + printable(cut(node.textValue(), MAX_KEY_CHARS)) + "'" : kind(node);
+    return node.isTextual() ? "'" + printable(Text.cut(node.textValue(), MAX_KEY_CHARS)) + "'" : kind(node);
   }
 
   private static String digits(JsonNode node) {
@@ -795,12 +796,5 @@ public final class WhatsAppWebhook {
       out.append(Character.isISOControl(c) ? ' ' : c);
     }
     return Storable.repair(out.toString());
-  }
-
-  /** The first {@code max} chars of {@code s}, one fewer when that would split a surrogate pair. */
-  private static String cut(String s, int max) {
-    if (s.length() <= max) return s;
-    int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
-    return s.substring(0, end);
   }
 }

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.switchboard.gateway.Hmac;
+import io.switchboard.persistence.outbox.WebhookOutbox;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -228,7 +229,7 @@ class WebhookDispatcherTest {
   }
 
   private void start(WebhookTargets webhookTargets) {
-    dispatcher = testKit.spawn(WebhookDispatcher.create(new JdbcOutbox(ds), webhookTargets, settings));
+    dispatcher = testKit.spawn(WebhookDispatcher.create(new WebhookOutbox(ds), webhookTargets, settings));
   }
 
   private static WebhookTarget target(String path) {

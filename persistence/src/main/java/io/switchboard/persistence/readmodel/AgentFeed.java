@@ -1,9 +1,8 @@
 package io.switchboard.persistence.readmodel;
 
 import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.jdbc.Jdbc;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.time.Instant;
@@ -28,6 +27,9 @@ final class AgentFeed {
 
   /** One line for one agent, before it is numbered. */
   record Entry(String agentId, String type, String conversationId, String team, String reason, Instant at) {}
+
+  /** A line with its number. */
+  private record Numbered(Entry entry, long seq) {}
 
   /**
    * What {@code event} tells agents (the same as the live observer: assigned, rerouted, escalated to
@@ -64,34 +66,21 @@ final class AgentFeed {
     if (entries.isEmpty()) return Set.of();
     Map<String, List<Entry>> byAgent = new TreeMap<>();
     for (Entry e : entries) byAgent.computeIfAbsent(e.agentId(), a -> new ArrayList<>()).add(e);
-    try (PreparedStatement insert = con.prepareStatement("INSERT INTO sb_agent_event (agent_id, seq, event_type, "
-        + "conversation_id, team, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-         PreparedStatement prune = con.prepareStatement("DELETE FROM sb_agent_event WHERE agent_id = ? AND seq <= ?")) {
-      boolean pruning = false;
-      for (Map.Entry<String, List<Entry>> a : byAgent.entrySet()) {
-        List<Entry> lines = a.getValue();
-        long last = advance(con, a.getKey(), lines.size());
-        long seq = last - lines.size();
-        for (Entry e : lines) {
-          insert.setString(1, e.agentId());
-          insert.setLong(2, ++seq);
-          insert.setString(3, e.type());
-          insert.setString(4, e.conversationId());
-          insert.setString(5, e.team());
-          insert.setString(6, e.reason());
-          ConversationProjectionHandler.timestamp(insert, 7, e.at());
-          insert.addBatch();
-        }
-        if (last > kept) {
-          prune.setString(1, a.getKey());
-          prune.setLong(2, last - kept);
-          prune.addBatch();
-          pruning = true;
-        }
-      }
-      insert.executeBatch();
-      if (pruning) prune.executeBatch();
+    // every agent's numbers first (each counter locked in agent-id order), then the lines and the pruning as batches
+    List<Numbered> lines = new ArrayList<>(entries.size());
+    Map<String, Long> pruneUpTo = new TreeMap<>();
+    for (Map.Entry<String, List<Entry>> a : byAgent.entrySet()) {
+      long last = advance(con, a.getKey(), a.getValue().size());
+      long seq = last - a.getValue().size();
+      for (Entry e : a.getValue()) lines.add(new Numbered(e, ++seq));
+      if (last > kept) pruneUpTo.put(a.getKey(), last - kept);
     }
+    Jdbc.batch(con, "INSERT INTO sb_agent_event (agent_id, seq, event_type, conversation_id, team, reason, at) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?)", lines, (a, n) -> a.string(n.entry().agentId()).number(n.seq())
+        .string(n.entry().type()).string(n.entry().conversationId()).string(n.entry().team())
+        .string(n.entry().reason()).instant(n.entry().at()));
+    Jdbc.batch(con, "DELETE FROM sb_agent_event WHERE agent_id = ? AND seq <= ?", pruneUpTo.entrySet(),
+        (a, p) -> a.string(p.getKey()).number(p.getValue()));
     return byAgent.keySet();
   }
 
@@ -100,11 +89,9 @@ final class AgentFeed {
     if (increment(con, agentId, n)) return lastSeq(con, agentId);
     // the agent's first line: a concurrent first insert by another instance waits for it, then is a repeat
     Savepoint before = con.setSavepoint();
-    try (PreparedStatement ps = con.prepareStatement(
-        "INSERT INTO sb_agent_stream (agent_id, last_seq) VALUES (?, ?)")) {
-      ps.setString(1, agentId);
-      ps.setLong(2, n);
-      ps.executeUpdate();
+    try {
+      Jdbc.update(con, "INSERT INTO sb_agent_stream (agent_id, last_seq) VALUES (?, ?)",
+          a -> a.string(agentId).number(n));
       con.releaseSavepoint(before);
       return n;
     } catch (SQLException e) {
@@ -116,21 +103,12 @@ final class AgentFeed {
   }
 
   private static boolean increment(Connection con, String agentId, int n) throws SQLException {
-    try (PreparedStatement ps = con.prepareStatement(
-        "UPDATE sb_agent_stream SET last_seq = last_seq + ? WHERE agent_id = ?")) {
-      ps.setLong(1, n);
-      ps.setString(2, agentId);
-      return ps.executeUpdate() == 1;
-    }
+    return Jdbc.update(con, "UPDATE sb_agent_stream SET last_seq = last_seq + ? WHERE agent_id = ?",
+        a -> a.number(n).string(agentId)) == 1;
   }
 
   private static long lastSeq(Connection con, String agentId) throws SQLException {
-    try (PreparedStatement ps = con.prepareStatement("SELECT last_seq FROM sb_agent_stream WHERE agent_id = ?")) {
-      ps.setString(1, agentId);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) throw new SQLException("no sb_agent_stream row for " + agentId);
-        return rs.getLong(1);
-      }
-    }
+    return Jdbc.first(con, "SELECT last_seq FROM sb_agent_stream WHERE agent_id = ?", List.of(agentId),
+        rs -> rs.getLong("last_seq")).orElseThrow(() -> new SQLException("no sb_agent_stream row for " + agentId));
   }
 }

@@ -1,15 +1,13 @@
 package io.switchboard.persistence.readmodel;
 
 import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.jdbc.Jdbc;
+import io.switchboard.persistence.outbox.WebhookOutbox;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -17,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
@@ -28,11 +28,16 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 final class ConversationProjectionHandler
     extends JdbcHandler<List<EventEnvelope<Conversation.Event>>, PooledSession> {
 
-  private static final String COLUMNS = "team, status, agent_id, priority, reason, escalated_to, episode, opened_at, "
-      + "waiting_since, assigned_at, first_response_at, reroutes, updated_at, routed_by, reply_deadline, idle_deadline, "
-      + "step_deadline, service_window_closes_at, check_at, " + String.join(", ", ReadModelSchema.REROUTE_COLUMNS);
-  /** How many of {@link #COLUMNS}: the row's own columns (then id, tenant, channel, contact on insert). */
-  private static final int BOUND = 19 + ReadModelSchema.REROUTE_COLUMNS.size();
+  /** The row's own columns, in the order they are bound (then id, tenant, channel, contact on insert). */
+  private static final List<String> ROW_COLUMNS = Stream.concat(Stream.of("team", "status", "agent_id", "priority",
+      "reason", "escalated_to", "episode", "opened_at", "waiting_since", "assigned_at", "first_response_at", "reroutes",
+      "updated_at", "routed_by", "reply_deadline", "idle_deadline", "step_deadline", "service_window_closes_at",
+      "check_at"), ReadModelSchema.REROUTE_COLUMNS.stream()).toList();
+  private static final String COLUMNS = String.join(", ", ROW_COLUMNS);
+  private static final String UPDATE = "UPDATE sb_conversation SET "
+      + ROW_COLUMNS.stream().map(c -> c + " = ?").collect(Collectors.joining(", ")) + " WHERE conversation_id = ?";
+  private static final String INSERT = "INSERT INTO sb_conversation (" + COLUMNS + ", conversation_id, tenant, "
+      + "channel, contact) VALUES (" + String.join(", ", Collections.nCopies(ROW_COLUMNS.size() + 4, "?")) + ")";
 
   private final int shard;
   private final Duration checkAfter;
@@ -67,7 +72,7 @@ final class ConversationProjectionHandler
     }
     Set<String> existing = load(con, rows);
     StatsDelta stats = new StatsDelta();
-    List<WebhookEvents.Entry> outbox = new ArrayList<>();
+    List<WebhookOutbox.Entry> outbox = new ArrayList<>();
     List<AgentFeed.Entry> feed = new ArrayList<>();
     for (EventEnvelope<Conversation.Event> env : envelopes) {
       String id = conversationIdOf(env.persistenceId());
@@ -83,25 +88,8 @@ final class ConversationProjectionHandler
     write(con, rows, existing);
     Wakeups.write(con, rows.values(), checkAfter);
     writeStats(con, stats);
-    writeOutbox(con, outbox);
+    WebhookOutbox.append(con, outbox);
     return AgentFeed.write(con, feed, agentEventsKept);
-  }
-
-  private static void writeOutbox(Connection con, List<WebhookEvents.Entry> outbox) throws SQLException {
-    if (outbox.isEmpty()) return;
-    try (PreparedStatement ps = con.prepareStatement("INSERT INTO sb_webhook_outbox (tenant, event_id, event_type, "
-        + "conversation_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-      for (WebhookEvents.Entry e : outbox) {
-        ps.setString(1, e.tenant());
-        ps.setString(2, e.eventId());
-        ps.setString(3, e.type());
-        ps.setString(4, e.conversationId());
-        ps.setString(5, e.payload());
-        timestamp(ps, 6, e.at());
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
   }
 
   /** {@code Conversation|tenant/channel:contact} → {@code tenant/channel:contact}. */
@@ -116,92 +104,60 @@ final class ConversationProjectionHandler
     String sql = "SELECT conversation_id, " + COLUMNS + " FROM sb_conversation WHERE conversation_id IN ("
         + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")";
     Set<String> found = new HashSet<>();
-    try (PreparedStatement ps = con.prepareStatement(sql)) {
-      for (int i = 0; i < ids.size(); i++) ps.setString(i + 1, ids.get(i));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          ConversationRow r = new ConversationRow(rs.getString(1));
-          r.team = rs.getString(2);
-          r.status = Conversation.Status.valueOf(rs.getString(3));
-          r.agentId = rs.getString(4);
-          r.priority = rs.getInt(5);
-          r.reason = rs.getString(6);
-          r.escalatedTo = rs.getString(7);
-          r.episode = rs.getInt(8);
-          r.openedAt = instant(rs, 9);
-          r.waitingSince = instant(rs, 10);
-          r.assignedAt = instant(rs, 11);
-          r.firstResponseAt = instant(rs, 12);
-          r.reroutes = rs.getInt(13);
-          r.updatedAt = instant(rs, 14);
-          r.routedBy = rs.getString(15);
-          r.replyDeadline = instant(rs, 16);
-          r.idleDeadline = instant(rs, 17);
-          r.stepDeadline = instant(rs, 18);
-          r.serviceWindowClosesAt = instant(rs, 19);
-          r.checkAt = instant(rs, 20);
-          for (int i = 0; i < r.reroutesByCause.length; i++) r.reroutesByCause[i] = rs.getInt(21 + i);
-          rows.put(r.conversationId, r);
-          found.add(r.conversationId);
-        }
-      }
+    for (ConversationRow r : Jdbc.query(con, sql, ids, ConversationProjectionHandler::row)) {
+      rows.put(r.conversationId, r);
+      found.add(r.conversationId);
     }
     return found;
   }
 
-  private static void write(Connection con, Map<String, ConversationRow> rows, Set<String> existing)
-      throws SQLException {
-    String update = "UPDATE sb_conversation SET team = ?, status = ?, agent_id = ?, priority = ?, reason = ?, "
-        + "escalated_to = ?, episode = ?, opened_at = ?, waiting_since = ?, assigned_at = ?, first_response_at = ?, "
-        + "reroutes = ?, updated_at = ?, routed_by = ?, reply_deadline = ?, idle_deadline = ?, step_deadline = ?, "
-        + "service_window_closes_at = ?, check_at = ?"
-        + ReadModelSchema.REROUTE_COLUMNS.stream().map(c -> ", " + c + " = ?").collect(java.util.stream.Collectors.joining())
-        + " WHERE conversation_id = ?";
-    String insert = "INSERT INTO sb_conversation (" + COLUMNS + ", conversation_id, tenant, channel, contact) "
-        + "VALUES (" + String.join(", ", Collections.nCopies(BOUND + 4, "?")) + ")";
-    try (PreparedStatement up = con.prepareStatement(update); PreparedStatement in = con.prepareStatement(insert)) {
-      boolean updates = false;
-      boolean inserts = false;
-      for (ConversationRow r : rows.values()) {
-        boolean exists = existing.contains(r.conversationId);
-        PreparedStatement ps = exists ? up : in;
-        bindColumns(ps, r);
-        ps.setString(BOUND + 1, r.conversationId);
-        if (!exists) {
-          ps.setString(BOUND + 2, r.tenant);
-          ps.setString(BOUND + 3, r.channel);
-          ps.setString(BOUND + 4, r.contact);
-        }
-        ps.addBatch();
-        if (exists) updates = true;
-        else inserts = true;
-      }
-      if (updates) up.executeBatch();
-      if (inserts) in.executeBatch();
+  private static ConversationRow row(ResultSet rs) throws SQLException {
+    ConversationRow r = new ConversationRow(rs.getString("conversation_id"));
+    r.team = rs.getString("team");
+    r.status = Conversation.Status.valueOf(rs.getString("status"));
+    r.agentId = rs.getString("agent_id");
+    r.priority = rs.getInt("priority");
+    r.reason = rs.getString("reason");
+    r.escalatedTo = rs.getString("escalated_to");
+    r.episode = rs.getInt("episode");
+    r.openedAt = Jdbc.instant(rs, "opened_at");
+    r.waitingSince = Jdbc.instant(rs, "waiting_since");
+    r.assignedAt = Jdbc.instant(rs, "assigned_at");
+    r.firstResponseAt = Jdbc.instant(rs, "first_response_at");
+    r.reroutes = rs.getInt("reroutes");
+    r.updatedAt = Jdbc.instant(rs, "updated_at");
+    r.routedBy = rs.getString("routed_by");
+    r.replyDeadline = Jdbc.instant(rs, "reply_deadline");
+    r.idleDeadline = Jdbc.instant(rs, "idle_deadline");
+    r.stepDeadline = Jdbc.instant(rs, "step_deadline");
+    r.serviceWindowClosesAt = Jdbc.instant(rs, "service_window_closes_at");
+    r.checkAt = Jdbc.instant(rs, "check_at");
+    for (int i = 0; i < r.reroutesByCause.length; i++) {
+      r.reroutesByCause[i] = rs.getInt(ReadModelSchema.REROUTE_COLUMNS.get(i));
     }
+    return r;
   }
 
-  private static void bindColumns(PreparedStatement ps, ConversationRow r) throws SQLException {
-    ps.setString(1, r.team);
-    ps.setString(2, r.status.name());
-    ps.setString(3, r.agentId);
-    ps.setInt(4, r.priority);
-    ps.setString(5, r.reason);
-    ps.setString(6, r.escalatedTo);
-    ps.setInt(7, r.episode);
-    timestamp(ps, 8, r.openedAt);
-    timestamp(ps, 9, r.waitingSince);
-    timestamp(ps, 10, r.assignedAt);
-    timestamp(ps, 11, r.firstResponseAt);
-    ps.setInt(12, r.reroutes);
-    timestamp(ps, 13, r.updatedAt);
-    ps.setString(14, r.routedBy);
-    timestamp(ps, 15, r.replyDeadline);
-    timestamp(ps, 16, r.idleDeadline);
-    timestamp(ps, 17, r.stepDeadline);
-    timestamp(ps, 18, r.serviceWindowClosesAt);
-    timestamp(ps, 19, r.checkAt);
-    for (int i = 0; i < r.reroutesByCause.length; i++) ps.setInt(20 + i, r.reroutesByCause[i]);
+  /** Updates the rows that exist, then inserts the others (each as one batch). */
+  private static void write(Connection con, Map<String, ConversationRow> rows, Set<String> existing)
+      throws SQLException {
+    List<ConversationRow> updates = new ArrayList<>();
+    List<ConversationRow> inserts = new ArrayList<>();
+    for (ConversationRow r : rows.values()) (existing.contains(r.conversationId) ? updates : inserts).add(r);
+    Jdbc.batch(con, UPDATE, updates, (a, r) -> bindColumns(a, r).string(r.conversationId));
+    Jdbc.batch(con, INSERT, inserts,
+        (a, r) -> bindColumns(a, r).string(r.conversationId).string(r.tenant).string(r.channel).string(r.contact));
+  }
+
+  /** Binds {@link #ROW_COLUMNS}, in their order. */
+  private static Jdbc.Args bindColumns(Jdbc.Args a, ConversationRow r) throws SQLException {
+    a.string(r.team).string(r.status.name()).string(r.agentId).integer(r.priority).string(r.reason)
+        .string(r.escalatedTo).integer(r.episode).instant(r.openedAt).instant(r.waitingSince).instant(r.assignedAt)
+        .instant(r.firstResponseAt).integer(r.reroutes).instant(r.updatedAt).string(r.routedBy)
+        .instant(r.replyDeadline).instant(r.idleDeadline).instant(r.stepDeadline).instant(r.serviceWindowClosesAt)
+        .instant(r.checkAt);
+    for (int count : r.reroutesByCause) a.integer(count);
+    return a;
   }
 
   /** One writer per (subject, shard) row: update it, or insert it the first time. */
@@ -212,47 +168,27 @@ final class ConversationProjectionHandler
         + "first_response_ms_max = GREATEST(first_response_ms_max, ?), reroutes = reroutes + ?, "
         + "escalations = escalations + ?, resolutions = resolutions + ?"
         + ReadModelSchema.REROUTE_COLUMNS.stream().map(c -> ", " + c + " = " + c + " + ?")
-            .collect(java.util.stream.Collectors.joining())
+            .collect(Collectors.joining())
         + " WHERE scope = ? AND subject = ? AND shard = ?";
     String insert = "INSERT INTO sb_routing_stats (assignments, first_responses, first_response_ms_total, "
         + "first_response_ms_max, reroutes, escalations, resolutions, "
         + String.join(", ", ReadModelSchema.REROUTE_COLUMNS) + ", scope, subject, shard, tenant) "
         + "VALUES (" + String.join(", ", Collections.nCopies(11 + ReadModelSchema.REROUTE_COLUMNS.size(), "?")) + ")";
-    int tenantAt = 11 + ReadModelSchema.REROUTE_COLUMNS.size();
     try (PreparedStatement up = con.prepareStatement(update); PreparedStatement in = con.prepareStatement(insert)) {
       for (Map.Entry<StatsDelta.Key, StatsDelta.Counts> e : stats.counts().entrySet()) {
-        bindStats(up, e.getKey(), e.getValue());
+        bindStats(Jdbc.args(up), e.getKey(), e.getValue());
         if (up.executeUpdate() == 0) {
-          bindStats(in, e.getKey(), e.getValue());
-          in.setString(tenantAt, e.getKey().tenant());
+          bindStats(Jdbc.args(in), e.getKey(), e.getValue()).string(e.getKey().tenant());
           in.executeUpdate();
         }
       }
     }
   }
 
-  private void bindStats(PreparedStatement ps, StatsDelta.Key key, StatsDelta.Counts c) throws SQLException {
-    ps.setLong(1, c.assignments);
-    ps.setLong(2, c.firstResponses);
-    ps.setLong(3, c.firstResponseMsTotal);
-    ps.setLong(4, c.firstResponseMsMax);
-    ps.setLong(5, c.reroutes);
-    ps.setLong(6, c.escalations);
-    ps.setLong(7, c.resolutions);
-    int n = c.reroutesByCause.length;
-    for (int i = 0; i < n; i++) ps.setLong(8 + i, c.reroutesByCause[i]);
-    ps.setString(8 + n, key.scope().name().toLowerCase());
-    ps.setString(9 + n, key.subject());
-    ps.setInt(10 + n, shard);
-  }
-
-  static void timestamp(PreparedStatement ps, int i, Instant at) throws SQLException {
-    if (at == null) ps.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
-    else ps.setObject(i, at.atOffset(ZoneOffset.UTC));
-  }
-
-  static Instant instant(ResultSet rs, int i) throws SQLException {
-    OffsetDateTime t = rs.getObject(i, OffsetDateTime.class);
-    return t == null ? null : t.toInstant();
+  private Jdbc.Args bindStats(Jdbc.Args a, StatsDelta.Key key, StatsDelta.Counts c) throws SQLException {
+    a.number(c.assignments).number(c.firstResponses).number(c.firstResponseMsTotal).number(c.firstResponseMsMax)
+        .number(c.reroutes).number(c.escalations).number(c.resolutions);
+    for (long count : c.reroutesByCause) a.number(count);
+    return a.string(key.scope().name().toLowerCase()).string(key.subject()).integer(shard);
   }
 }

@@ -45,7 +45,7 @@ final class ConversationRow {
     this.conversationId = conversationId;
     this.tenant = EntityIds.tenantOf(conversationId);
     this.channel = EntityIds.channelOf(conversationId);
-    this.contact = conversationId.substring(conversationId.indexOf(':', conversationId.indexOf('/')) + 1);
+    this.contact = EntityIds.contactOf(conversationId);
   }
 
   ConversationSummary summary() {

@@ -1,13 +1,16 @@
 package io.switchboard.persistence.readmodel;
 
 import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.jdbc.Jdbc;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
@@ -40,62 +44,37 @@ public final class ReadModelQueries {
 
   /** A delivery receipt of a message the business sent. */
   public record MessageStatus(String tenant, String channel, String messageId, String status, String recipient,
-      java.time.Instant at, String errors) {}
+      Instant at, String errors) {}
 
   /** Records delivery receipts (they are facts to keep, not input to route). */
   public CompletionStage<Integer> recordStatuses(List<MessageStatus> statuses) {
     if (statuses.isEmpty()) return CompletableFuture.completedFuture(0);
     return run(con -> {
-      try (PreparedStatement ps = con.prepareStatement("INSERT INTO sb_message_status (tenant, channel, message_id, "
-          + "status, recipient, at, errors, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        java.time.Instant now = java.time.Instant.now();
-        for (MessageStatus m : statuses) {
-          ps.setString(1, m.tenant());
-          ps.setString(2, m.channel());
-          ps.setString(3, m.messageId());
-          ps.setString(4, m.status());
-          ps.setString(5, m.recipient());
-          ConversationProjectionHandler.timestamp(ps, 6, m.at());
-          ps.setString(7, m.errors());
-          ConversationProjectionHandler.timestamp(ps, 8, now);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
+      Instant now = Instant.now();
+      Jdbc.batch(con, "INSERT INTO sb_message_status (tenant, channel, message_id, status, recipient, at, errors, "
+          + "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", statuses, (a, m) -> a.string(m.tenant())
+          .string(m.channel()).string(m.messageId()).string(m.status()).string(m.recipient()).instant(m.at())
+          .string(m.errors()).instant(now));
       return statuses.size();
     }, false);
   }
 
   /** The receipts recorded for one message, oldest first. */
   public CompletionStage<List<MessageStatus>> statusesOf(String tenant, String messageId) {
-    return run(con -> {
-      List<MessageStatus> out = new ArrayList<>();
-      try (PreparedStatement ps = prepare(con, "SELECT tenant, channel, message_id, status, recipient, at, errors FROM "
-          + "sb_message_status WHERE tenant = ? AND message_id = ? ORDER BY received_at, at", List.of(tenant, messageId));
-           ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new MessageStatus(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-              rs.getString(5), ConversationProjectionHandler.instant(rs, 6), rs.getString(7)));
-        }
-      }
-      return out;
-    });
+    return run(con -> Jdbc.query(con, "SELECT tenant, channel, message_id, status, recipient, at, errors FROM "
+        + "sb_message_status WHERE tenant = ? AND message_id = ? ORDER BY received_at, at", List.of(tenant, messageId),
+        rs -> new MessageStatus(rs.getString("tenant"), rs.getString("channel"), rs.getString("message_id"),
+            rs.getString("status"), rs.getString("recipient"), Jdbc.instant(rs, "at"), rs.getString("errors"))));
   }
 
   /** Completes when the read-model store answers a trivial query (readiness checks). */
   public CompletionStage<Boolean> ping() {
-    return run(con -> {
-      try (PreparedStatement ps = con.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    });
+    return run(con -> Jdbc.first(con, "SELECT 1", List.of(), rs -> true).isPresent());
   }
 
   public CompletionStage<Optional<ConversationSummary>> conversation(String conversationId) {
-    return run(con -> {
-      List<ConversationSummary> rows = select(con, SELECT + " WHERE conversation_id = ?", List.of(conversationId));
-      return rows.stream().findFirst();
-    });
+    return run(con -> Jdbc.first(con, SELECT + " WHERE conversation_id = ?", List.of(conversationId),
+        ReadModelQueries::summary));
   }
 
   /** A team's waiting pool: highest priority first, then longest waiting. */
@@ -134,14 +113,15 @@ public final class ReadModelQueries {
 
   /** How many of a tenant's conversations (of one team, unless null) are in each state; absent states count 0. */
   public CompletionStage<Map<Conversation.Status, Long>> countByStatus(String tenant, String teamId) {
-    String sql = "SELECT status, COUNT(*) FROM sb_conversation WHERE tenant = ?"
+    String sql = "SELECT status, COUNT(*) AS n FROM sb_conversation WHERE tenant = ?"
         + (teamId == null ? "" : " AND team = ?") + " GROUP BY status";
     List<Object> args = teamId == null ? List.of(tenant) : List.of(tenant, teamId);
     return run(con -> {
       Map<Conversation.Status, Long> counts = new EnumMap<>(Conversation.Status.class);
       for (Conversation.Status s : Conversation.Status.values()) counts.put(s, 0L);
-      try (PreparedStatement ps = prepare(con, sql, args); ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) counts.put(Conversation.Status.valueOf(rs.getString(1)), rs.getLong(2));
+      for (Map.Entry<Conversation.Status, Long> c : Jdbc.query(con, sql, args,
+          rs -> Map.entry(Conversation.Status.valueOf(rs.getString("status")), rs.getLong("n")))) {
+        counts.put(c.getKey(), c.getValue());
       }
       return counts;
     });
@@ -158,26 +138,24 @@ public final class ReadModelQueries {
   }
 
   private static List<RoutingStats> stats(Connection con, String where, List<Object> args) throws SQLException {
-    String sql = "SELECT scope, subject, SUM(assignments), SUM(first_responses), SUM(first_response_ms_total), "
-        + "MAX(first_response_ms_max), SUM(reroutes), SUM(escalations), SUM(resolutions), "
-        + ReadModelSchema.REROUTE_COLUMNS.stream().map(c -> "SUM(" + c + ")").collect(java.util.stream.Collectors.joining(", "))
+    String sql = "SELECT scope, subject, SUM(assignments) AS assignments, SUM(first_responses) AS first_responses, "
+        + "SUM(first_response_ms_total) AS first_response_ms_total, "
+        + "MAX(first_response_ms_max) AS first_response_ms_max, SUM(reroutes) AS reroutes, SUM(escalations) AS escalations, SUM(resolutions) AS resolutions, "
+        + ReadModelSchema.REROUTE_COLUMNS.stream().map(c -> "SUM(" + c + ") AS " + c).collect(Collectors.joining(", "))
         + " FROM sb_routing_stats WHERE "
         + where + " GROUP BY scope, subject ORDER BY subject";
-    List<RoutingStats> out = new ArrayList<>();
-    try (PreparedStatement ps = prepare(con, sql, args); ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        long responses = rs.getLong(4);
-        Map<String, Long> byCause = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < Conversation.REROUTE_CAUSES.size(); i++) {
-          byCause.put(Conversation.REROUTE_CAUSES.get(i), rs.getLong(10 + i));
-        }
-        out.add(new RoutingStats(rs.getString(1), rs.getString(2), rs.getLong(3), responses,
-            responses == 0 ? null : Duration.ofMillis(rs.getLong(5) / responses),
-            responses == 0 ? null : Duration.ofMillis(rs.getLong(6)),
-            rs.getLong(7), java.util.Collections.unmodifiableMap(byCause), rs.getLong(8), rs.getLong(9)));
+    return Jdbc.query(con, sql, args, rs -> {
+      long responses = rs.getLong("first_responses");
+      Map<String, Long> byCause = new LinkedHashMap<>();
+      for (int i = 0; i < Conversation.REROUTE_CAUSES.size(); i++) {
+        byCause.put(Conversation.REROUTE_CAUSES.get(i), rs.getLong(ReadModelSchema.REROUTE_COLUMNS.get(i)));
       }
-    }
-    return out;
+      return new RoutingStats(rs.getString("scope"), rs.getString("subject"), rs.getLong("assignments"), responses,
+          responses == 0 ? null : Duration.ofMillis(rs.getLong("first_response_ms_total") / responses),
+          responses == 0 ? null : Duration.ofMillis(rs.getLong("first_response_ms_max")),
+          rs.getLong("reroutes"), Collections.unmodifiableMap(byCause), rs.getLong("escalations"),
+          rs.getLong("resolutions"));
+    });
   }
 
   private static String page(int limit, int offset) {
@@ -187,42 +165,29 @@ public final class ReadModelQueries {
   }
 
   private static List<ConversationSummary> select(Connection con, String sql, List<Object> args) throws SQLException {
-    List<ConversationSummary> out = new ArrayList<>();
-    try (PreparedStatement ps = prepare(con, sql, args); ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.add(new ConversationSummary(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-            rs.getString(5), Conversation.Status.valueOf(rs.getString(6)), rs.getString(7), rs.getInt(8),
-            rs.getString(9), rs.getString(10), rs.getInt(11), ConversationProjectionHandler.instant(rs, 12),
-            ConversationProjectionHandler.instant(rs, 13), ConversationProjectionHandler.instant(rs, 14),
-            ConversationProjectionHandler.instant(rs, 15), rs.getInt(16), rerouteCounts(rs, 19),
-            ConversationProjectionHandler.instant(rs, 17), rs.getString(18)));
-      }
-    }
-    return out;
+    return Jdbc.query(con, sql, args, ReadModelQueries::summary);
   }
 
-  private static Map<String, Integer> rerouteCounts(ResultSet rs, int first) throws SQLException {
-    int[] counts = new int[Conversation.REROUTE_CAUSES.size()];
-    for (int i = 0; i < counts.length; i++) counts[i] = rs.getInt(first + i);
-    return ConversationRow.byCause(counts);
+  private static ConversationSummary summary(ResultSet rs) throws SQLException {
+    int[] byCause = new int[ReadModelSchema.REROUTE_COLUMNS.size()];
+    for (int i = 0; i < byCause.length; i++) byCause[i] = rs.getInt(ReadModelSchema.REROUTE_COLUMNS.get(i));
+    return new ConversationSummary(rs.getString("conversation_id"), rs.getString("tenant"), rs.getString("channel"),
+        rs.getString("contact"), rs.getString("team"), Conversation.Status.valueOf(rs.getString("status")),
+        rs.getString("agent_id"), rs.getInt("priority"), rs.getString("reason"), rs.getString("escalated_to"),
+        rs.getInt("episode"), Jdbc.instant(rs, "opened_at"), Jdbc.instant(rs, "waiting_since"),
+        Jdbc.instant(rs, "assigned_at"), Jdbc.instant(rs, "first_response_at"), rs.getInt("reroutes"),
+        ConversationRow.byCause(byCause), Jdbc.instant(rs, "updated_at"), rs.getString("routed_by"));
   }
 
   /** The conversations parked with this supervisor (escalated to it), at most {@link #MAX_LIMIT}. */
   public CompletionStage<List<String>> escalatedTo(String agentId) {
-    return run(con -> {
-      List<String> out = new ArrayList<>();
-      try (PreparedStatement ps = prepare(con, "SELECT conversation_id FROM sb_conversation WHERE escalated_to = ? "
-          + "AND status = ? ORDER BY conversation_id LIMIT " + MAX_LIMIT,
-          List.of(agentId, Conversation.Status.ESCALATED.name()));
-           ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) out.add(rs.getString(1));
-      }
-      return out;
-    });
+    return run(con -> Jdbc.query(con, "SELECT conversation_id FROM sb_conversation WHERE escalated_to = ? "
+        + "AND status = ? ORDER BY conversation_id LIMIT " + MAX_LIMIT,
+        List.of(agentId, Conversation.Status.ESCALATED.name()), rs -> rs.getString("conversation_id")));
   }
 
   /** The wake-up index rows due by {@code until}, earliest first or past {@code after} (the keeper's poll). */
-  CompletionStage<List<Wakeups.Due>> dueWakeups(java.time.Instant until, Wakeups.Due after, int limit) {
+  CompletionStage<List<Wakeups.Due>> dueWakeups(Instant until, Wakeups.Due after, int limit) {
     return run(con -> Wakeups.due(con, until, after, limit));
   }
 
@@ -238,57 +203,33 @@ public final class ReadModelQueries {
 
   /** One line of an agent's live-stream log: {@code seq} is its id, the agent's own number (1, 2, ...). */
   public record AgentFeedEvent(String agentId, long seq, String type, String conversationId, String team,
-      String reason, java.time.Instant at) {}
+      String reason, Instant at) {}
 
   /** The agent's last live-stream number (0: none yet): where a stream without {@code Last-Event-ID} starts. */
   public CompletionStage<Long> agentFeedHead(String agentId) {
-    return run(con -> {
-      try (PreparedStatement ps = prepare(con, "SELECT last_seq FROM sb_agent_stream WHERE agent_id = ?",
-          List.of(agentId)); ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : 0L;
-      }
-    });
+    return run(con -> Jdbc.first(con, "SELECT last_seq FROM sb_agent_stream WHERE agent_id = ?", List.of(agentId),
+        rs -> rs.getLong("last_seq")).orElse(0L));
   }
 
   /** The agent's live-stream lines after {@code afterSeq}, in order, at most {@code limit}. */
   public CompletionStage<List<AgentFeedEvent>> agentFeedAfter(String agentId, long afterSeq, int limit) {
-    return run(con -> {
-      List<AgentFeedEvent> out = new ArrayList<>();
-      try (PreparedStatement ps = prepare(con, "SELECT seq, event_type, conversation_id, team, reason, at "
-          + "FROM sb_agent_event WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-          List.of(agentId, afterSeq, Math.min(limit, MAX_LIMIT))); ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new AgentFeedEvent(agentId, rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-              rs.getString(5), ConversationProjectionHandler.instant(rs, 6)));
-        }
-      }
-      return out;
-    });
+    return run(con -> Jdbc.query(con, "SELECT seq, event_type, conversation_id, team, reason, at "
+        + "FROM sb_agent_event WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        List.of(agentId, afterSeq, Math.min(limit, MAX_LIMIT)),
+        rs -> new AgentFeedEvent(agentId, rs.getLong("seq"), rs.getString("event_type"),
+            rs.getString("conversation_id"), rs.getString("team"), rs.getString("reason"), Jdbc.instant(rs, "at"))));
   }
 
-  private static PreparedStatement prepare(Connection con, String sql, List<Object> args) throws SQLException {
-    PreparedStatement ps = con.prepareStatement(sql);
-    for (int i = 0; i < args.size(); i++) ps.setObject(i + 1, args.get(i));
-    return ps;
-  }
-
-  private interface Query<T> {
-    T run(Connection con) throws SQLException;
-  }
-
-  private <T> CompletionStage<T> run(Query<T> query) {
+  private <T> CompletionStage<T> run(Jdbc.Work<T> query) {
     return run(query, true);
   }
 
-  private <T> CompletionStage<T> run(Query<T> query, boolean readOnly) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (Connection con = dataSource.getConnection()) {
-        con.setReadOnly(readOnly);
-        con.setAutoCommit(true);
-        return query.run(con);
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      }
-    }, executor);
+  /** On the query dispatcher, a pooled connection of its own in auto-commit. */
+  private <T> CompletionStage<T> run(Jdbc.Work<T> query, boolean readOnly) {
+    return Jdbc.async(executor, () -> Jdbc.withConnection(dataSource, con -> {
+      con.setReadOnly(readOnly);
+      con.setAutoCommit(true);
+      return query.run(con);
+    }));
   }
 }

@@ -1,10 +1,10 @@
 package io.switchboard.persistence.readmodel;
 
 import io.switchboard.conversation.Conversation;
+import io.switchboard.persistence.jdbc.Jdbc;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,24 +34,19 @@ final class Wakeups {
    * The projection's write, in its transaction: each row's wake-up as its events left it. Both
    * writers lock rows in conversation id order, so they never deadlock (H2 detected one when they did not).
    */
-  static void write(Connection con, Collection<ConversationRow> rows, java.time.Duration checkAfter)
+  static void write(Connection con, Collection<ConversationRow> rows, Duration checkAfter)
       throws SQLException {
     List<ConversationRow> ordered = new ArrayList<>(rows);
     ordered.sort(Comparator.comparing(r -> r.conversationId));
-    try (PreparedStatement ps = con.prepareStatement(MERGE)) {
-      for (ConversationRow r : ordered) bind(ps, r.conversationId, r.wakeAt(checkAfter), r.seq);
-      ps.executeBatch();
-    }
+    Jdbc.batch(con, MERGE, ordered,
+        (a, r) -> a.string(r.conversationId).instant(r.wakeAt(checkAfter)).number(r.seq));
   }
 
   /** The keeper's write: what the conversations answered, each their own next deadline. */
   static void record(Connection con, List<Conversation.Woken> woken) throws SQLException {
     List<Conversation.Woken> ordered = new ArrayList<>(woken);
     ordered.sort(Comparator.comparing(Conversation.Woken::conversationId));
-    try (PreparedStatement ps = con.prepareStatement(MERGE)) {
-      for (Conversation.Woken w : ordered) bind(ps, w.conversationId(), w.next(), w.seq());
-      ps.executeBatch();
-    }
+    Jdbc.batch(con, MERGE, ordered, (a, w) -> a.string(w.conversationId()).instant(w.next()).number(w.seq()));
   }
 
   /**
@@ -59,28 +54,12 @@ final class Wakeups {
    * earliest, or only those after the row {@code after} (the last one a previous read returned).
    */
   static List<Due> due(Connection con, Instant until, Due after, int limit) throws SQLException {
-    List<Due> out = new ArrayList<>();
-    try (PreparedStatement ps = con.prepareStatement("SELECT conversation_id, wake_at, seq FROM sb_wakeup "
-        + "WHERE wake_at <= ?" + (after == null ? "" : " AND (wake_at, conversation_id) > (?, ?)")
-        + " ORDER BY wake_at, conversation_id LIMIT ?")) {
-      int i = 1;
-      ConversationProjectionHandler.timestamp(ps, i++, until);
-      if (after != null) {
-        ConversationProjectionHandler.timestamp(ps, i++, after.wakeAt());
-        ps.setString(i++, after.conversationId());
-      }
-      ps.setInt(i, limit);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) out.add(new Due(rs.getString(1), ConversationProjectionHandler.instant(rs, 2), rs.getLong(3)));
-      }
-    }
-    return out;
-  }
-
-  private static void bind(PreparedStatement ps, String id, Instant wake, long seq) throws SQLException {
-    ps.setString(1, id);
-    ConversationProjectionHandler.timestamp(ps, 2, wake);
-    ps.setLong(3, seq);
-    ps.addBatch();
+    String sql = "SELECT conversation_id, wake_at, seq FROM sb_wakeup WHERE wake_at <= ?"
+        + (after == null ? "" : " AND (wake_at, conversation_id) > (?, ?)")
+        + " ORDER BY wake_at, conversation_id LIMIT ?";
+    List<Object> params = after == null ? List.of(until, limit)
+        : List.of(until, after.wakeAt(), after.conversationId(), limit);
+    return Jdbc.query(con, sql, params,
+        rs -> new Due(rs.getString("conversation_id"), Jdbc.instant(rs, "wake_at"), rs.getLong("seq")));
   }
 }

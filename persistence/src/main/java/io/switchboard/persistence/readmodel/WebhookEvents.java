@@ -3,7 +3,7 @@ package io.switchboard.persistence.readmodel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.conversation.Conversation;
-import java.time.Instant;
+import io.switchboard.persistence.outbox.WebhookOutbox;
 
 /**
  * What a tenant's webhook receives for a conversation event: {@code conversation.assigned},
@@ -14,9 +14,6 @@ final class WebhookEvents {
   private WebhookEvents() {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** One outbox row. */
-  record Entry(String tenant, String eventId, String type, String conversationId, String payload, Instant at) {}
 
   static String typeOf(Conversation.Event event) {
     if (event instanceof Conversation.Assigned) return "conversation.assigned";
@@ -30,7 +27,7 @@ final class WebhookEvents {
    * @param eventId {@code persistenceId:sequenceNr}, the same however often it is delivered
    * @param agentBefore who held the conversation before the event (the agent re-routed, escalated or resolved away from)
    */
-  static Entry entry(String eventId, String type, ConversationRow row, String agentBefore) {
+  static WebhookOutbox.Entry entry(String eventId, String type, ConversationRow row, String agentBefore) {
     ObjectNode o = JSON.createObjectNode();
     o.put("eventId", eventId);
     o.put("type", type);
@@ -46,6 +43,6 @@ final class WebhookEvents {
     o.put("reason", row.reason);
     o.put("episode", row.episode);
     o.put("at", row.updatedAt == null ? null : row.updatedAt.toString());
-    return new Entry(row.tenant, eventId, type, row.conversationId, o.toString(), row.updatedAt);
+    return new WebhookOutbox.Entry(row.tenant, eventId, type, row.conversationId, o.toString(), row.updatedAt);
   }
 }

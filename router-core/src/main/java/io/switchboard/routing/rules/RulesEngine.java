@@ -1,5 +1,6 @@
 package io.switchboard.routing.rules;
 
+import io.switchboard.Text;
 import io.switchboard.routing.BusinessHours;
 import java.time.DateTimeException;
 import java.time.DayOfWeek;
@@ -419,7 +420,8 @@ public final class RulesEngine {
     return s.toLowerCase(Locale.ROOT);
   }
 
+  /** At most {@link #MAX_REASON} chars in all, the "…" included. */
   private static String clip(String s) {
-    return s.length() > MAX_REASON ? s.substring(0, MAX_REASON - 1) + "…" : s;
+    return s.length() <= MAX_REASON ? s : Text.clip(s, MAX_REASON - 1);
   }
 }

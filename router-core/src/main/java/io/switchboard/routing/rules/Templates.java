@@ -1,5 +1,6 @@
 package io.switchboard.routing.rules;
 
+import io.switchboard.Text;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -180,7 +181,8 @@ public final class Templates {
     return out.toString();
   }
 
+  /** A value quoted in a rules message: at most 40 chars and "…". */
   static String clip(String s) {
-    return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    return Text.clip(s, 40);
   }
 }

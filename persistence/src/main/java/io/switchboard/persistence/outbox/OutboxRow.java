@@ -1,4 +1,4 @@
-package io.switchboard.gateway.outbound;
+package io.switchboard.persistence.outbox;
 
 import java.time.Instant;
 
