@@ -6,7 +6,6 @@ import static io.switchboard.gateway.fault.FaultRun.TENANT;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.gateway.fault.Api.Result;
-import io.switchboard.gateway.tenant.SecretCipher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +18,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -269,7 +267,7 @@ public final class ClusterRun {
     env.put("SWITCHBOARD_PG_URL", s.pgUrl());
     env.put("SWITCHBOARD_PG_SCHEMA", schema);
     // one key of the tenants' secrets for every node (what one seals, the others open), as in production
-    env.put("SWITCHBOARD_SECRETS_KEY", Base64.getEncoder().encodeToString(SecretCipher.newKey()));
+    env.put("SWITCHBOARD_SECRETS_KEY", FaultRun.newSecretsKey());
     // three nodes on one PostgreSQL (100 connections here, shared): fewer connections each than one node's default
     env.put("SWITCHBOARD_DB_POOL_SIZE", "6");
     env.put("SWITCHBOARD_READ_POOL_SIZE", "2");

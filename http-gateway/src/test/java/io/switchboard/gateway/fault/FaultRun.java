@@ -2,7 +2,6 @@ package io.switchboard.gateway.fault;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.gateway.fault.Api.Result;
-import io.switchboard.gateway.tenant.SecretCipher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -177,7 +176,18 @@ public final class FaultRun {
   private final String apiKey;
   private final String schema;
   /** The key of the tenants' secrets on PostgreSQL: one for the run, every restart of the node reads with it. */
-  private final String secretsKey = Base64.getEncoder().encodeToString(SecretCipher.newKey());
+  private final String secretsKey = newSecretsKey();
+
+  /**
+   * A tenant-secrets key for the nodes of one run (32 random bytes, base64, as SecretCipher wants): made here,
+   * not by SecretCipher, because the benchmarks run this class from load-tests, whose classpath has the
+   * gateway's test classes only (the nodes are the jar).
+   */
+  static String newSecretsKey() {
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    return Base64.getEncoder().encodeToString(key);
+  }
   private final Api api;
   private final ConnectorStub connector = new ConnectorStub();
   private final Map<String, Contact> contacts = new ConcurrentHashMap<>();
