@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
@@ -37,6 +35,8 @@ import io.switchboard.routing.Presence;
 import io.switchboard.routing.RoutingPolicy;
 import io.switchboard.routing.RoutingRequest;
 import io.switchboard.team.Team;
+import io.switchboard.testkit.EntityTestKit;
+import io.switchboard.testkit.EntityTestKit.Sent;
 import io.switchboard.testkit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,12 +47,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResult;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,16 +70,13 @@ class AgentEntityTest {
   /** A team policy that names no offline grace: the server's {@code offline-grace} applies. */
   static final RoutingPolicy POLICY = new RoutingPolicy(Duration.ofMinutes(5), 3, null, false, null, null);
 
-  static final ActorTestKit testKit = ActorTestKit.create(config());
+  static final ActorTestKit testKit = ActorTestKit.create(EntityTestKit.config(""));
   static final ManualTime manualTime = ManualTime.get(testKit.system());
   /** Reads ManualTime's scheduler: the entity's clock and its timers move together. */
-  static final ManualClock clock = new ManualClock(Instant.parse("2026-03-02T09:00:00Z"),
-      (ExplicitlyTriggeredScheduler) Adapter.toClassic(testKit.system()).scheduler());
+  static final ManualClock clock = EntityTestKit.clockOf(testKit);
   static final CoreSettings settings = CoreSettings.from(testKit.system().settings().config());
   static final AtomicInteger ids = new AtomicInteger();
 
-  /** What the agent told another entity through its {@link Directory}: {@code to} is "team x" or "conversation y". */
-  record Sent(String to, Object command) {}
 
   TestProbe<Sent> sent;
   /** An agent per test: the tests share the journal (and ManualTime, which only moves forward). */
@@ -90,20 +85,6 @@ class AgentEntityTest {
   /** The clock when the test started. */
   Instant t0;
 
-  private static Config config() {
-    return ConfigFactory.parseString("""
-            pekko.loglevel = WARNING
-            pekko.log-dead-letters = off
-            # journal timeouts run on the scheduler, which is ManualTime here: make them unreachable
-            pekko.persistence.journal-plugin-fallback.recovery-event-timeout = 36500d
-            pekko.persistence.journal-plugin-fallback.circuit-breaker.call-timeout = 36500d
-            pekko.persistence.snapshot-store-plugin-fallback.circuit-breaker.call-timeout = 36500d
-            pekko.persistence.testkit.journal.circuit-breaker.call-timeout = 36500d
-            """)
-        .withFallback(EventSourcedBehaviorTestKit.config())
-        .withFallback(ManualTime.config())
-        .withFallback(ConfigFactory.load());
-  }
 
   @AfterAll
   static void shutdown() {
@@ -114,22 +95,7 @@ class AgentEntityTest {
   void start() {
     sent = testKit.createTestProbe(Sent.class);
     agentId = "aet/agent" + ids.incrementAndGet();
-    Directory directory = new Directory() {
-      @Override
-      public void conversation(String id, Conversation.Command command) {
-        sent.ref().tell(new Sent("conversation " + id, command));
-      }
-
-      @Override
-      public void agent(String id, Agent.Command command) {
-        sent.ref().tell(new Sent("agent " + id, command));
-      }
-
-      @Override
-      public void team(String teamId, Team.Command command) {
-        sent.ref().tell(new Sent("team " + teamId, command));
-      }
-    };
+    Directory directory = EntityTestKit.recording(sent.ref());
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), Agent.create(agentId, directory, clock, settings),
         EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
     t0 = clock.instant();

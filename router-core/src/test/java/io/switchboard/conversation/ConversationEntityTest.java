@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
@@ -30,6 +28,8 @@ import io.switchboard.conversation.Conversation.Status;
 import io.switchboard.routing.RoutingHint;
 import io.switchboard.routing.RoutingRequest;
 import io.switchboard.team.Team;
+import io.switchboard.testkit.EntityTestKit;
+import io.switchboard.testkit.EntityTestKit.Sent;
 import io.switchboard.testkit.ManualClock;
 import io.switchboard.testkit.RecordingObserver;
 import io.switchboard.testkit.ScriptedPorts;
@@ -42,12 +42,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.SerializationSettings;
 import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,16 +72,13 @@ class ConversationEntityTest {
   static final String ANA = "cet/ana";
   static final String BEN = "cet/ben";
 
-  static final ActorTestKit testKit = ActorTestKit.create(config());
+  static final ActorTestKit testKit = ActorTestKit.create(EntityTestKit.config("switchboard.core.preroute-timeout = off\n"));
   static final ManualTime manualTime = ManualTime.get(testKit.system());
   /** Reads ManualTime's scheduler: the entity's clock and its timers move together. */
-  static final ManualClock clock = new ManualClock(Instant.parse("2026-03-02T09:00:00Z"),
-      (ExplicitlyTriggeredScheduler) Adapter.toClassic(testKit.system()).scheduler());
+  static final ManualClock clock = EntityTestKit.clockOf(testKit);
   static final CoreSettings settings = CoreSettings.from(testKit.system().settings().config());
   static final AtomicInteger contacts = new AtomicInteger();
 
-  /** What the conversation told another entity through its {@link Directory}: {@code to} is "team x" or "agent y". */
-  record Sent(String to, Object command) {}
 
   TestProbe<Sent> sent;
   String conversationId;
@@ -91,21 +86,6 @@ class ConversationEntityTest {
   /** The clock when the test started (ManualTime is shared by the tests of this class and only moves forward). */
   Instant t0;
 
-  private static Config config() {
-    return ConfigFactory.parseString("""
-            pekko.loglevel = WARNING
-            pekko.log-dead-letters = off
-            switchboard.core.preroute-timeout = off
-            # journal timeouts run on the scheduler, which is ManualTime here: make them unreachable
-            pekko.persistence.journal-plugin-fallback.recovery-event-timeout = 36500d
-            pekko.persistence.journal-plugin-fallback.circuit-breaker.call-timeout = 36500d
-            pekko.persistence.snapshot-store-plugin-fallback.circuit-breaker.call-timeout = 36500d
-            pekko.persistence.testkit.journal.circuit-breaker.call-timeout = 36500d
-            """)
-        .withFallback(EventSourcedBehaviorTestKit.config())
-        .withFallback(ManualTime.config())
-        .withFallback(ConfigFactory.load());
-  }
 
   @AfterAll
   static void shutdown() {
@@ -120,22 +100,7 @@ class ConversationEntityTest {
   private void start(SerializationSettings serialization) {
     sent = testKit.createTestProbe(Sent.class);
     conversationId = EntityIds.conversationId("cet", "whatsapp", "55" + contacts.incrementAndGet());
-    Directory directory = new Directory() {
-      @Override
-      public void conversation(String id, Command command) {
-        sent.ref().tell(new Sent("conversation " + id, command));
-      }
-
-      @Override
-      public void agent(String agentId, Agent.Command command) {
-        sent.ref().tell(new Sent("agent " + agentId, command));
-      }
-
-      @Override
-      public void team(String teamId, Team.Command command) {
-        sent.ref().tell(new Sent("team " + teamId, command));
-      }
-    };
+    Directory directory = EntityTestKit.recording(sent.ref());
     kit = EventSourcedBehaviorTestKit.create(testKit.system(),
         Conversation.create(conversationId, directory, clock, settings, new RecordingObserver(), new ScriptedPorts()),
         serialization);

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
@@ -30,6 +28,8 @@ import io.switchboard.team.Team.RequestAgent;
 import io.switchboard.team.Team.State;
 import io.switchboard.team.Team.View;
 import io.switchboard.team.Team.Withdraw;
+import io.switchboard.testkit.EntityTestKit;
+import io.switchboard.testkit.EntityTestKit.Sent;
 import io.switchboard.testkit.ManualClock;
 import io.switchboard.testkit.RecordingObserver;
 import java.time.Duration;
@@ -41,12 +41,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResult;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,16 +65,13 @@ class TeamEntityTest {
   static final String CY = "tet/cy";
   static final String CHANNEL = "whatsapp";
 
-  static final ActorTestKit testKit = ActorTestKit.create(config());
+  static final ActorTestKit testKit = ActorTestKit.create(EntityTestKit.config(""));
   static final ManualTime manualTime = ManualTime.get(testKit.system());
   /** Reads ManualTime's scheduler: the entity's clock and its timers move together. */
-  static final ManualClock clock = new ManualClock(Instant.parse("2026-03-02T09:00:00Z"),
-      (ExplicitlyTriggeredScheduler) Adapter.toClassic(testKit.system()).scheduler());
+  static final ManualClock clock = EntityTestKit.clockOf(testKit);
   static final CoreSettings settings = CoreSettings.from(testKit.system().settings().config());
   static final AtomicInteger ids = new AtomicInteger();
 
-  /** What the team told another entity through its {@link Directory}: {@code to} is "agent x" or "conversation y". */
-  record Sent(String to, Object command) {}
 
   TestProbe<Sent> sent;
   /** A team per test: the tests share the journal (and ManualTime, which only moves forward). */
@@ -85,20 +80,6 @@ class TeamEntityTest {
   /** The clock when the test started. */
   Instant t0;
 
-  private static Config config() {
-    return ConfigFactory.parseString("""
-            pekko.loglevel = WARNING
-            pekko.log-dead-letters = off
-            # journal timeouts run on the scheduler, which is ManualTime here: make them unreachable
-            pekko.persistence.journal-plugin-fallback.recovery-event-timeout = 36500d
-            pekko.persistence.journal-plugin-fallback.circuit-breaker.call-timeout = 36500d
-            pekko.persistence.snapshot-store-plugin-fallback.circuit-breaker.call-timeout = 36500d
-            pekko.persistence.testkit.journal.circuit-breaker.call-timeout = 36500d
-            """)
-        .withFallback(EventSourcedBehaviorTestKit.config())
-        .withFallback(ManualTime.config())
-        .withFallback(ConfigFactory.load());
-  }
 
   @AfterAll
   static void shutdown() {
@@ -109,22 +90,7 @@ class TeamEntityTest {
   void start() {
     sent = testKit.createTestProbe(Sent.class);
     teamId = "tet/team" + ids.incrementAndGet();
-    Directory directory = new Directory() {
-      @Override
-      public void conversation(String id, Conversation.Command command) {
-        sent.ref().tell(new Sent("conversation " + id, command));
-      }
-
-      @Override
-      public void agent(String agentId, Agent.Command command) {
-        sent.ref().tell(new Sent("agent " + agentId, command));
-      }
-
-      @Override
-      public void team(String id, Team.Command command) {
-        sent.ref().tell(new Sent("team " + id, command));
-      }
-    };
+    Directory directory = EntityTestKit.recording(sent.ref());
     kit = EventSourcedBehaviorTestKit.create(testKit.system(),
         Team.create(teamId, directory, clock, settings, new RecordingObserver()),
         EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
