@@ -54,6 +54,17 @@ public final class Storable {
     String problem(String path, String value, boolean key);
   }
 
+  /**
+   * Why an entity cannot handle {@code command} without persisting text the journal cannot hold, or null: a
+   * {@code read} never; anything else when the entity's own id cannot be stored ({@code idProblem}, of the
+   * {@code kind} named in the answer), else what {@link #problemIn(Object)} finds in the command.
+   */
+  public static String problemOfCommand(Object command, boolean read, String kind, String idProblem) {
+    if (read) return null;
+    if (idProblem != null) return kind + " id: " + idProblem;
+    return problemIn(command);
+  }
+
   /** The first string of {@code value} that cannot be stored, as {@code "path: why"}, or null. */
   public static String problemIn(Object value) {
     return firstProblem(value, "", (path, s, key) -> problem(s));

@@ -175,7 +175,8 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
   public CommandHandler<Command, Event, State> commandHandler() {
     CommandHandler<Command, Event, State> handlers = handlers();
     return idleness.tracking((state, command) -> {
-      String unstorable = unstorable(command);
+      String unstorable = Storable.problemOfCommand(command, command instanceof Get || command instanceof Passivate,
+          "conversation", idProblem);
       if (unstorable != null) {
         if (command instanceof LookupFinished c) {
           // the CRM answered text the journal cannot hold: the lookup failed, the step falls back
@@ -192,16 +193,6 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
       }
       return handlers.apply(state, command);
     }, IdleCheck.class);
-  }
-
-  /**
-   * Why {@code command} cannot be handled without persisting text the journal cannot hold (see
-   * {@link Storable}), or null. A conversation whose own id cannot be stored refuses everything but reads.
-   */
-  private String unstorable(Command command) {
-    if (command instanceof Get || command instanceof Passivate) return null;
-    if (idProblem != null) return "conversation id: " + idProblem;
-    return Storable.problemIn(command);
   }
 
   /**

@@ -152,7 +152,8 @@ final class TeamEntity extends EventSourcedBehavior<Command, Event, State> {
   public CommandHandler<Command, Event, State> commandHandler() {
     CommandHandler<Command, Event, State> handlers = handlers();
     return idleness.tracking((state, command) -> {
-      String unstorable = unstorable(command);
+      String unstorable = Storable.problemOfCommand(command, command instanceof Get || command instanceof Passivate,
+          "team", idProblem);
       if (unstorable != null) {
         // refused, never persisted: a rejected event would stop this team, and the sender re-sends
         Storable.refuse(command, teamId, unstorable, context.getLog());
@@ -160,13 +161,6 @@ final class TeamEntity extends EventSourcedBehavior<Command, Event, State> {
       }
       return handlers.apply(state, command);
     }, IdleCheck.class);
-  }
-
-  /** Why {@code command} carries text the journal cannot hold (see {@link Storable}), or null. */
-  private String unstorable(Command command) {
-    if (command instanceof Get || command instanceof Passivate) return null;
-    if (idProblem != null) return "team id: " + idProblem;
-    return Storable.problemIn(command);
   }
 
   private CommandHandler<Command, Event, State> handlers() {
