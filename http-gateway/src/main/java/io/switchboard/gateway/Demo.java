@@ -80,6 +80,7 @@ final class Demo {
         .withFallback(ConfigFactory.load());
     say("starting a one-node cluster on the embedded H2 store in %s", dir);
     Gateway gateway = Gateway.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
+    gateway.serving(java.time.Duration.ofMinutes(1)).toCompletableFuture().get(61, TimeUnit.SECONDS);
     String base = "http://127.0.0.1:" + gateway.port();
     webhookReserved.close();
     connectorReserved.close();

@@ -46,6 +46,7 @@ import io.switchboard.persistence.StoreHealth;
 import io.switchboard.persistence.StoreSettings;
 import io.switchboard.persistence.readmodel.ReadModels;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -129,6 +130,21 @@ public final class Gateway {
   }
 
   /** Unbinds and terminates the actor system (coordinated shutdown). */
+  /**
+   * Completes once this node serves the API: an Up member whose shard regions are registered. Until then
+   * {@code /v1/} requests are answered 503 with Retry-After at once. Polls every 20 ms; fails after {@code within}.
+   */
+  public CompletionStage<Done> serving(Duration within) {
+    CompletableFuture<Done> done = new CompletableFuture<>();
+    org.apache.pekko.actor.Cancellable poll = system.scheduler().scheduleAtFixedRate(Duration.ZERO,
+        Duration.ofMillis(20), () -> {
+          if (readiness.notInClusterBecause() == null) done.complete(Done.getInstance());
+        }, system.executionContext());
+    system.scheduler().scheduleOnce(within, () -> done.completeExceptionally(new IllegalStateException(
+        "not serving after " + within + ": " + readiness.notInClusterBecause())), system.executionContext());
+    return done.whenComplete((d, t) -> poll.cancel());
+  }
+
   public void stop() {
     system.terminate();
     try {
@@ -289,6 +305,13 @@ public final class Gateway {
         return CompletableFuture.completedFuture(errors.unavailable("the node is shutting down; retry on another node")
             .addHeader(org.apache.pekko.http.javadsl.model.headers.Connection.create("close")));
       }
+      String joining = path.startsWith("/v1/") && !path.equals("/v1/openapi.json") ? readiness.notInClusterBecause() : null;
+      if (joining != null) {
+        // not Up, or a region not registered: a request would wait in a region's buffer for the ask timeout
+        request.discardEntityBytes(materializer);
+        return CompletableFuture.completedFuture(errors.unavailable(
+            "the node is not serving yet: " + joining + "; retry later or on another node"));
+      }
       if (inFlight.incrementAndGet() > settings.maxInFlight()) {
         inFlight.decrementAndGet();
         request.discardEntityBytes(materializer);
@@ -371,10 +394,15 @@ public final class Gateway {
       this.storeHealth = storeHealth;
     }
 
+    /** Why this node cannot route requests to the entities yet (see {@link #notReadyInCluster}), or null. */
+    String notInClusterBecause() {
+      return notReadyInCluster(cluster.selfMember().status(), regions.unregistered());
+    }
+
     @Override
     public String notReadyBecause() {
       if (stopping.get()) return "shutting down";
-      String why = notReadyInCluster(cluster.selfMember().status(), regions.unregistered());
+      String why = notInClusterBecause();
       if (why != null) return why;
       CompletableFuture<Done> rm = readModels.ready().toCompletableFuture();
       if (!rm.isDone()) return "read models starting";

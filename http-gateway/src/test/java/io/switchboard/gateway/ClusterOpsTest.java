@@ -92,7 +92,7 @@ class ClusterOpsTest {
   }
 
   @Test
-  void aNodeThatCannotJoinItsSeedNodesIsNotReady() throws Exception {
+  void aNodeThatCannotJoinItsSeedNodesIsNotReadyAndAnswersItsApi503AtOnce() throws Exception {
     String url = System.getenv().getOrDefault("SWITCHBOARD_TEST_PG_URL",
         "jdbc:postgresql://127.0.0.1:5432/switchboard_test");
     String schema = "cluster_ops_" + Long.toUnsignedString(System.nanoTime(), 36);
@@ -103,10 +103,17 @@ class ClusterOpsTest {
         switchboard.persistence.postgres.url = "%s"
         switchboard.persistence.postgres.schema = "%s"
         switchboard.cluster.seed-nodes = "%s"
-        """.formatted(url, schema, seed))) {
+        """.formatted(url, schema, seed), false)) {
       TestGateway.Answer ready = gw.call("GET", "/health/ready", null, null);
       assertEquals(503, ready.status(), ready.raw());
       assertTrue(ready.raw().contains("not yet an Up member"), ready.raw());
+      // the API: refused at once by the node (not after the ask timeout, which says "not answered")
+      TestGateway.Answer api = gw.call("GET", "/v1/admin/tenants/acme", TestGateway.ADMIN, null);
+      assertEquals(503, api.status(), api.raw());
+      assertEquals("unavailable", api.error());
+      assertTrue(api.text("message").contains("not serving yet: not yet an Up member"), api.raw());
+      assertTrue(api.headers().firstValue("Retry-After").isPresent(), "Retry-After");
+      assertEquals(200, gw.call("GET", "/v1/openapi.json", null, null).status(), "the API's document still answers");
       // the same after a few seconds of trying to join (the readiness is not a one-off)
       TestProbe<Object> probe = TestProbe.create(gw.gateway.system());
       probe.expectNoMessage(Duration.ofSeconds(2));

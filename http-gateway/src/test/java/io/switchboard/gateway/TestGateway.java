@@ -53,6 +53,11 @@ public final class TestGateway implements AutoCloseable {
   }
 
   public TestGateway(String extraConfig) {
+    this(extraConfig, true);
+  }
+
+  /** @param untilServing whether to return only once the node serves its API (Up, shard regions registered) */
+  public TestGateway(String extraConfig, boolean untilServing) {
     try {
       dir = Files.createTempDirectory("gateway-test");
     } catch (IOException e) {
@@ -85,6 +90,8 @@ public final class TestGateway implements AutoCloseable {
     }
     try {
       gateway = Gateway.start(config).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      // the API answers 503 until the node is Up with its regions registered; tests start once it serves
+      if (untilServing) gateway.serving(Duration.ofSeconds(60)).toCompletableFuture().get(61, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("gateway did not start", e);
     }
