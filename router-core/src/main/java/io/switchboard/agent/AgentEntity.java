@@ -5,7 +5,6 @@ import io.switchboard.Directory;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
 import io.switchboard.Outcome.Code;
-import io.switchboard.Storable;
 import io.switchboard.agent.Agent.AssignmentConfirmed;
 import io.switchboard.agent.Agent.Claim;
 import io.switchboard.agent.Agent.Command;
@@ -36,6 +35,7 @@ import io.switchboard.agent.Agent.TeamJoined;
 import io.switchboard.agent.Agent.TeamLeft;
 import io.switchboard.agent.Agent.View;
 import io.switchboard.conversation.Conversation;
+import io.switchboard.entity.CommandGuard;
 import io.switchboard.entity.DeadlineTimers;
 import io.switchboard.entity.Idleness;
 import io.switchboard.routing.Presence;
@@ -81,8 +81,6 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
   /** Confirmations received and not yet persisted (conversation → hold, and a claim's policy). */
   private final Map<String, HoldRef> unflushed = new HashMap<>();
   private final ActorContext<Command> context;
-  /** Why this entity's id cannot be stored, else null. */
-  private final String idProblem;
   private final Consumer<ActorRef<Command>> passivation;
   private final Idleness idleness;
   /** Escalations addressed to this supervisor, re-announced by the conversations after a restart. */
@@ -97,7 +95,6 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
     this.passivation = passivation;
     this.idleness = new Idleness(clock, settings.passivateAfter());
     this.agentId = agentId;
-    this.idProblem = Storable.problem(agentId);
     this.timers = timers;
     this.deadlines = deadlines;
     this.directory = directory;
@@ -131,17 +128,8 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    CommandHandler<Command, Event, State> handlers = handlers();
-    return idleness.tracking((state, command) -> {
-      String unstorable = Storable.problemOfCommand(command, command instanceof Get || command instanceof Passivate,
-          "agent", idProblem);
-      if (unstorable != null) {
-        // refused, never persisted: a rejected event would stop this agent, and the sender re-sends
-        Storable.refuse(command, agentId, unstorable, context.getLog());
-        return Effect().none();
-      }
-      return handlers.apply(state, command);
-    }, IdleCheck.class);
+    return idleness.tracking(CommandGuard.storable("agent", agentId, c -> c instanceof Get || c instanceof Passivate,
+        context.getLog(), Effect(), handlers()), IdleCheck.class);
   }
 
   private CommandHandler<Command, Event, State> handlers() {

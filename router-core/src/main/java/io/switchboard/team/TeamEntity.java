@@ -4,10 +4,10 @@ import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.Outcome;
 import io.switchboard.RoutingObserver;
-import io.switchboard.Storable;
 import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentStatus;
 import io.switchboard.conversation.Conversation;
+import io.switchboard.entity.CommandGuard;
 import io.switchboard.entity.DeadlineTimers;
 import io.switchboard.entity.Idleness;
 import io.switchboard.routing.Presence;
@@ -91,8 +91,6 @@ final class TeamEntity extends EventSourcedBehavior<Command, Event, State> {
   /** The opening the BusinessHoursOpened timer waits for. */
   private Instant openingArmedFor;
   private final ActorContext<Command> context;
-  /** Why this entity's id cannot be stored, else null. */
-  private final String idProblem;
   private final Consumer<ActorRef<Command>> passivation;
   private final Idleness idleness;
 
@@ -106,7 +104,6 @@ final class TeamEntity extends EventSourcedBehavior<Command, Event, State> {
     this.idleness = new Idleness(clock, settings.passivateAfter());
     this.offers = new OfferBook(settings.redeliveryInterval(), settings.queueCheckInterval());
     this.teamId = teamId;
-    this.idProblem = Storable.problem(teamId);
     this.timers = timers;
     this.deadlines = deadlines;
     this.directory = directory;
@@ -150,17 +147,8 @@ final class TeamEntity extends EventSourcedBehavior<Command, Event, State> {
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    CommandHandler<Command, Event, State> handlers = handlers();
-    return idleness.tracking((state, command) -> {
-      String unstorable = Storable.problemOfCommand(command, command instanceof Get || command instanceof Passivate,
-          "team", idProblem);
-      if (unstorable != null) {
-        // refused, never persisted: a rejected event would stop this team, and the sender re-sends
-        Storable.refuse(command, teamId, unstorable, context.getLog());
-        return Effect().none();
-      }
-      return handlers.apply(state, command);
-    }, IdleCheck.class);
+    return idleness.tracking(CommandGuard.storable("team", teamId, c -> c instanceof Get || c instanceof Passivate,
+        context.getLog(), Effect(), handlers()), IdleCheck.class);
   }
 
   private CommandHandler<Command, Event, State> handlers() {
