@@ -1,6 +1,7 @@
 package io.switchboard.entity;
 
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -14,12 +15,13 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
- * How the routing core's three entity types (conversation, agent, team) run under Cluster Sharding,
- * in one place. Sharding's own idle strategy is off for all of them: each entity decides itself when
- * it may stop (a conversation once settled, an agent or a team only while never configured) and asks
- * its shard through the passivation consumer it is built with, because a stopped entity's timers do
- * not run. The stop message is what the shard sends for a passivation or a hand-off; the entity stops
- * on it after its current write.
+ * How the entity types run under Cluster Sharding, in one place. The routing core's three
+ * (conversation, agent, team; {@link #init}): sharding's own idle strategy is off for all of them:
+ * each entity decides itself when it may stop (a conversation once settled, an agent or a team only
+ * while never configured) and asks its shard through the passivation consumer it is built with,
+ * because a stopped entity's timers do not run. The stop message is what the shard sends for a
+ * passivation or a hand-off; the entity stops on it after its current write. The gateway's tenant
+ * ({@link #initIdle}) has no timers: sharding's idle strategy stops it.
  */
 public final class Sharded {
   private Sharded() {}
@@ -54,6 +56,16 @@ public final class Sharded {
         .withStopMessage(stopMessage)
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()
             .withRememberEntities(remember));
+  }
+
+  /**
+   * Starts the entity type {@code key} of an entity with no timers of its own (the gateway's tenant), with
+   * sharding's defaults as {@code pekko.cluster.sharding} configures them: its idle passivation
+   * ({@code passivation.strategy}, Pekko's default: stopped after 2 minutes without a message), its stop
+   * message (PoisonPill), {@code remember-entities} (off: started again on demand) and its message extractor.
+   */
+  public static <C> void initIdle(ActorSystem<?> system, EntityTypeKey<C> key, Function<String, Behavior<C>> factory) {
+    ClusterSharding.get(system).init(Entity.of(key, ctx -> factory.apply(ctx.getEntityId())));
   }
 
   /** One entity incarnation: its actor context, its timers and the {@link DeadlineTimers} over them. */

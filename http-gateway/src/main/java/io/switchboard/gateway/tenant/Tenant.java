@@ -4,6 +4,8 @@ import io.switchboard.CborSerializable;
 import io.switchboard.Outcome;
 import io.switchboard.Outcome.Code;
 import io.switchboard.Storable;
+import io.switchboard.entity.CommandGuard;
+import io.switchboard.entity.Sharded;
 import io.switchboard.routing.rules.RoutingRules;
 import io.switchboard.routing.rules.RulesValidator;
 import java.time.Instant;
@@ -23,8 +25,6 @@ import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
@@ -143,7 +143,7 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
 
   public static void init(ActorSystem<?> system) {
     java.time.Duration writeTimeout = system.settings().config().getDuration("switchboard.gateway.tenant-cache.write-timeout");
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), writeTimeout)));
+    Sharded.initIdle(system, ENTITY_TYPE_KEY, id -> create(id, writeTimeout));
   }
 
   /** @param writeTimeout how long a change waits for a majority of the replicas before it is answered anyway */
@@ -210,17 +210,9 @@ public final class Tenant extends EventSourcedBehavior<Tenant.Command, Tenant.Ev
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    CommandHandler<Command, Event, State> handlers = handlers();
-    return (state, command) -> {
-      // refused, never persisted: a rejected event would stop the tenant, and every request asks it
-      String unstorable = command instanceof Get || command instanceof Replicated ? null : idProblem != null ? "tenant id: " + idProblem
-          : Storable.problemIn(command);
-      if (unstorable != null) {
-        Storable.refuse(command, tenantId, unstorable, LOG);
-        return Effect().none();
-      }
-      return handlers.apply(state, command);
-    };
+    // refused, never persisted: a rejected event would stop the tenant, and every request asks it
+    return CommandGuard.storable("tenant", tenantId, c -> c instanceof Get || c instanceof Replicated, LOG, Effect(),
+        handlers());
   }
 
   private CommandHandler<Command, Event, State> handlers() {
