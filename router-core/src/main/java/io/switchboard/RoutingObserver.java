@@ -1,5 +1,6 @@
 package io.switchboard;
 
+import io.switchboard.conversation.RerouteCause;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -18,8 +19,8 @@ public interface RoutingObserver {
   /** @param waited from the start of this routing round (the opening message, a re-route, a transfer) */
   default void assigned(String conversationId, String agentId, String teamId, Duration waited) {}
 
-  /** Taken away from {@code fromAgent} and routed again ({@code cause}: reply_window_lapsed, agent_offline). */
-  default void rerouted(String conversationId, String fromAgent, String teamId, String cause) {}
+  /** Taken away from {@code fromAgent} and routed again. */
+  default void rerouted(String conversationId, String fromAgent, String teamId, RerouteCause cause) {}
 
   /** @param fromAgent may be null; @param supervisor and @param toTeam: at most one is set */
   default void escalated(String conversationId, String fromAgent, String supervisor, String toTeam, String reason) {}

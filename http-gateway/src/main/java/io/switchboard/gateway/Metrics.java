@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.switchboard.RoutingObserver;
+import io.switchboard.conversation.RerouteCause;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,15 +56,15 @@ public final class Metrics implements RoutingObserver {
   }
 
   @Override
-  public void rerouted(String conversationId, String fromAgent, String teamId, String cause) {
-    registry.counter("switchboard_reroutes", "cause", cause).increment();
-    if ("reply_window_lapsed".equals(cause)) windowExpiries.increment();
+  public void rerouted(String conversationId, String fromAgent, String teamId, RerouteCause cause) {
+    registry.counter("switchboard_reroutes", "cause", cause.codeValue()).increment();
+    if (cause == RerouteCause.REPLY_WINDOW_LAPSED) windowExpiries.increment();
   }
 
   @Override
   public void escalated(String conversationId, String fromAgent, String supervisor, String toTeam, String reason) {
     escalations.increment();
-    if (reason != null && reason.startsWith("reply_window_lapsed")) windowExpiries.increment();
+    if (RerouteCause.ofReason(reason) == RerouteCause.REPLY_WINDOW_LAPSED) windowExpiries.increment();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.switchboard.gateway;
 
 import io.switchboard.RoutingObserver;
+import io.switchboard.conversation.RerouteCause;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,7 +25,7 @@ final class Observers implements RoutingObserver {
   }
 
   @Override
-  public void rerouted(String conversationId, String fromAgent, String teamId, String cause) {
+  public void rerouted(String conversationId, String fromAgent, String teamId, RerouteCause cause) {
     all.forEach(o -> o.rerouted(conversationId, fromAgent, teamId, cause));
   }
 

@@ -7,6 +7,7 @@ import io.switchboard.RoutingObserver;
 import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentProfile;
 import io.switchboard.conversation.Conversation;
+import io.switchboard.conversation.RerouteCause;
 import io.switchboard.persistence.StoreSettings;
 import io.switchboard.persistence.readmodel.ReadModels;
 import io.switchboard.routing.Presence;
@@ -70,13 +71,13 @@ public final class CoreBenchmark {
     }
 
     @Override
-    public void rerouted(String conversationId, String fromAgent, String teamId, String cause) {
-      if ("reply_window_lapsed".equals(cause)) lapse(conversationId);
+    public void rerouted(String conversationId, String fromAgent, String teamId, RerouteCause cause) {
+      if (cause == RerouteCause.REPLY_WINDOW_LAPSED) lapse(conversationId);
     }
 
     @Override
     public void escalated(String conversationId, String fromAgent, String supervisor, String toTeam, String reason) {
-      if (reason != null && reason.startsWith("reply_window_lapsed")) lapse(conversationId);
+      if (RerouteCause.ofReason(reason) == RerouteCause.REPLY_WINDOW_LAPSED) lapse(conversationId);
     }
 
     private void lapse(String conversationId) {

@@ -4,6 +4,7 @@ import io.switchboard.Outcome;
 import io.switchboard.RouterCore;
 import io.switchboard.RoutingObserver;
 import io.switchboard.conversation.Conversation;
+import io.switchboard.conversation.RerouteCause;
 import io.switchboard.persistence.StoreSettings;
 import io.switchboard.persistence.readmodel.ReadModelQueries;
 import io.switchboard.persistence.readmodel.ReadModels;
@@ -221,7 +222,7 @@ final class RestartBenchmark {
 
       @Override
       public void escalated(String conversationId, String fromAgent, String supervisor, String toTeam, String reason) {
-        if (reason != null && reason.startsWith("reply_window_lapsed") && firedIds.add(conversationId)) {
+        if (RerouteCause.ofReason(reason) == RerouteCause.REPLY_WINDOW_LAPSED && firedIds.add(conversationId)) {
           fired.incrementAndGet();
           lastFiredAt.set(System.currentTimeMillis());
         }

@@ -253,7 +253,7 @@ abstract class ReadModelsTest {
       assertEquals(s.agentId(), c.agentId(), what);
       assertEquals(s.episodes(), c.episode(), what);
       assertEquals(s.reroutesTotal(), c.reroutes(), what);
-      for (String cause : Conversation.REROUTE_CAUSES) {
+      for (String cause : io.switchboard.conversation.RerouteCause.CODES) {
         assertEquals(s.reroutesByCause().getOrDefault(cause, 0), c.reroutesByCause().get(cause), cause + " " + what);
       }
       assertEquals(s.priority(), c.priority(), what);

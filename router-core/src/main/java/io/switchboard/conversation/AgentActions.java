@@ -118,13 +118,13 @@ final class AgentActions {
       return e.Effect().none();
     }
     if (s.answered() && !e.policyOf(s).rerouteAnsweredOnOffline()) return e.Effect().none();
-    return reroute(e, s, "agent_offline", false);
+    return reroute(e, s, RerouteCause.AGENT_OFFLINE, false);
   }
 
-  static Effect<Event, State> reroute(ConversationEntity e, State s, String cause, boolean lapsed) {
+  static Effect<Event, State> reroute(ConversationEntity e, State s, RerouteCause cause, boolean lapsed) {
     String agent = s.agentId();
     String hold = s.hold();
-    return e.Effect().persist(new Rerouted(agent, hold, cause, lapsed, e.clock.instant()))
+    return e.Effect().persist(new Rerouted(agent, hold, cause.codeValue(), lapsed, e.clock.instant()))
         .thenRun(ns -> {
           e.directory.agent(agent, new Agent.Release(e.conversationId, hold));
           Redelivery.askTeam(e, ns);

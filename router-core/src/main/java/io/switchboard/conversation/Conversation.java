@@ -50,13 +50,6 @@ public final class Conversation {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Conversation");
 
-  /**
-   * Why a conversation was re-routed ({@link Rerouted#cause}): its agent did not reply within the reply
-   * window, or stayed offline past the offline grace. The API's {@code reroutes} counts every one of
-   * them and breaks them down by these causes, on a conversation and in the statistics alike.
-   */
-  public static final List<String> REROUTE_CAUSES = List.of("reply_window_lapsed", "agent_offline");
-
   /** ROUTING: the routing rules are asking the contact or looking it up; no team holds it yet. */
   public enum Status { NEW, ROUTING, WAITING, ASSIGNED, ESCALATED, RESOLVED }
 
@@ -357,7 +350,7 @@ public final class Conversation {
    * @param routing what the rules decide on while ROUTING (the rules and the opening message), else null
    * @param reroutes lapsed reply windows since the conversation came to its current team this episode:
    *     what the team's {@code maxReroutes} limits (the API's {@code reroutes} is {@link #reroutesTotal})
-   * @param reroutesByCause re-routes of this episode by cause ({@link #REROUTE_CAUSES}), every team
+   * @param reroutesByCause re-routes of this episode by cause ({@link RerouteCause#codeValue}), every team
    */
   public record State(
       Status status,

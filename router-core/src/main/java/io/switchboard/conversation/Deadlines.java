@@ -36,10 +36,10 @@ final class Deadlines {
       return e.Effect().none();
     }
     if (s.reroutes() >= e.policyOf(s).maxReroutes()) {
-      return Assignments.escalate(e, s, "reply_window_lapsed: " + s.agentId() + " did not answer within "
-          + e.policyOf(s).replyWindow() + " after " + s.reroutes() + " re-routes", now);
+      return Assignments.escalate(e, s, RerouteCause.REPLY_WINDOW_LAPSED.reason(s.agentId()
+          + " did not answer within " + e.policyOf(s).replyWindow() + " after " + s.reroutes() + " re-routes"), now);
     }
-    return AgentActions.reroute(e, s, "reply_window_lapsed", true);
+    return AgentActions.reroute(e, s, RerouteCause.REPLY_WINDOW_LAPSED, true);
   }
 
   static Effect<Event, State> onReplyWindowClosing(ConversationEntity e, State s, ReplyWindowClosing c) {

@@ -1,6 +1,7 @@
 package io.switchboard.testkit;
 
 import io.switchboard.RoutingObserver;
+import io.switchboard.conversation.RerouteCause;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -30,8 +31,8 @@ public final class RecordingObserver implements RoutingObserver {
   }
 
   @Override
-  public void rerouted(String conversationId, String fromAgent, String teamId, String cause) {
-    lines.add("rerouted " + conversationId + " from " + fromAgent + " " + cause);
+  public void rerouted(String conversationId, String fromAgent, String teamId, RerouteCause cause) {
+    lines.add("rerouted " + conversationId + " from " + fromAgent + " " + cause.codeValue());
   }
 
   @Override

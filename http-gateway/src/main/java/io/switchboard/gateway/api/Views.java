@@ -3,6 +3,7 @@ package io.switchboard.gateway.api;
 import io.switchboard.EntityIds;
 import io.switchboard.agent.Agent;
 import io.switchboard.conversation.Conversation;
+import io.switchboard.conversation.RerouteCause;
 import io.switchboard.persistence.readmodel.ConversationSummary;
 import io.switchboard.persistence.readmodel.RoutingStats;
 import io.switchboard.team.Team;
@@ -40,10 +41,10 @@ public final class Views {
     }
   }
 
-  /** Every re-route cause named, in {@link Conversation#REROUTE_CAUSES} order (0 when none). */
+  /** Every re-route cause named, in {@link RerouteCause} order (0 when none). */
   static Map<String, Integer> byCause(Map<String, Integer> counts) {
     Map<String, Integer> out = new java.util.LinkedHashMap<>();
-    for (String cause : Conversation.REROUTE_CAUSES) out.put(cause, counts.getOrDefault(cause, 0));
+    for (RerouteCause cause : RerouteCause.values()) out.put(cause.codeValue(), counts.getOrDefault(cause.codeValue(), 0));
     return out;
   }
 

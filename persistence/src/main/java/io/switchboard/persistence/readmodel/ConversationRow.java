@@ -3,6 +3,7 @@ package io.switchboard.persistence.readmodel;
 import io.switchboard.EntityIds;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.conversation.Conversation.Status;
+import io.switchboard.conversation.RerouteCause;
 import java.time.Instant;
 
 /**
@@ -28,8 +29,8 @@ final class ConversationRow {
   Instant firstResponseAt;
   /** Re-routes of the current episode, every cause (the entity's {@code reroutesTotal}). */
   int reroutes;
-  /** The same by cause, in the order of {@link Conversation#REROUTE_CAUSES} (other causes only in the total). */
-  final int[] reroutesByCause = new int[Conversation.REROUTE_CAUSES.size()];
+  /** The same by cause, by {@link RerouteCause#ordinal()} (other causes only in the total). */
+  final int[] reroutesByCause = new int[RerouteCause.values().length];
   Instant updatedAt;
   String routedBy;
   // the durable deadlines as of the last tagged event, and a pending check (see wakeAt)
@@ -54,10 +55,10 @@ final class ConversationRow {
         updatedAt, routedBy);
   }
 
-  /** Counts in the order of {@link Conversation#REROUTE_CAUSES} as a map from cause to count, every cause named. */
+  /** Counts by {@link RerouteCause#ordinal()} as a map from cause code to count, every cause named. */
   static java.util.Map<String, Integer> byCause(int[] counts) {
     java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < counts.length; i++) m.put(Conversation.REROUTE_CAUSES.get(i), counts[i]);
+    for (int i = 0; i < counts.length; i++) m.put(RerouteCause.values()[i].codeValue(), counts[i]);
     return java.util.Collections.unmodifiableMap(m);
   }
 
@@ -142,7 +143,8 @@ final class ConversationRow {
       unassign();
       waitIn(team, e.at(), e.cause());
       reroutes++;
-      int cause = Conversation.REROUTE_CAUSES.indexOf(e.cause());
+      RerouteCause known = RerouteCause.of(e.cause());
+      int cause = known == null ? -1 : known.ordinal();
       if (cause >= 0) reroutesByCause[cause]++;
       updatedAt = e.at();
     } else if (event instanceof Conversation.Escalated e) {

@@ -11,7 +11,7 @@ import java.time.Instant;
  * @param openedAt when the current episode's first message arrived
  * @param firstResponseAt the first agent reply in the current episode, null while unanswered
  * @param reroutes re-routes in the current episode, every cause (as the entity counts them)
- * @param reroutesByCause the same by cause, every one of {@code Conversation.REROUTE_CAUSES} named
+ * @param reroutesByCause the same by cause, every {@code RerouteCause} named
  * @param routedBy which routing rule sent the current episode to its team and why, null without rules
  */
 public record ConversationSummary(

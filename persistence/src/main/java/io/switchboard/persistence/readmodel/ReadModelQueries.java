@@ -1,6 +1,7 @@
 package io.switchboard.persistence.readmodel;
 
 import io.switchboard.conversation.Conversation;
+import io.switchboard.conversation.RerouteCause;
 import io.switchboard.persistence.jdbc.Jdbc;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -147,8 +148,8 @@ public final class ReadModelQueries {
     return Jdbc.query(con, sql, args, rs -> {
       long responses = rs.getLong("first_responses");
       Map<String, Long> byCause = new LinkedHashMap<>();
-      for (int i = 0; i < Conversation.REROUTE_CAUSES.size(); i++) {
-        byCause.put(Conversation.REROUTE_CAUSES.get(i), rs.getLong(ReadModelSchema.REROUTE_COLUMNS.get(i)));
+      for (RerouteCause cause : RerouteCause.values()) {
+        byCause.put(cause.codeValue(), rs.getLong(ReadModelSchema.REROUTE_COLUMNS.get(cause.ordinal())));
       }
       return new RoutingStats(rs.getString("scope"), rs.getString("subject"), rs.getLong("assignments"), responses,
           responses == 0 ? null : Duration.ofMillis(rs.getLong("first_response_ms_total") / responses),

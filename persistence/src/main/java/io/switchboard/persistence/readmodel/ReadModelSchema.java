@@ -1,5 +1,6 @@
 package io.switchboard.persistence.readmodel;
 
+import io.switchboard.conversation.RerouteCause;
 import java.util.List;
 
 /**
@@ -32,9 +33,11 @@ public final class ReadModelSchema {
       + "created_at TIMESTAMP WITH TIME ZONE NOT NULL, attempts INT NOT NULL DEFAULT 0, "
       + "next_attempt_at TIMESTAMP WITH TIME ZONE";
 
-  /** The columns of re-routes by cause ({@code reroutes_reply_window_lapsed}, ...), on both tables that count them. */
-  static final List<String> REROUTE_COLUMNS = io.switchboard.conversation.Conversation.REROUTE_CAUSES.stream()
-      .map(cause -> "reroutes_" + cause).toList();
+  /**
+   * The columns of re-routes by cause ({@code reroutes_reply_window_lapsed}, ...), on both tables that count them,
+   * by {@code RerouteCause.ordinal()}.
+   */
+  static final List<String> REROUTE_COLUMNS = RerouteCause.CODES.stream().map(cause -> "reroutes_" + cause).toList();
 
   public static List<String> statements() {
     List<String> all = new java.util.ArrayList<>(tables());

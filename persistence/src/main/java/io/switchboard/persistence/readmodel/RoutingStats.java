@@ -12,7 +12,7 @@ import java.time.Duration;
  * @param averageFirstResponse from the episode's first message to that reply, null when none
  * @param reroutes conversations taken from this agent (or from an agent of this team) and routed again,
  *     every cause
- * @param reroutesByCause the same by cause, every one of {@code Conversation.REROUTE_CAUSES} named (stores
+ * @param reroutesByCause the same by cause, every {@code RerouteCause} named (stores
  *     written before the breakdown count only later re-routes in it)
  * @param escalations conversations escalated away
  * @param resolutions conversations resolved

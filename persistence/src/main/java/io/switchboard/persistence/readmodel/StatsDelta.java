@@ -1,6 +1,7 @@
 package io.switchboard.persistence.readmodel;
 
 import io.switchboard.EntityIds;
+import io.switchboard.conversation.RerouteCause;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,8 +22,8 @@ final class StatsDelta {
     long firstResponseMsTotal;
     long firstResponseMsMax;
     long reroutes;
-    /** In the order of {@code Conversation.REROUTE_CAUSES}. */
-    final long[] reroutesByCause = new long[io.switchboard.conversation.Conversation.REROUTE_CAUSES.size()];
+    /** By {@code RerouteCause.ordinal()}. */
+    final long[] reroutesByCause = new long[RerouteCause.values().length];
     long escalations;
     long resolutions;
   }
@@ -50,7 +51,8 @@ final class StatsDelta {
   }
 
   void reroute(String team, String agent, String cause) {
-    int i = io.switchboard.conversation.Conversation.REROUTE_CAUSES.indexOf(cause);
+    RerouteCause known = RerouteCause.of(cause);
+    int i = known == null ? -1 : known.ordinal();
     both(team, agent, c -> {
       c.reroutes++;
       if (i >= 0) c.reroutesByCause[i]++;
