@@ -31,7 +31,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.Patterns;
 
 /**
@@ -83,7 +82,7 @@ public final class Bootstrap {
 
   public static Summary apply(ActorSystem<?> system, File file, GatewaySettings settings) {
     Duration timeout = settings.askTimeout().multipliedBy(4);
-    Entities entities = new Entities(ClusterSharding.get(system), timeout);
+    Entities entities = new Entities(system, timeout);
     Validation valid = new Validation(settings.maxIdLength(), settings.maxTextLength());
     int keys = 0;
     int teams = 0;

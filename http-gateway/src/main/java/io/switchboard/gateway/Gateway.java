@@ -219,7 +219,7 @@ public final class Gateway {
     Errors errors = new Errors(json, settings.retryAfter());
     Validation valid = new Validation(settings.maxIdLength(), settings.maxTextLength());
     ClusterSharding sharding = ClusterSharding.get(system);
-    Entities entities = new Entities(sharding, settings.askTimeout());
+    Entities entities = new Entities(system, settings.askTimeout());
     TenantDirectory tenants = TenantDirectory.get(system);
     Auth auth = new Auth(json, errors, valid, sharding, settings, tenants, TenantSecrets.get(system));
     AdminRoutes admin = new AdminRoutes(json, errors, valid, auth, sharding, settings.askTimeout());

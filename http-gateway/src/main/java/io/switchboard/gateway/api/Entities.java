@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import scala.concurrent.ExecutionContext;
+import org.apache.pekko.actor.Scheduler;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -22,10 +25,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 public final class Entities {
   private final ClusterSharding sharding;
   private final Duration timeout;
+  private final Scheduler scheduler;
+  private final ExecutionContext executor;
 
-  public Entities(ClusterSharding sharding, Duration timeout) {
-    this.sharding = sharding;
+  public Entities(ActorSystem<?> system, Duration timeout) {
+    this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
+    this.scheduler = system.classicSystem().scheduler();
+    this.executor = system.executionContext();
   }
 
   public CompletionStage<Outcome> conversation(String id, Function<ActorRef<Outcome>, Conversation.Command> command) {
@@ -34,7 +41,7 @@ public final class Entities {
 
   /**
    * A customer's message (a command that carries its message id, so a second delivery answers "duplicate"):
-   * asked again when no answer came, within the same timeout ({@link #ATTEMPTS}). A message that a region holds
+   * asked again every second while no answer came, within the same timeout ({@link #RESEND}). A message that a region holds
    * for a shard in hand-off (a node leaving in a rolling restart, or a shard moving to a node that joined) is
    * dropped by Pekko "to avoid re-ordering"; without asking again the client waited the whole timeout for a 503
    * on a node that runs. Asking again soon matters because a shard can be handed off twice in a few seconds (to
@@ -72,25 +79,58 @@ public final class Entities {
   }
 
   /**
-   * The share of the timeout each ask of {@link #askAgain} waits (1 s, 1.5 s, 2.5 s of 5 s): a dropped message is
-   * sent again after a second, and an entity slow to answer (recovering on a saturated node) still gets the half
-   * of the timeout that one ask had before; a second copy it receives meanwhile costs it a duplicate check.
+   * How often {@link #askAgain} sends its command again while no answer came. Every copy waits until the one
+   * timeout of the request, so an entity slow to answer (recovering on a saturated node) still has all of it,
+   * while a copy dropped on the way (a hand-off, or a region that sent it to a node that died: until the node is
+   * removed its shards' messages are lost) is replaced within a second. Sequential asks of 1 s, 1.5 s and 2.5 s
+   * sent their last copy 2.5 s into the request: a message sent just before a dead node's removal was answered
+   * 503 when the shard ran elsewhere again, and the conversations of a killed node routed again only after
+   * 10.2 s instead of the ~8 s that failure detection and downing take (issue 13). Each copy received after
+   * the first costs the entity a duplicate check; requests answered within a second send one.
    */
-  static final double[] ATTEMPTS = {0.2, 0.3, 0.5};
+  static final Duration RESEND = Duration.ofSeconds(1);
 
   /** For commands that may arrive twice without harm only. */
-  private <M, R> CompletionStage<R> askAgain(EntityTypeKey<M> type, String id, Function<ActorRef<R>, M> command) {
+  <M, R> CompletionStage<R> askAgain(EntityTypeKey<M> type, String id, Function<ActorRef<R>, M> command) {
     CompletableFuture<R> refused = refusedId(id);
     if (refused != null) return refused;
-    return askAgain(sharding.entityRefFor(type, id), command, 0);
+    CompletableFuture<R> answer = new CompletableFuture<>();
+    new Copies<>(sharding.entityRefFor(type, id), command, answer, System.nanoTime() + timeout.toNanos()).send();
+    return answer;
   }
 
-  private <M, R> CompletionStage<R> askAgain(EntityRef<M> ref, Function<ActorRef<R>, M> command, int attempt) {
-    Duration wait = Duration.ofNanos((long) (timeout.toNanos() * ATTEMPTS[attempt]));
-    CompletionStage<R> answer = ref.ask(command::apply, wait);
-    if (attempt == ATTEMPTS.length - 1) return answer;
-    return answer.exceptionallyCompose(e -> timedOut(e)
-        ? askAgain(ref, command, attempt + 1) : CompletableFuture.failedStage(e));
+  /**
+   * The copies of one {@link #askAgain}: the first answer completes it; it fails once the last copy timed out
+   * (every copy waits until the same deadline). Only the ask callbacks and the scheduler touch it.
+   */
+  private final class Copies<M, R> {
+    private final EntityRef<M> ref;
+    private final Function<ActorRef<R>, M> command;
+    private final CompletableFuture<R> answer;
+    private final long deadline;
+    private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean lastSent;
+
+    Copies(EntityRef<M> ref, Function<ActorRef<R>, M> command, CompletableFuture<R> answer, long deadline) {
+      this.ref = ref;
+      this.command = command;
+      this.answer = answer;
+      this.deadline = deadline;
+    }
+
+    void send() {
+      if (answer.isDone()) return;
+      long left = Math.max(deadline - System.nanoTime(), 1_000_000);
+      boolean last = left <= RESEND.toNanos();
+      waiting.incrementAndGet();
+      if (last) lastSent = true;
+      ref.ask(command::apply, Duration.ofNanos(left)).whenComplete((r, e) -> {
+        if (e == null) answer.complete(r);
+        else if (!timedOut(e)) answer.completeExceptionally(e);
+        if (waiting.decrementAndGet() == 0 && lastSent && e != null) answer.completeExceptionally(e);
+      });
+      if (!last) scheduler.scheduleOnce(RESEND, this::send, executor);
+    }
   }
 
   private static boolean timedOut(Throwable e) {
