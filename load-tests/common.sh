@@ -153,6 +153,17 @@ proc_ticks() {
   read -r -a f <<< "$stat"
   echo $(( f[11] + f[12] ))
 }
+# thread_ticks PID: one "name<TAB>tid<TAB>ticks" line per thread of the process (CPU ticks, user + system)
+thread_ticks() {
+  local d comm stat
+  for d in /proc/"$1"/task/*; do
+    comm=$(cat "$d/comm" 2>/dev/null) || continue
+    stat=$(cat "$d/stat" 2>/dev/null) || continue
+    stat=${stat##*) }
+    read -r -a f <<< "$stat"
+    printf '%s\t%s\t%s\n' "$comm" "${d##*/}" $(( f[11] + f[12] ))
+  done
+}
 # jit_ticks PID: CPU ticks (user + system) of the process's JIT compiler threads
 jit_ticks() {
   local total=0 d comm stat

@@ -37,11 +37,13 @@ Output: progress on stderr; on stdout ONE line:
 Exit status: Gatling's (non-zero when an assertion failed), or 1 when the setup failed.
 
 Environment (defaults in brackets):
-  AGENTS [40]           regular agents a001..aNNN (teams support, sales, pool), all ONLINE
+  AGENTS [40; saturate, paced: 400]  regular agents a001..aNNN (teams support, sales, pool), all ONLINE
   SILENT_AGENTS [AGENTS/4, at least 2]  agents s001.. of team "silent" (they never answer)
   CAPACITY [1000]       conversations each agent may hold (the storm never resolves any)
   BATCH [5]             messages per WhatsApp webhook POST in the storm
   TEAMS [10] CONNS [64] THREADS [2]   saturate: teams, wrk connections and threads
+  PROFILE [0]           saturate/paced: 1 records the measured run with Java Flight Recorder and prints
+                        the server's CPU per routed conversation by part (CpuBreakdown; docs/PERFORMANCE.md)
   WEBHOOKS [on; saturate: off]  whether the tenant has an outbound webhook (to the stub receiver)
   WARMUP_MIN [30]  WARMUP_MAX [60]  WARMUP_SLICE [10]  WARMUP_JIT_PCT [5]   (seconds, %)
                         WARMUP_MAX=0 skips the warm-up
@@ -74,7 +76,9 @@ esac
 [[ $RATE =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ $RATE != 0 ]] || { echo "run.sh: RATE must be a positive number, not '$RATE'" >&2; exit 2; }
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: DURATION must be whole seconds, not '$DURATION'" >&2; exit 2; }
 
-AGENTS=${AGENTS:-40}
+# saturate and paced never resolve what they route: 400 x 1000 slots hold the warm-up and a minute at a few
+# thousand a second (40 agents filled up at today's rate within the warm-up, and the rest queued)
+if [[ $SIM == saturate || $SIM == paced ]]; then AGENTS=${AGENTS:-400}; else AGENTS=${AGENTS:-40}; fi
 SILENT_AGENTS=${SILENT_AGENTS:-$(( AGENTS / 4 > 2 ? AGENTS / 4 : 2 ))}
 CAPACITY=${CAPACITY:-1000}
 BATCH=${BATCH:-5}
@@ -89,6 +93,11 @@ GATLING_HEAP=${GATLING_HEAP:--Xmx1g}
 MVN=${MVN:-mvn}
 TEAMS=${TEAMS:-10}
 CONNS=${CONNS:-64}
+PROFILE=${PROFILE:-0}
+JFR_SETTINGS=${JFR_SETTINGS:-default}
+# Flight Recorder runs from the JVM's start: started later, it instruments the JDK's socket and file classes
+# then, and the recompilation that follows halved the throughput of the measured minute
+[[ $PROFILE == 1 ]] && EXTRA_JVM="-XX:FlightRecorderOptions:stackdepth=256 -XX:StartFlightRecording=name=warm,settings=$JFR_SETTINGS" || EXTRA_JVM=""
 THREADS=${THREADS:-2}
 if [[ $SIM == saturate || $SIM == paced ]]; then WEBHOOKS=${WEBHOOKS:-off}; else WEBHOOKS=${WEBHOOKS:-on}; fi
 TENANT=load
@@ -161,7 +170,7 @@ log "starting the gateway on $BASE ($STORE), stub connector on :$STUB_PORT; file
 env "${STORE_ENV[@]}" SWITCHBOARD_PORT="$PORT" SWITCHBOARD_HOST=127.0.0.1 SWITCHBOARD_CLUSTER_PORT=0 SWITCHBOARD_MANAGEMENT_PORT=0 \
   SWITCHBOARD_ADMIN_KEY= SWITCHBOARD_BOOTSTRAP="$BOOTSTRAP" \
   SWITCHBOARD_CONNECTOR_URL="http://127.0.0.1:$STUB_PORT" \
-  java $SERVER_JVM -jar "$JAR" > "$RUN_DIR/server.log" 2>&1 &
+  java $SERVER_JVM $EXTRA_JVM -jar "$JAR" > "$RUN_DIR/server.log" 2>&1 &
 SERVER_PID=$!
 await_ready "$SERVER_PID" "$BASE" "$RUN_DIR/server.log"
 curl -sf -o /dev/null -X POST "http://127.0.0.1:$STUB_PORT/messages" || die "the stub connector does not answer"
@@ -208,10 +217,19 @@ if [[ $SIM == saturate || $SIM == paced ]]; then
   curl -sf -m 30 "$BASE/metrics" > "$RUN_DIR/metrics-before.txt" || die "cannot read /metrics"
   shown0=$(counts_total "$BASE" "$API_KEY" "$TENANT"); assigned0=$(assigned_total "$BASE")
   pg0=$(pg_ticks); m0=$(machine_ticks)
+  if [[ $PROFILE == 1 ]]; then
+    { jcmd "$SERVER_PID" JFR.start name=profile "settings=$JFR_SETTINGS" "filename=$RUN_DIR/server.jfr" \
+        && jcmd "$SERVER_PID" JFR.stop name=warm; } > "$RUN_DIR/jfr.txt" 2>&1 || die "cannot start Flight Recorder, see $RUN_DIR/jfr.txt"
+    thread_ticks "$SERVER_PID" > "$RUN_DIR/threads-before.txt"
+  fi
   cpu0=$(cpu_ticks); t0=$(date +%s.%N)
   log "measuring: wrk -t$THREADS -c$CONNS for $DURATION s, new conversations over $TEAMS teams$([[ $PACE != 0 ]] && echo ", about $PACE/s")"
   wrk_run m "$DURATION" > "$RUN_DIR/wrk.txt" 2>&1 || die "wrk failed, see $RUN_DIR/wrk.txt"
   t1=$(date +%s.%N); cpu1=$(cpu_ticks); pg1=$(pg_ticks); m1=$(machine_ticks)
+  if [[ $PROFILE == 1 ]]; then
+    thread_ticks "$SERVER_PID" > "$RUN_DIR/threads-after.txt"
+    jcmd "$SERVER_PID" JFR.stop name=profile >> "$RUN_DIR/jfr.txt" 2>&1 || die "cannot stop Flight Recorder, see $RUN_DIR/jfr.txt"
+  fi
   RESULT=$(grep '^RESULT' "$RUN_DIR/wrk.txt") || die "no RESULT line from wrk, see $RUN_DIR/wrk.txt"
   kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $RESULT"; }
   accepted=$(( $(kv requests) - $(kv non2xx) - $(kv errors) ))
@@ -244,6 +262,13 @@ print(" ".join([
     "assigned=%s/%d shown=%s/%d drained_after=%ss" % (assigned, ok, shown, ok, drained),
     "cpu_server/postgres/machine=%s%% warmup=%ss(jit %s%%)" % (cpu, warmed, jit)]))
 EOF
+  if [[ $PROFILE == 1 ]]; then
+    # the server's CPU per routed conversation by part (docs/PERFORMANCE.md); the JDK alone runs it
+    java "$ROOT/load-tests/src/main/java/io/switchboard/loadtest/CpuBreakdown.java" "$RUN_DIR/server.jfr" \
+      "$RUN_DIR/threads-before.txt" "$RUN_DIR/threads-after.txt" "$accepted" "$CLK_TCK" \
+      | tee "$RUN_DIR/cpu-breakdown.md" >&2
+    log "profile: $RUN_DIR/server.jfr, breakdown in $RUN_DIR/cpu-breakdown.md"
+  fi
   exit 0
 fi
 
