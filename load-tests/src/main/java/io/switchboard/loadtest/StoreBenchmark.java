@@ -145,7 +145,7 @@ public final class StoreBenchmark {
         Conversation.View v = await(ClusterSharding.get(system).entityRefFor(Conversation.ENTITY_TYPE_KEY, id)
             .<Conversation.View>ask(Conversation.Get::new, ASK));
         ms.add((System.nanoTime() - t0) / 1e6);
-        if (v.state().messages() < 1_000) throw new IllegalStateException(id + " recovered " + v.state().messages());
+        if (v.state().contact().messages() < 1_000) throw new IllegalStateException(id + " recovered " + v.state().contact().messages());
       } finally {
         system.terminate();
         await(system.getWhenTerminated());

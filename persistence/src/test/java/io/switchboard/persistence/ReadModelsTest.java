@@ -251,17 +251,18 @@ abstract class ReadModelsTest {
       assertEquals(s.status(), c.status(), what);
       assertEquals(s.team(), c.team(), what);
       assertEquals(s.agentId(), c.agentId(), what);
-      assertEquals(s.episodes(), c.episode(), what);
-      assertEquals(s.reroutesTotal(), c.reroutes(), what);
+      assertEquals(s.contact().episodes(), c.episode(), what);
+      assertEquals(s.round().reroutesTotal(), c.reroutes(), what);
       for (String cause : io.switchboard.conversation.RerouteCause.CODES) {
-        assertEquals(s.reroutesByCause().getOrDefault(cause, 0), c.reroutesByCause().get(cause), cause + " " + what);
+        assertEquals(s.round().reroutesByCause().getOrDefault(cause, 0), c.reroutesByCause().get(cause),
+            cause + " " + what);
       }
       assertEquals(s.priority(), c.priority(), what);
       assertEquals(s.escalatedTo(), c.escalatedTo(), what);
       assertEquals(s.reason(), c.reason(), what);
       if (s.status() == Conversation.Status.WAITING) {
         // the stores keep microseconds (rounded), the entity nanoseconds
-        assertTrue(Duration.between(s.waitingSince(), c.waitingSince()).abs().toNanos() <= 1_000, what);
+        assertTrue(Duration.between(s.round().waitingSince(), c.waitingSince()).abs().toNanos() <= 1_000, what);
       }
       // The wake-up index may wake a conversation early, never after its next deadline (a passivated
       // or lost conversation would miss it).

@@ -157,11 +157,11 @@ abstract class StoreRecoveryTest {
       Duration untilChecked = Duration.between(Instant.now(), deadline1.plusSeconds(3));
       if (!untilChecked.isNegative()) second.createTestProbe().expectNoMessage(untilChecked);
       Conversation.State after1 = conversation(second, d2, C1);
-      assertTrue(after1.lapsedAgents().contains(before1.agentId()), "c1 re-routed after its window: " + after1);
+      assertTrue(after1.round().lapsedAgents().contains(before1.agentId()), "c1 re-routed after its window: " + after1);
       // waitingSince is when the re-route happened: at the original deadline, not when we looked.
-      assertFalse(after1.waitingSince().isBefore(deadline1), "re-routed at " + after1.waitingSince()
+      assertFalse(after1.round().waitingSince().isBefore(deadline1), "re-routed at " + after1.round().waitingSince()
           + ", before its deadline " + deadline1);
-      assertTrue(after1.waitingSince().isBefore(deadline1.plusSeconds(2)), "re-routed at " + after1.waitingSince()
+      assertTrue(after1.round().waitingSince().isBefore(deadline1.plusSeconds(2)), "re-routed at " + after1.round().waitingSince()
           + ", long after its deadline " + deadline1 + ": the entity was not running");
       assertNoDoubleAssignmentOrLeakedCapacity(second, d2);
     } finally {
@@ -186,10 +186,10 @@ abstract class StoreRecoveryTest {
       Duration untilChecked = Duration.between(Instant.now(), deadline.plusSeconds(3));
       if (!untilChecked.isNegative()) kit.createTestProbe().expectNoMessage(untilChecked);
       Conversation.State after = conversation(kit, d, C1);
-      assertTrue(after.lapsedAgents().contains(before.agentId()), "c1 re-routed after its window: " + after);
-      assertFalse(after.waitingSince().isBefore(deadline), "re-routed at " + after.waitingSince()
+      assertTrue(after.round().lapsedAgents().contains(before.agentId()), "c1 re-routed after its window: " + after);
+      assertFalse(after.round().waitingSince().isBefore(deadline), "re-routed at " + after.round().waitingSince()
           + ", before its deadline " + deadline);
-      assertTrue(after.waitingSince().isBefore(deadline.plusSeconds(2)), "re-routed at " + after.waitingSince()
+      assertTrue(after.round().waitingSince().isBefore(deadline.plusSeconds(2)), "re-routed at " + after.round().waitingSince()
           + ", long after its deadline " + deadline + ": nothing woke it");
       assertNoDoubleAssignmentOrLeakedCapacity(kit, d);
     } finally {

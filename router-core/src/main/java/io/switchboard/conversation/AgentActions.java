@@ -39,9 +39,9 @@ final class AgentActions {
           "conversation " + e.conversationId + " is not assigned to " + c.agentId()));
     }
     Instant now = e.clock.instant();
-    if (!c.template() && (s.serviceWindowClosed() || !now.isBefore(s.serviceWindowClosesAt()))) {
+    if (!c.template() && (s.clocks().serviceWindowClosed() || !now.isBefore(s.clocks().serviceWindowClosesAt()))) {
       return e.Effect().reply(c.replyTo(), Outcome.refused(Code.SERVICE_WINDOW_CLOSED,
-          "the customer service window closed at " + s.serviceWindowClosesAt()
+          "the customer service window closed at " + s.clocks().serviceWindowClosesAt()
               + " (24 h after the contact's last message): only a template message can be sent"));
     }
     RoutingPolicy policy = e.policyOf(s);

@@ -68,7 +68,7 @@ final class Assignments {
           Deadlines.armTimers(e, ns);
           e.reply(c.replyTo(), Outcome.ok("assigned to " + c.agentId()));
           e.observer.assigned(e.conversationId, c.agentId(), ns.team(),
-              s.waitingSince() == null ? Duration.ZERO : Duration.between(s.waitingSince(), now));
+              s.round().waitingSince() == null ? Duration.ZERO : Duration.between(s.round().waitingSince(), now));
         });
   }
 
@@ -135,7 +135,7 @@ final class Assignments {
       return e.Effect().none();
     }
     Instant now = e.clock.instant();
-    if (c.overflowTeam() != null && !s.visitedTeams().contains(c.overflowTeam())) {
+    if (c.overflowTeam() != null && !s.round().visitedTeams().contains(c.overflowTeam())) {
       return e.Effect().persist(new Overflowed(s.team(), c.overflowTeam(), c.code(), now))
           .thenRun(ns -> Redelivery.askTeam(e, ns));
     }
@@ -145,7 +145,7 @@ final class Assignments {
   /** The team's escalation target: its escalation team (once per episode), else its supervisor, else parked. */
   static Effect<Event, State> escalate(ConversationEntity e, State s, String reason, Instant now) {
     EscalationTarget target = e.policyOf(s).escalation();
-    String team = target != null && target.team() != null && !s.visitedTeams().contains(target.team())
+    String team = target != null && target.team() != null && !s.round().visitedTeams().contains(target.team())
         ? target.team() : null;
     String supervisor = team == null && target != null ? target.supervisorAgent() : null;
     String fromAgent = s.agentId();

@@ -8,6 +8,11 @@ import io.switchboard.Outcome;
 import io.switchboard.RoutingObserver;
 import io.switchboard.RoutingPorts;
 import io.switchboard.agent.Agent;
+import io.switchboard.conversation.state.Assignment;
+import io.switchboard.conversation.state.Clocks;
+import io.switchboard.conversation.state.ContactMemory;
+import io.switchboard.conversation.state.Round;
+import io.switchboard.conversation.state.RuleFlow;
 import io.switchboard.entity.Sharded;
 import io.switchboard.routing.RoutingHint;
 import io.switchboard.routing.RoutingPolicy;
@@ -337,83 +342,50 @@ public final class Conversation {
       implements CborSerializable {}
 
   /**
-   * @param attempt the current routing round; offers for any other round are refused
-   * @param reason why the conversation waits or was escalated, visible to supervisors
-   * @param visitedTeams teams this episode has overflowed or escalated to, so it never loops
+   * The conversation's state: a few immutable records per concern (package {@code conversation.state}),
+   * each changed by its own transition methods; an event changes the ones it touches and shares the rest
+   * with the state before. Its transitions, one per event, are in {@link StateTransitions}.
+   * Version 2 of the snapshot ({@link ConversationStateMigration} reads version 1, flat).
+   *
+   * @param assignment null unless an agent holds it (or a transfer is pending)
    * @param releases the latest agents this conversation was taken from (re-sent until acknowledged)
-   * @param contactFields what is known of the contact (from the channel, answers, rules), across episodes
-   * @param tags labels the rules gave the contact
-   * @param poolOnly the rules left this episode in its team's pool: no auto-assignment
-   * @param routedBy which rule sent this episode to its team and why (kept once assigned), null without rules
-   * @param pending the step the rules wait for while ROUTING (a question or a lookup), else null
-   * @param stepsDone the steps of this episode that ran (answered, looked up or fallen back)
-   * @param routing what the rules decide on while ROUTING (the rules and the opening message), else null
-   * @param reroutes lapsed reply windows since the conversation came to its current team this episode:
-   *     what the team's {@code maxReroutes} limits (the API's {@code reroutes} is {@link #reroutesTotal})
-   * @param reroutesByCause re-routes of this episode by cause ({@link RerouteCause#codeValue}), every team
+   * @param policy the team's policy as last learned (null: the default)
+   * @param escalatedTo the supervisor it is parked with while ESCALATED
    */
-  public record State(
-      Status status,
-      String team,
-      int attempt,
-      Instant waitingSince,
-      int priority,
-      Map<String, Integer> requiredSkills,
-      String language,
-      RoutingPolicy policy,
-      String agentId,
-      String hold,
-      Instant assignedAt,
-      boolean answered,
-      boolean awaitingReply,
-      Instant replyDeadline,
-      Instant idleDeadline,
-      Instant lastInboundAt,
-      Instant serviceWindowClosesAt,
-      boolean serviceWindowClosed,
-      int reroutes,
-      Set<String> lapsedAgents,
-      Set<String> visitedTeams,
-      String previousAgent,
-      String preferredAgent,
-      String escalatedTo,
-      String reason,
-      String transferTo,
-      List<Release> releases,
-      List<String> recentMessageIds,
-      long messages,
-      int episodes,
-      Map<String, String> contactFields,
-      Set<String> tags,
-      boolean poolOnly,
-      String routedBy,
-      Pending pending,
-      Set<String> stepsDone,
-      Routing routing,
-      Map<String, Integer> reroutesByCause) implements CborSerializable {
-
-    public State {
-      contactFields = contactFields == null ? Map.of() : contactFields; // snapshots older than these fields
-      reroutesByCause = reroutesByCause == null ? Map.of() : reroutesByCause;
-      tags = tags == null ? Set.of() : tags;
-      stepsDone = stepsDone == null ? Set.of() : stepsDone;
-    }
+  public record State(Status status, Round round, Assignment assignment, Clocks clocks, RuleFlow rules,
+      ContactMemory contact, List<Release> releases, RoutingPolicy policy, String escalatedTo)
+      implements CborSerializable, StateTransitions {
 
     /** Immutable, so one per node: Pekko keeps each entity's empty state for as long as the entity runs. */
-    private static final State EMPTY = new StateBuilder().build();
+    private static final State EMPTY = new State(Status.NEW, Round.EMPTY, null, Clocks.EMPTY, RuleFlow.EMPTY,
+        ContactMemory.EMPTY, List.of(), null, null);
+
+    public State {
+      round = round == null ? Round.EMPTY : round;
+      clocks = clocks == null ? Clocks.EMPTY : clocks;
+      rules = rules == null ? RuleFlow.EMPTY : rules;
+      contact = contact == null ? ContactMemory.EMPTY : contact;
+      releases = releases == null ? List.of() : releases;
+    }
 
     static State empty() {
       return EMPTY;
     }
 
-    StateBuilder toBuilder() {
-      return new StateBuilder(this);
-    }
-
-    /** Re-routes of this episode, every cause (what the API calls {@code reroutes}). */
-    public int reroutesTotal() {
-      return reroutesByCause.values().stream().mapToInt(Integer::intValue).sum();
-    }
+    // what the handlers read most, from the records above
+    public String team() { return round.team(); }
+    public int attempt() { return round.attempt(); }
+    public int priority() { return round.priority(); }
+    public String reason() { return round.reason(); }
+    public String agentId() { return assignment == null ? null : assignment.agentId(); }
+    public String hold() { return assignment == null ? null : assignment.hold(); }
+    public String transferTo() { return assignment == null ? null : assignment.transferTo(); }
+    public boolean answered() { return assignment != null && assignment.answered(); }
+    public Instant replyDeadline() { return clocks.replyDeadline(); }
+    public boolean awaitingReply() { return clocks.awaitingReply(); }
+    public Pending pending() { return rules.pending(); }
+    public Map<String, String> contactFields() { return contact.fields(); }
+    public List<String> recentMessageIds() { return contact.recentMessageIds(); }
 
     public boolean isOpen() {
       return status == Status.ROUTING || status == Status.WAITING || status == Status.ASSIGNED
@@ -422,19 +394,19 @@ public final class Conversation {
 
     /** The reply window running in this state (null: none). */
     Instant runningReplyDeadline() {
-      return status == Status.ASSIGNED ? replyDeadline : null;
+      return status == Status.ASSIGNED ? clocks.replyDeadline() : null;
     }
 
     Instant runningIdleDeadline() {
-      return status == Status.ASSIGNED ? idleDeadline : null;
+      return status == Status.ASSIGNED ? clocks.idleDeadline() : null;
     }
 
     Instant runningStepDeadline() {
-      return status == Status.ROUTING && pending != null ? pending.deadline() : null;
+      return status == Status.ROUTING && rules.pending() != null ? rules.pending().deadline() : null;
     }
 
     Instant runningServiceWindow() {
-      return isOpen() && !serviceWindowClosed ? serviceWindowClosesAt : null;
+      return isOpen() && !clocks.serviceWindowClosed() ? clocks.serviceWindowClosesAt() : null;
     }
 
     /** The earliest durable deadline that is running (what the wake-up index must hold); null: none. */

@@ -249,8 +249,8 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
   }
 
   RoutingRequest request(State s) {
-    Need need = new Need(channel, s.requiredSkills(), s.language(), s.lapsedAgents(), s.preferredAgent(), s.poolOnly());
-    return new RoutingRequest(conversationId, s.attempt(), s.priority(), need, s.waitingSince());
+    Need need = new Need(channel, s.round().requiredSkills(), s.round().language(), s.round().lapsedAgents(), s.round().preferredAgent(), s.round().poolOnly());
+    return new RoutingRequest(conversationId, s.attempt(), s.priority(), need, s.round().waitingSince());
   }
 
   RoutingPolicy policyOf(State s) {

@@ -35,9 +35,9 @@ final class Deadlines {
       armTimers(e, s);
       return e.Effect().none();
     }
-    if (s.reroutes() >= e.policyOf(s).maxReroutes()) {
+    if (s.round().reroutes() >= e.policyOf(s).maxReroutes()) {
       return Assignments.escalate(e, s, RerouteCause.REPLY_WINDOW_LAPSED.reason(s.agentId()
-          + " did not answer within " + e.policyOf(s).replyWindow() + " after " + s.reroutes() + " re-routes"), now);
+          + " did not answer within " + e.policyOf(s).replyWindow() + " after " + s.round().reroutes() + " re-routes"), now);
     }
     return AgentActions.reroute(e, s, RerouteCause.REPLY_WINDOW_LAPSED, true);
   }
@@ -50,7 +50,7 @@ final class Deadlines {
   }
 
   static Effect<Event, State> onIdleTimeout(ConversationEntity e, State s, IdleTimeout c) {
-    if (s.status() != Status.ASSIGNED || !c.deadline().equals(s.idleDeadline())) return e.Effect().none();
+    if (s.status() != Status.ASSIGNED || !c.deadline().equals(s.clocks().idleDeadline())) return e.Effect().none();
     if (e.clock.instant().isBefore(c.deadline())) {
       armTimers(e, s);
       return e.Effect().none();
@@ -59,7 +59,7 @@ final class Deadlines {
   }
 
   static Effect<Event, State> onServiceWindowEnds(ConversationEntity e, State s, ServiceWindowEnds c) {
-    if (s.serviceWindowClosed() || !c.deadline().equals(s.serviceWindowClosesAt())) return e.Effect().none();
+    if (s.clocks().serviceWindowClosed() || !c.deadline().equals(s.clocks().serviceWindowClosesAt())) return e.Effect().none();
     Instant now = e.clock.instant();
     if (now.isBefore(c.deadline())) {
       armTimers(e, s);

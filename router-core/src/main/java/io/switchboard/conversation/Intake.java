@@ -72,7 +72,7 @@ final class Intake {
       fields.putAll(learned);
       Routing routing = new Routing(c.rules(), c.text(), hint.language(), hint.team());
       Decision d = RulesEngine.decide(c.rules(), new RulesEngine.Context(c.text(), e.channel, fields, hint.language(),
-          s.episodes() > 0, hint.priority(), now, Set.of()));
+          s.contact().episodes() > 0, hint.priority(), now, Set.of()));
       decided = RuleSteps.decisionEvent(e, s, d, routing, now);
       if (decided instanceof RulesDecided r) team = r.team();
       if (decided instanceof StepStarted) team = team != null ? team : hint.team();
@@ -99,7 +99,7 @@ final class Intake {
     }
     if (opens && e.settings.prerouteTimeout() != null) {
       State next = e.applied(s, events);
-      if (next.status() == Status.WAITING && !next.poolOnly()) {
+      if (next.status() == Status.WAITING && !next.round().poolOnly()) {
         // Routed before it is stored: the message and its assignment become one write (or it is stored alone).
         e.pre = new Preroute(c, events, next, now);
         e.directory.team(next.team(), new Team.ProbeAgent(e.request(next)));

@@ -67,7 +67,7 @@ final class RuleSteps {
     String tenant = EntityIds.tenantOf(e.conversationId) + "/";
     String preferred = null;
     if (route instanceof Action.ToAgent a) preferred = tenant + a.agent();
-    if (route instanceof Action.PreviousAgent) preferred = s.previousAgent();
+    if (route instanceof Action.PreviousAgent) preferred = s.contact().previousAgent();
     Map<String, Integer> skills = route instanceof Action.ToTeam t ? t.skills() : Map.of();
     return new RulesDecided(rule, reason, tenant + route.team(), priority, preferred, route instanceof Action.Pool,
         set, tags, now, skills);
@@ -76,13 +76,13 @@ final class RuleSteps {
   /** After an accepted step: the rules decide again with what the step produced, the step marked done. */
   private static Event decideAgain(ConversationEntity e, State s, String stepId, Map<String, String> produced,
       Instant now) {
-    Routing routing = s.routing();
+    Routing routing = s.rules().routing();
     Map<String, String> fields = new HashMap<>(s.contactFields());
     fields.putAll(produced);
-    Set<String> done = new LinkedHashSet<>(s.stepsDone());
+    Set<String> done = new LinkedHashSet<>(s.rules().stepsDone());
     done.add(stepId);
     Decision d = RulesEngine.decide(routing.rules(), new RulesEngine.Context(routing.text(), e.channel, fields,
-        routing.hintLanguage(), s.episodes() > 1, s.priority(), now, done));
+        routing.hintLanguage(), s.contact().episodes() > 1, s.priority(), now, done));
     return decisionEvent(e, s, d, routing, now);
   }
 

@@ -42,12 +42,12 @@ class ContactEventsTest {
 
     Conversation.State after = f.conversation(c).state();
     assertEquals("2", after.contactFields().get("phoneChangedTo"));
-    assertEquals(before.messages(), after.messages(), "not a message");
+    assertEquals(before.contact().messages(), after.contact().messages(), "not a message");
     assertEquals(before.status(), after.status());
     assertEquals(before.agentId(), after.agentId());
     assertEquals(before.replyDeadline(), after.replyDeadline(), "the agent's reply window is not touched");
-    assertEquals(before.serviceWindowClosesAt(), after.serviceWindowClosesAt(), "nor the service window");
-    assertEquals(before.episodes(), after.episodes());
+    assertEquals(before.clocks().serviceWindowClosesAt(), after.clocks().serviceWindowClosesAt(), "nor the service window");
+    assertEquals(before.contact().episodes(), after.contact().episodes());
   }
 
   @Test
@@ -56,7 +56,7 @@ class ContactEventsTest {
     assertTrue(changed(c, "sys2", Map.of("phoneChangedFrom", "1")).ok());
     Conversation.State s = f.conversation(c).state();
     assertEquals(Conversation.Status.NEW, s.status());
-    assertEquals(0, s.messages());
+    assertEquals(0, s.contact().messages());
     assertEquals("1", s.contactFields().get("phoneChangedFrom"));
   }
 }

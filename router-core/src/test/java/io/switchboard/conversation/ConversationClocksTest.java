@@ -54,8 +54,8 @@ class ConversationClocksTest {
     f.advance(Duration.ofSeconds(1));
     f.awaitAssigned(c, second);
     Conversation.State after = f.conversation(c).state();
-    assertEquals(1, after.reroutes());
-    assertEquals(Set.of(first), after.lapsedAgents());
+    assertEquals(1, after.round().reroutes());
+    assertEquals(Set.of(first), after.round().lapsedAgents());
     f.eventually(() -> assertFalse(f.agent(first).state().holds().containsKey(c),
         "the silent agent no longer holds the conversation"));
   }
@@ -121,7 +121,7 @@ class ConversationClocksTest {
     Conversation.State waiting = f.conversation(c).state();
     assertEquals(Conversation.Status.WAITING, waiting.status());
     assertNull(waiting.agentId());
-    assertEquals(Set.of("clk2/a", "clk2/b"), waiting.lapsedAgents());
+    assertEquals(Set.of("clk2/a", "clk2/b"), waiting.round().lapsedAgents());
     f.eventually(() -> {
       assertTrue(f.agent("clk2/a").state().holds().isEmpty());
       assertTrue(f.agent("clk2/b").state().holds().isEmpty());
@@ -214,7 +214,7 @@ class ConversationClocksTest {
     Conversation.State s = f.conversation(c).state();
     assertEquals(Conversation.Status.ASSIGNED, s.status());
     assertEquals(agent, s.agentId());
-    assertEquals(0, s.reroutes());
+    assertEquals(0, s.round().reroutes());
     assertTrue(s.answered());
     assertNull(s.replyDeadline());
   }
@@ -328,7 +328,7 @@ class ConversationClocksTest {
     // The channel delivers a message the contact sent 23 hours ago (WhatsApp retries for days).
     java.time.Instant sentAt = f.clock.instant().minus(Duration.ofHours(23));
     assertTrue(f.ask(r -> f.directory.conversation(c, new Conversation.Inbound("late", "hello", null, sentAt, r))).ok());
-    assertEquals(sentAt.plus(Duration.ofHours(24)), f.conversation(c).state().serviceWindowClosesAt());
+    assertEquals(sentAt.plus(Duration.ofHours(24)), f.conversation(c).state().clocks().serviceWindowClosesAt());
     f.advance(Duration.ofMinutes(59));
     assertTrue(f.reply(c, "svc5/a", false).ok());
     f.advance(Duration.ofMinutes(1));
@@ -500,9 +500,9 @@ class ConversationClocksTest {
     assertEquals(a, f.conversation(slow).state().agentId(), "the slow team's grace has not ended");
     f.eventually(() -> assertEquals(offline.plus(Duration.ofMinutes(2)), f.agent(a).state().offlineGraceEnds()));
     Conversation.State rerouted = f.conversation(fast).state();
-    assertEquals(Map.of("agent_offline", 1), rerouted.reroutesByCause());
-    assertEquals(1, rerouted.reroutesTotal());
-    assertEquals(0, rerouted.reroutes(), "maxReroutes counts reply-window lapses only");
+    assertEquals(Map.of("agent_offline", 1), rerouted.round().reroutesByCause());
+    assertEquals(1, rerouted.round().reroutesTotal());
+    assertEquals(0, rerouted.round().reroutes(), "maxReroutes counts reply-window lapses only");
 
     f.directory.stop(io.switchboard.testkit.LocalDirectory.Kind.AGENT, a);
     f.eventually(() -> assertFalse(f.isRunning(io.switchboard.testkit.LocalDirectory.Kind.AGENT, a)));
@@ -538,7 +538,7 @@ class ConversationClocksTest {
     assertEquals(offline.plus(Duration.ofSeconds(5)), f.agent(a).state().offlineGraceEnds());
     f.advance(Duration.ofSeconds(5));
     f.awaitStatus(c, Conversation.Status.WAITING);
-    assertEquals(Map.of("agent_offline", 1), f.conversation(c).state().reroutesByCause());
+    assertEquals(Map.of("agent_offline", 1), f.conversation(c).state().round().reroutesByCause());
   }
 
   // ---- helpers ----

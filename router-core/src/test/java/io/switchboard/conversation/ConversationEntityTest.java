@@ -129,9 +129,9 @@ class ConversationEntityTest {
     assertEquals(Status.WAITING, s.status());
     assertEquals(TEAM, s.team());
     assertEquals(1, s.attempt());
-    assertEquals(t0, s.waitingSince());
-    assertEquals(1, s.episodes());
-    assertEquals(1, s.messages());
+    assertEquals(t0, s.round().waitingSince());
+    assertEquals(1, s.contact().episodes());
+    assertEquals(1, s.contact().messages());
     assertTrue(s.awaitingReply());
     assertEquals(List.of("m1"), s.recentMessageIds());
 
@@ -179,7 +179,7 @@ class ConversationEntityTest {
     assertEquals(Status.ASSIGNED, s.status());
     assertEquals(ANA, s.agentId());
     assertEquals("r1", s.hold());
-    assertEquals(t0, s.assignedAt());
+    assertEquals(t0, s.assignment().assignedAt());
     assertEquals(e.replyDeadline(), s.replyDeadline());
 
     Agent.AssignmentConfirmed confirmed = expectSent("agent " + ANA, Agent.AssignmentConfirmed.class);
@@ -252,7 +252,7 @@ class ConversationEntityTest {
     State s = r.state();
     assertEquals(Status.RESOLVED, s.status());
     assertNull(s.agentId());
-    assertEquals(ANA, s.previousAgent(), "the contact's next episode prefers her");
+    assertEquals(ANA, s.contact().previousAgent(), "the contact's next episode prefers her");
     assertEquals(List.of(new Conversation.Release(ANA, "r1")), s.releases(), "re-sent until acknowledged");
     assertEquals(new Agent.Release(conversationId, "r1"), expectSent("agent " + ANA, Agent.Release.class));
     sent.expectNoMessage();
@@ -297,8 +297,8 @@ class ConversationEntityTest {
     State s = kit.getState();
     assertEquals(Status.WAITING, s.status());
     assertEquals(2, s.attempt());
-    assertEquals(1, s.reroutes());
-    assertEquals(Map.of("reply_window_lapsed", 1), s.reroutesByCause());
+    assertEquals(1, s.round().reroutes());
+    assertEquals(Map.of("reply_window_lapsed", 1), s.round().reroutesByCause());
   }
 
   // ---- input the journal cannot hold ----

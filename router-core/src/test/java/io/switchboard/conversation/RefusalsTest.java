@@ -189,7 +189,7 @@ class RefusalsTest {
     assertEquals("no_route", refused.code());
     Conversation.State s = f.conversation(c).state();
     assertEquals(Conversation.Status.NEW, s.status());
-    assertEquals(0, s.messages());
+    assertEquals(0, s.contact().messages());
   }
 
   @Test
@@ -201,12 +201,12 @@ class RefusalsTest {
 
     assertTrue(f.inbound(c, "m1", "ref10/sales").ok());
     assertTrue(f.inbound(c, "m1", "ref10/sales").ok(), "a redelivered webhook is acknowledged again");
-    assertEquals(1, f.conversation(c).state().messages());
+    assertEquals(1, f.conversation(c).state().contact().messages());
     f.awaitAssigned(c, "ref10/a");
     assertEquals(Map.of("whatsapp", 1), f.agent("ref10/a").state().load());
 
     assertTrue(f.inbound(c, "m2", "ref10/sales").ok());
-    assertEquals(2, f.conversation(c).state().messages(), "a new message id is stored");
+    assertEquals(2, f.conversation(c).state().contact().messages(), "a new message id is stored");
   }
 
   // ---- helpers ----

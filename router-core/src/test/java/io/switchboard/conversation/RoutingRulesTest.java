@@ -68,7 +68,7 @@ class RoutingRulesTest {
     f.awaitAssigned(other, "rr1/support-agent");
     Conversation.State b = f.conversation(buyer).state();
     assertEquals(10, b.priority());
-    assertEquals(Set.of("lead"), b.tags());
+    assertEquals(Set.of("lead"), b.contact().tags());
     Conversation.State o = f.conversation(other).state();
     assertEquals(0, o.priority());
   }
@@ -104,7 +104,7 @@ class RoutingRulesTest {
     // the next conversation carries no language hint: the remembered field decides
     assertTrue(inbound(c, "m2", "otra pregunta", null, language, null).ok());
     f.awaitAssigned(c, "rr3/spanish-agent");
-    assertEquals(2, f.conversation(c).state().episodes());
+    assertEquals(2, f.conversation(c).state().contact().episodes());
   }
 
   @Test
@@ -166,7 +166,7 @@ class RoutingRulesTest {
     f.awaitAssigned(c, "rs1/luxury-agent");
     Conversation.State s = f.conversation(c).state();
     assertEquals("luxury", s.contactFields().get("segment"));
-    assertTrue(s.routedBy().contains("luxury"), s.routedBy());
+    assertTrue(s.round().routedBy().contains("luxury"), s.round().routedBy());
   }
 
   @Test
@@ -188,7 +188,7 @@ class RoutingRulesTest {
     f.awaitStatus(c, Conversation.Status.ROUTING);
     for (int i = 0; i < 3; i++) assertTrue(inbound(c, "bad" + i, "not an email " + i, null, email, null).ok());
     f.awaitAssigned(c, "rs2/manager");
-    assertTrue(f.conversation(c).state().routedBy().contains("fallback"), f.conversation(c).state().routedBy());
+    assertTrue(f.conversation(c).state().round().routedBy().contains("fallback"), f.conversation(c).state().round().routedBy());
     assertEquals(3, f.ports.sentTo(c).size(), "asked, then asked again twice; the third wrong answer gives up");
   }
 
@@ -214,7 +214,7 @@ class RoutingRulesTest {
     String down = Fixture.conv("rs3", "2");
     assertTrue(inbound(down, "m2", "hello", null, crm, Map.of("email", "bo@example.com")).ok());
     f.awaitAssigned(down, "rs3/support-agent");
-    assertTrue(f.conversation(down).state().routedBy().contains("503"), f.conversation(down).state().routedBy());
+    assertTrue(f.conversation(down).state().round().routedBy().contains("503"), f.conversation(down).state().round().routedBy());
   }
 
   @Test
@@ -231,7 +231,7 @@ class RoutingRulesTest {
     f.awaitStatus(c, Conversation.Status.ROUTING);
     f.advance(Duration.ofSeconds(3));
     f.awaitAssigned(c, "rs4/support-agent");
-    assertTrue(f.conversation(c).state().routedBy().contains("timed out"), f.conversation(c).state().routedBy());
+    assertTrue(f.conversation(c).state().round().routedBy().contains("timed out"), f.conversation(c).state().round().routedBy());
   }
 
   @Test

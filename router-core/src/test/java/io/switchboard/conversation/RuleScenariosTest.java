@@ -103,8 +103,8 @@ class RuleScenariosTest {
     String evening = Fixture.conv("sc6", "evening");
     inbound(evening, "m2", "I have a question", rules);
     f.awaitAssigned(evening, "sc6/noa");
-    assertTrue(f.conversation(evening).state().routedBy().contains("night-shift"),
-        f.conversation(evening).state().routedBy());
+    assertTrue(f.conversation(evening).state().round().routedBy().contains("night-shift"),
+        f.conversation(evening).state().round().routedBy());
   }
 
   /** From the manual clock's now to the next {@code at} local time in {@code zone}. */

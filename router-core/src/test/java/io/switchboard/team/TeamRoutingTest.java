@@ -220,7 +220,7 @@ class TeamRoutingTest {
     // Round-robin alone would now pick the other agent.
     assertTrue(f.inbound(c, "m2", RoutingHint.toTeam(null)).ok());
     f.awaitAssigned(c, previous);
-    assertEquals(2, f.conversation(c).state().episodes());
+    assertEquals(2, f.conversation(c).state().contact().episodes());
   }
 
   @Test

@@ -76,7 +76,7 @@ public final class Invariants {
           Agent.Hold h = av == null ? null : av.state().holds().get(c);
           if (h == null || !h.hold().equals(cs.hold())) p.add(c + " assigned to " + cs.agentId() + " who does not hold it");
           if (overdue(cs.replyDeadline(), s.now())) p.add(c + " reply window overdue");
-          if (overdue(cs.idleDeadline(), s.now())) p.add(c + " idle deadline overdue");
+          if (overdue(cs.clocks().idleDeadline(), s.now())) p.add(c + " idle deadline overdue");
         }
         case WAITING -> {
           Team.View tv = s.teams().get(cs.team());
@@ -90,7 +90,7 @@ public final class Invariants {
         }
         default -> { }
       }
-      if (cs.isOpen() && !cs.serviceWindowClosed() && overdue(cs.serviceWindowClosesAt(), s.now())) {
+      if (cs.isOpen() && !cs.clocks().serviceWindowClosed() && overdue(cs.clocks().serviceWindowClosesAt(), s.now())) {
         p.add(c + " service window overdue");
       }
     });
@@ -156,8 +156,8 @@ public final class Invariants {
       Conversation.State cs = s.convs().get(c).state();
       if (cs.status() == Conversation.Status.NEW) throw new AssertionError("lost conversation " + c);
       long max = n + maybe.getOrDefault(c, 0);
-      if (cs.messages() < n || cs.messages() > max) {
-        throw new AssertionError(c + " stored " + cs.messages() + " messages, acknowledged " + n + " (+" +
+      if (cs.contact().messages() < n || cs.contact().messages() > max) {
+        throw new AssertionError(c + " stored " + cs.contact().messages() + " messages, acknowledged " + n + " (+" +
             maybe.getOrDefault(c, 0) + " unacknowledged)");
       }
     });

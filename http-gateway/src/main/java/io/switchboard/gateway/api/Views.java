@@ -31,13 +31,13 @@ public final class Views {
       Map<String, String> contactFields, List<String> tags) {
     static ConversationView of(Conversation.View v, Instant now) {
       Conversation.State s = v.state();
-      boolean open = !s.serviceWindowClosed() && s.serviceWindowClosesAt() != null
-          && now.isBefore(s.serviceWindowClosesAt());
+      boolean open = !s.clocks().serviceWindowClosed() && s.clocks().serviceWindowClosesAt() != null
+          && now.isBefore(s.clocks().serviceWindowClosesAt());
       return new ConversationView(local(v.conversationId()), s.status().name(), local(s.team()), local(s.agentId()),
-          s.priority(), s.reason(), local(s.escalatedTo()), s.waitingSince(), s.assignedAt(), s.replyDeadline(),
-          s.serviceWindowClosesAt(), open, s.answered(), s.reroutesTotal(), byCause(s.reroutesByCause()), s.episodes(),
-          s.messages(), v.queueReason(),
-          s.routedBy(), s.contactFields(), s.tags().stream().sorted().toList());
+          s.priority(), s.reason(), local(s.escalatedTo()), s.round().waitingSince(), s.assignment().assignedAt(), s.replyDeadline(),
+          s.clocks().serviceWindowClosesAt(), open, s.answered(), s.round().reroutesTotal(), byCause(s.round().reroutesByCause()), s.contact().episodes(),
+          s.contact().messages(), v.queueReason(),
+          s.round().routedBy(), s.contactFields(), s.contact().tags().stream().sorted().toList());
     }
   }
 
