@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where the episode is routed and what it needs: the team it waits in and the round ({@code attempt}) of
@@ -37,11 +38,24 @@ public record Round(String team, int attempt, Instant waitingSince, int priority
     reroutesByCause = reroutesByCause == null ? Map.of() : reroutesByCause; // snapshots older than the field
   }
 
-  /** A new episode's first round in {@code toTeam}, with the opening message's needs; a returning contact prefers {@code previousAgent}. */
+  /**
+   * A new episode's first round in {@code toTeam}, with the opening message's needs; a returning contact
+   * prefers {@code previousAgent}.
+   */
   public Round newEpisode(String toTeam, Instant at, RoutingHint hint, String previousAgent) {
     return new Round(toTeam, attempt + 1, at, hint.priority(), hint.requiredSkills(),
         hint.language() != null ? hint.language() : language, previousAgent, false, Set.of(),
-        toTeam == null ? Set.of() : Set.of(toTeam), "new_message", null, 0, Map.of());
+        onlyTeam(toTeam), "new_message", null, 0, Map.of());
+  }
+
+  /** A new episode's visited teams, its one team: one shared set per team (bounded), not one per episode. */
+  private static final ConcurrentHashMap<String, Set<String>> ONE_TEAM = new ConcurrentHashMap<>();
+
+  private static Set<String> onlyTeam(String team) {
+    if (team == null) return Set.of();
+    Set<String> shared = ONE_TEAM.get(team);
+    if (shared != null) return shared;
+    return ONE_TEAM.size() < 10_000 ? ONE_TEAM.computeIfAbsent(team, Set::of) : Set.of(team);
   }
 
   /** Starts a new routing round in {@code toTeam}. */
