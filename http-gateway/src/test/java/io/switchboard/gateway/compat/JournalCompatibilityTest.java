@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class JournalCompatibilityTest {
   /** Fixtures, oldest first: each was written by the code of the commit it is named after. */
-  static final List<String> FIXTURES = List.of("801085c");
+  static final List<String> FIXTURES = List.of("801085c", "b8445bb");
   /**
    * Fields that depend on the instant they are read (a WhatsApp customer service window is open for 24 h
    * after the contact's last message), left out of the comparison.
