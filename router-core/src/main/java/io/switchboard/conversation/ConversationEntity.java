@@ -33,6 +33,7 @@ import io.switchboard.conversation.Conversation.Resolve;
 import io.switchboard.conversation.Conversation.ServiceWindowEnds;
 import io.switchboard.conversation.Conversation.SettleWake;
 import io.switchboard.conversation.Conversation.State;
+import io.switchboard.conversation.state.Round;
 import io.switchboard.conversation.Conversation.Status;
 import io.switchboard.conversation.Conversation.StepDeadline;
 import io.switchboard.conversation.Conversation.TeamCannotServe;
@@ -249,7 +250,9 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
   }
 
   RoutingRequest request(State s) {
-    Need need = new Need(channel, s.round().requiredSkills(), s.round().language(), s.round().lapsedAgents(), s.round().preferredAgent(), s.round().poolOnly());
+    Round r = s.round();
+    Need need = new Need(channel, r.requiredSkills(), r.language(), r.lapsedAgents(), r.preferredAgent(),
+        r.poolOnly());
     return new RoutingRequest(conversationId, s.attempt(), s.priority(), need, s.round().waitingSince());
   }
 

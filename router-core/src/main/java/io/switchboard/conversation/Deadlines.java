@@ -59,7 +59,9 @@ final class Deadlines {
   }
 
   static Effect<Event, State> onServiceWindowEnds(ConversationEntity e, State s, ServiceWindowEnds c) {
-    if (s.clocks().serviceWindowClosed() || !c.deadline().equals(s.clocks().serviceWindowClosesAt())) return e.Effect().none();
+    if (s.clocks().serviceWindowClosed() || !c.deadline().equals(s.clocks().serviceWindowClosesAt())) {
+      return e.Effect().none();
+    }
     Instant now = e.clock.instant();
     if (now.isBefore(c.deadline())) {
       armTimers(e, s);

@@ -66,17 +66,19 @@ interface StateTransitions {
 
   default State messageReceived(MessageReceived e, int recentMessageIds) {
     boolean opens = !isOpen();
-    State s = opens ? new State(Status.WAITING, round().newEpisode(e.team(), e.at(), e.hint(),
-        contact().previousAgent()), null, clocks(), RuleFlow.EMPTY, contact(),
-        Assignment.released(assignment(), releases()), policy(), null) : (State) this;
-    return ((StateTransitions) s).with(s.assignment(), s.clocks().messageReceived(e.at(), e.replyDeadline(), e.serviceWindowClosesAt()),
-        s.contact().messageReceived(e.messageId(), opens, recentMessageIds));
+    State s = !opens ? (State) this : new State(Status.WAITING,
+        round().newEpisode(e.team(), e.at(), e.hint(), contact().previousAgent()), null, clocks(), RuleFlow.EMPTY,
+        contact(), Assignment.released(assignment(), releases()), policy(), null);
+    return new State(s.status(), s.round(), s.assignment(),
+        s.clocks().messageReceived(e.at(), e.replyDeadline(), e.serviceWindowClosesAt()), s.rules(),
+        s.contact().messageReceived(e.messageId(), opens, recentMessageIds), s.releases(), s.policy(),
+        s.escalatedTo());
   }
 
   default State assigned(Assigned e) {
     return new State(Status.ASSIGNED, round().assigned(e.team()), Assignment.of(e.agentId(), e.hold(), e.at()),
-        clocks().assigned(e.replyDeadline(), e.idleDeadline()), rules(), contact(), Assignment.released(assignment(), releases()),
-        e.policy(), null);
+        clocks().assigned(e.replyDeadline(), e.idleDeadline()), rules(), contact(),
+        Assignment.released(assignment(), releases()), e.policy(), null);
   }
 
   default State agentReplied(AgentReplied e) {
@@ -88,33 +90,36 @@ interface StateTransitions {
     return unassigned(Status.WAITING, round().rerouted(e.fromAgent(), e.cause(), e.lapsed(), e.at()), null);
   }
 
+  /** To the escalation team (routing continues there), else parked with the supervisor. */
   default State escalated(Escalated e) {
     return e.team() != null ? unassigned(Status.WAITING, round().movedTo(e.team(), e.at(), e.reason(), true), null)
         : unassigned(Status.ESCALATED, round().because(e.reason()), e.supervisor());
   }
 
   default State overflowed(Overflowed e) {
-    return new State(Status.WAITING, round().movedTo(e.toTeam(), e.at(), e.reason(), false), assignment(), clocks(), rules(),
-        contact(), releases(), policy(), null);
+    return new State(Status.WAITING, round().movedTo(e.toTeam(), e.at(), e.reason(), false), assignment(),
+        clocks(), rules(), contact(), releases(), policy(), null);
   }
 
   default State policyLearned(PolicyLearned e) {
-    return new State(status(), round(), assignment(), clocks(), rules(), contact(), releases(), e.policy(), escalatedTo());
+    return new State(status(), round(), assignment(), clocks(), rules(), contact(), releases(), e.policy(),
+        escalatedTo());
   }
 
   default State transferRequested(TransferRequested e) {
-    return new State(status(), round().nextAttempt(), Assignment.transferring(assignment(), e.toAgent()), clocks(), rules(),
-        contact(), releases(), policy(), escalatedTo());
+    return new State(status(), round().nextAttempt(), Assignment.transferring(assignment(), e.toAgent()),
+        clocks(), rules(), contact(), releases(), policy(), escalatedTo());
   }
 
   default State transferredToTeam(TransferredToTeam e) {
-    return unassigned(Status.WAITING, round().movedTo(e.toTeam(), e.at(), "transferred by " + e.requestedBy(), true)
-        .withoutPreferredAgent(), null);
+    Round r = round().movedTo(e.toTeam(), e.at(), "transferred by " + e.requestedBy(), true);
+    return unassigned(Status.WAITING, r.withoutPreferredAgent(), null);
   }
 
   default State resolved(Resolved e) {
-    return new State(Status.RESOLVED, round().withoutPreferredAgent().because(e.reason()), null, clocks().resolved(),
-        rules(), contact().resolvedBy(agentId()), Assignment.released(assignment(), releases()), policy(), null);
+    return new State(Status.RESOLVED, round().withoutPreferredAgent().because(e.reason()), null,
+        clocks().resolved(), rules(), contact().resolvedBy(agentId()), Assignment.released(assignment(), releases()),
+        policy(), null);
   }
 
   default State learned(Map<String, String> fields, Set<String> tags) {
@@ -129,22 +134,23 @@ interface StateTransitions {
     Pending p = new Pending(e.stepId(), e.rule(), e.question(), e.lookup(), 1, e.deadline(),
         e.question() == null ? null : e.question().text());
     return new State(Status.ROUTING, round().stepStarted(e.priority(), e.reason()), assignment(), clocks(),
-        rules().started(p, e.routing()), contact().learned(e.setFields(), e.tags()), releases(), policy(), escalatedTo());
+        rules().started(p, e.routing()), contact().learned(e.setFields(), e.tags()), releases(), policy(),
+        escalatedTo());
   }
 
   default State stepAnswered(StepAnswered e) {
-    return new State(status(), round(), assignment(), clocks(), rules().stepDone(e.stepId()), contact().learned(e.fields(), null),
-        releases(), policy(), escalatedTo());
+    return new State(status(), round(), assignment(), clocks(), rules().stepDone(e.stepId()),
+        contact().learned(e.fields(), null), releases(), policy(), escalatedTo());
   }
 
   default State stepRetried(StepRetried e) {
-    return new State(status(), round(), assignment(), clocks(), rules().retried(e.attempt(), e.deadline(), e.message()),
-        contact(), releases(), policy(), escalatedTo());
+    return new State(status(), round(), assignment(), clocks(), rules().retried(e.attempt(), e.deadline(),
+        e.message()), contact(), releases(), policy(), escalatedTo());
   }
 
   default State stepFailed(StepFailed e) {
-    return new State(status(), round().because(e.reason()), assignment(), clocks(), rules().stepDone(e.stepId()), contact(),
-        releases(), policy(), escalatedTo());
+    return new State(status(), round().because(e.reason()), assignment(), clocks(), rules().stepDone(e.stepId()),
+        contact(), releases(), policy(), escalatedTo());
   }
 
   default State rulesDecided(RulesDecided e) {
@@ -167,7 +173,7 @@ interface StateTransitions {
 
   /** Leaves the current agent (if any, remembered to be released) for {@code next} in {@code r}. */
   private State unassigned(Status next, Round r, String supervisor) {
-    return new State(next, r, null, clocks().unassigned(), rules(), contact(), Assignment.released(assignment(), releases()),
-        policy(), supervisor);
+    return new State(next, r, null, clocks().unassigned(), rules(), contact(),
+        Assignment.released(assignment(), releases()), policy(), supervisor);
   }
 }

@@ -34,9 +34,10 @@ public final class Views {
       boolean open = !s.clocks().serviceWindowClosed() && s.clocks().serviceWindowClosesAt() != null
           && now.isBefore(s.clocks().serviceWindowClosesAt());
       return new ConversationView(local(v.conversationId()), s.status().name(), local(s.team()), local(s.agentId()),
-          s.priority(), s.reason(), local(s.escalatedTo()), s.round().waitingSince(), s.assignment().assignedAt(), s.replyDeadline(),
-          s.clocks().serviceWindowClosesAt(), open, s.answered(), s.round().reroutesTotal(), byCause(s.round().reroutesByCause()), s.contact().episodes(),
-          s.contact().messages(), v.queueReason(),
+          s.priority(), s.reason(), local(s.escalatedTo()), s.round().waitingSince(),
+          s.assignment() == null ? null : s.assignment().assignedAt(), s.replyDeadline(),
+          s.clocks().serviceWindowClosesAt(), open, s.answered(), s.round().reroutesTotal(),
+          byCause(s.round().reroutesByCause()), s.contact().episodes(), s.contact().messages(), v.queueReason(),
           s.round().routedBy(), s.contactFields(), s.contact().tags().stream().sorted().toList());
     }
   }

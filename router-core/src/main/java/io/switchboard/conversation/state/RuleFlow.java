@@ -2,6 +2,7 @@ package io.switchboard.conversation.state;
 
 import io.switchboard.conversation.Conversation.Pending;
 import io.switchboard.conversation.Conversation.Routing;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -32,7 +33,7 @@ public record RuleFlow(Pending pending, Routing routing, Set<String> stepsDone) 
   }
 
   /** The question is asked again (attempt {@code attempt}, until {@code deadline}, prefixed with why). */
-  public RuleFlow retried(int attempt, java.time.Instant deadline, String message) {
+  public RuleFlow retried(int attempt, Instant deadline, String message) {
     if (pending == null) return this;
     Pending p = pending;
     return new RuleFlow(new Pending(p.stepId(), p.rule(), p.question(), p.lookup(), attempt, deadline,
