@@ -1,5 +1,6 @@
 package io.switchboard.agent;
 
+import io.switchboard.HoldToken;
 import io.switchboard.CborSerializable;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
@@ -78,9 +79,9 @@ public final class Agent {
    *     offered to last, whatever order the agents stored their reservations in; null: not a team's offer
    *     (a transfer), the reservation's own time counts
    */
-  public record Offer(RoutingRequest request, String hold, String team, RoutingPolicy policy, boolean transfer,
+  public record Offer(RoutingRequest request, HoldToken hold, String team, RoutingPolicy policy, boolean transfer,
       ActorRef<Outcome> replyTo, Instant offeredAt) implements Command {
-    public Offer(RoutingRequest request, String hold, String team, RoutingPolicy policy, boolean transfer,
+    public Offer(RoutingRequest request, HoldToken hold, String team, RoutingPolicy policy, boolean transfer,
         ActorRef<Outcome> replyTo) {
       this(request, hold, team, policy, transfer, replyTo, null);
     }
@@ -92,14 +93,14 @@ public final class Agent {
    * @param policy for a claim (whose reservation knew no team), the conversation's team policy, so that
    *     its offline grace applies; null otherwise
    */
-  public record AssignmentConfirmed(String conversationId, String hold, RoutingPolicy policy) implements Command {
-    public AssignmentConfirmed(String conversationId, String hold) {
+  public record AssignmentConfirmed(String conversationId, HoldToken hold, RoutingPolicy policy) implements Command {
+    public AssignmentConfirmed(String conversationId, HoldToken hold) {
       this(conversationId, hold, null);
     }
   }
 
   /** The conversation no longer belongs to this agent under {@code hold}. Always acknowledged. */
-  public record Release(String conversationId, String hold) implements Command {}
+  public record Release(String conversationId, HoldToken hold) implements Command {}
 
   /** Membership, sent by a team whenever its configuration names this agent (or stops naming it). */
   public record JoinTeam(String team) implements Command {}
@@ -144,9 +145,9 @@ public final class Agent {
   public record TeamLeft(String team) implements Event {}
 
   /** @param offeredAt the team's time of the offer reserved ({@link Offer#offeredAt}); null in older events */
-  public record Reserved(String conversationId, String hold, String team, RoutingPolicy policy, Instant at,
+  public record Reserved(String conversationId, HoldToken hold, String team, RoutingPolicy policy, Instant at,
       Instant offeredAt) implements Event {
-    public Reserved(String conversationId, String hold, String team, RoutingPolicy policy, Instant at) {
+    public Reserved(String conversationId, HoldToken hold, String team, RoutingPolicy policy, Instant at) {
       this(conversationId, hold, team, policy, at, null);
     }
 
@@ -156,7 +157,7 @@ public final class Agent {
     }
   }
 
-  public record Released(String conversationId, String hold, Instant at) implements Event {}
+  public record Released(String conversationId, HoldToken hold, Instant at) implements Event {}
 
   /**
    * The offline grace of some held conversations ended at {@code at} (they were told); {@code next} is
@@ -169,8 +170,8 @@ public final class Agent {
   public record HoldsConfirmed(List<HoldRef> holds) implements Event {}
 
   /** @param policy a claimed hold's team policy, learned with the confirmation (null: none learned, older events) */
-  public record HoldRef(String conversationId, String hold, RoutingPolicy policy) implements CborSerializable {
-    public HoldRef(String conversationId, String hold) {
+  public record HoldRef(String conversationId, HoldToken hold, RoutingPolicy policy) implements CborSerializable {
+    public HoldRef(String conversationId, HoldToken hold) {
       this(conversationId, hold, null);
     }
   }
@@ -183,8 +184,8 @@ public final class Agent {
    * @param confirmed the conversation accepted it (persisted with {@link HoldsConfirmed}): not re-verified
    *     after a recovery
    */
-  public record Hold(String hold, String channel, String team, RoutingPolicy policy, Instant since, boolean confirmed)
-      implements CborSerializable {
+  public record Hold(HoldToken hold, String channel, String team, RoutingPolicy policy, Instant since,
+      boolean confirmed) implements CborSerializable {
     /** Confirmed, with the team policy learned for a claim (when it had none). */
     Hold confirm(RoutingPolicy learned) {
       return new Hold(hold, channel, team, policy != null ? policy : learned, since, true);

@@ -1,5 +1,6 @@
 package io.switchboard.agent;
 
+import io.switchboard.HoldToken;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
@@ -50,7 +51,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -203,7 +203,7 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
       return Effect().reply(c.replyTo(), Outcome.refused(Code.CAPACITY_FULL, "agent " + agentId + " already holds "
           + s.loadOn(channel) + " of " + s.profile().capacityFor(channel) + " conversations on " + channel));
     }
-    String hold = "c" + UUID.randomUUID();
+    HoldToken hold = HoldToken.claim();
     return Effect().persist(new Reserved(c.conversationId(), hold, null, null, clock.instant()))
         .thenRun(ns -> {
           directory.conversation(c.conversationId(),

@@ -1,5 +1,6 @@
 package io.switchboard.conversation;
 
+import io.switchboard.HoldToken;
 import io.switchboard.Outcome;
 import io.switchboard.Outcome.Code;
 import io.switchboard.agent.Agent;
@@ -62,7 +63,7 @@ final class AgentActions {
     Instant now = e.clock.instant();
     if (c.toTeam() != null) {
       String fromAgent = s.agentId();
-      String fromHold = s.hold();
+      HoldToken fromHold = s.hold();
       String fromTeam = s.team();
       boolean wasWaiting = s.status() == Status.WAITING;
       return e.Effect().persist(new TransferredToTeam(fromAgent, fromHold, c.toTeam(), c.requestedBy(), now))
@@ -81,14 +82,14 @@ final class AgentActions {
           "conversation " + e.conversationId + " is already assigned to " + c.toAgent()));
     }
     return e.Effect().persist(new TransferRequested(c.toAgent(), c.requestedBy(), now))
-        .thenRun(ns -> e.directory.agent(c.toAgent(), new Agent.Offer(e.request(ns), "r" + ns.attempt(), ns.team(),
-            e.policyOf(ns), true, c.replyTo())));
+        .thenRun(ns -> e.directory.agent(c.toAgent(), new Agent.Offer(e.request(ns), HoldToken.round(ns.attempt()),
+            ns.team(), e.policyOf(ns), true, c.replyTo())));
   }
 
   static Effect<Event, State> onTransferDeclined(ConversationEntity e, State s, TransferDeclined c) {
     e.reply(c.replyTo(), Outcome.refused(Code.of(c.reason()), "agent " + c.agentId() + " cannot take the conversation: "
         + c.reason()));
-    if (s.status() == Status.WAITING && c.hold().equals("r" + s.attempt())) Redelivery.askTeam(e, s);
+    if (s.status() == Status.WAITING && c.hold().isRound(s.attempt())) Redelivery.askTeam(e, s);
     return e.Effect().none();
   }
 
@@ -102,7 +103,7 @@ final class AgentActions {
 
   static EffectBuilder<Event, State> resolve(ConversationEntity e, State s, String reason) {
     String agent = s.agentId();
-    String hold = s.hold();
+    HoldToken hold = s.hold();
     boolean wasWaiting = s.status() == Status.WAITING;
     return e.Effect().persist(new Resolved(agent, hold, reason, e.clock.instant()))
         .thenRun(ns -> {
@@ -123,7 +124,7 @@ final class AgentActions {
 
   static Effect<Event, State> reroute(ConversationEntity e, State s, RerouteCause cause, boolean lapsed) {
     String agent = s.agentId();
-    String hold = s.hold();
+    HoldToken hold = s.hold();
     return e.Effect().persist(new Rerouted(agent, hold, cause.codeValue(), lapsed, e.clock.instant()))
         .thenRun(ns -> {
           e.directory.agent(agent, new Agent.Release(e.conversationId, hold));

@@ -1,5 +1,6 @@
 package io.switchboard.conversation;
 
+import io.switchboard.HoldToken;
 import io.switchboard.EntityIds;
 import io.switchboard.Outcome;
 import io.switchboard.Outcome.Code;
@@ -36,7 +37,7 @@ final class Assignments {
 
   static Effect<Event, State> onAssignTo(ConversationEntity e, State s, AssignTo c) {
     if (e.pre != null) {
-      if (c.hold().equals("r" + e.pre.next().attempt())) return Intake.storeAssigned(e, c);
+      if (c.hold().isRound(e.pre.next().attempt())) return Intake.storeAssigned(e, c);
       return e.Effect().stash(); // a claim or an older round: decided once the opening message is stored
     }
     if (s.status() == Status.ASSIGNED && c.agentId().equals(s.agentId()) && c.hold().equals(s.hold())) {
@@ -56,7 +57,7 @@ final class Assignments {
     Instant idle = !s.awaitingReply() && policy.hasIdleAutoResolve() ? now.plus(policy.idleAutoResolve()) : null;
     Status before = s.status();
     String previous = s.agentId();
-    String previousHold = s.hold();
+    HoldToken previousHold = s.hold();
     return e.Effect().persist(new Assigned(c.agentId(), c.hold(), c.team(), policy, now, replyDeadline, idle))
         .thenRun(ns -> {
           e.directory.agent(c.agentId(),
@@ -74,19 +75,13 @@ final class Assignments {
 
   /** A claimer learns the team policy with the confirmation (its reservation knew no team); others have it. */
   private static RoutingPolicy claimPolicy(AssignTo c, RoutingPolicy policy) {
-    return c.hold().startsWith("c") ? policy : null;
+    return c.hold().isClaim() ? policy : null;
   }
 
   private static boolean acceptable(State s, AssignTo c) {
     if (s.releases().contains(new Release(c.agentId(), c.hold()))) return false; // spent hold
-    if (c.hold().startsWith("c")) return s.status() == Status.WAITING || s.status() == Status.ESCALATED;
-    int round;
-    try {
-      round = Integer.parseInt(c.hold().substring(1));
-    } catch (NumberFormatException e) {
-      return false;
-    }
-    if (round != s.attempt()) return false;
+    if (c.hold().isClaim()) return s.status() == Status.WAITING || s.status() == Status.ESCALATED;
+    if (!c.hold().isRound(s.attempt())) return false;
     return s.status() == Status.WAITING
         || ((s.status() == Status.ASSIGNED || s.status() == Status.ESCALATED) && c.agentId().equals(s.transferTo()));
   }
@@ -96,7 +91,7 @@ final class Assignments {
    * escalated to) may claim it; offers and transfers are not claims.
    */
   private static boolean mayClaim(ConversationEntity e, State s, AssignTo c) {
-    if (!c.hold().startsWith("c") || c.agentTeams() == null || s.team() == null) return true;
+    if (!c.hold().isClaim() || c.agentTeams() == null || s.team() == null) return true;
     EscalationTarget target = e.policyOf(s).escalation();
     return c.agentTeams().contains(s.team()) || c.agentId().equals(s.escalatedTo())
         || (target != null && c.agentId().equals(target.supervisorAgent()));
@@ -149,7 +144,7 @@ final class Assignments {
         ? target.team() : null;
     String supervisor = team == null && target != null ? target.supervisorAgent() : null;
     String fromAgent = s.agentId();
-    String fromHold = s.hold();
+    HoldToken fromHold = s.hold();
     String fromTeam = s.team();
     boolean wasWaiting = s.status() == Status.WAITING;
     return e.Effect().persist(new Escalated(fromAgent, fromHold, reason, supervisor, team, now))

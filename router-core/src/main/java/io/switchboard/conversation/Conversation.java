@@ -1,5 +1,6 @@
 package io.switchboard.conversation;
 
+import io.switchboard.HoldToken;
 import io.switchboard.CborSerializable;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
@@ -106,14 +107,14 @@ public final class Conversation {
    *     only from a member of the conversation's team or its supervisor ({@code not_a_member} otherwise);
    *     null (a sender older than the field) is not checked
    */
-  public record AssignTo(String agentId, String hold, String team, RoutingPolicy policy, Set<String> agentTeams,
+  public record AssignTo(String agentId, HoldToken hold, String team, RoutingPolicy policy, Set<String> agentTeams,
       ActorRef<Outcome> replyTo) implements Command {
-    public AssignTo(String agentId, String hold, String team, RoutingPolicy policy, ActorRef<Outcome> replyTo) {
+    public AssignTo(String agentId, HoldToken hold, String team, RoutingPolicy policy, ActorRef<Outcome> replyTo) {
       this(agentId, hold, team, policy, null, replyTo);
     }
   }
 
-  public record ReleaseAcknowledged(String agentId, String hold) implements Command {}
+  public record ReleaseAcknowledged(String agentId, HoldToken hold) implements Command {}
 
   /**
    * A recovered team asks whether this conversation still waits in it for round {@code attempt}:
@@ -143,14 +144,14 @@ public final class Conversation {
   public record Transfer(String toAgent, String toTeam, String requestedBy, ActorRef<Outcome> replyTo)
       implements Command {}
 
-  public record TransferDeclined(String agentId, String hold, String reason, ActorRef<Outcome> replyTo)
+  public record TransferDeclined(String agentId, HoldToken hold, String reason, ActorRef<Outcome> replyTo)
       implements Command {}
 
   /** Ends the episode and frees the agent. Replies ok, or not_open. */
   public record Resolve(String requestedBy, ActorRef<Outcome> replyTo) implements Command {}
 
   /** The agent stayed offline past its grace period while holding this conversation under {@code hold}. */
-  public record AgentWentOffline(String agentId, String hold) implements Command {}
+  public record AgentWentOffline(String agentId, HoldToken hold) implements Command {}
 
   public record Get(ActorRef<View> replyTo) implements Command {}
 
@@ -226,7 +227,7 @@ public final class Conversation {
   }
 
   /** @param team null for a claim (stays with the current team) */
-  public record Assigned(String agentId, String hold, String team, RoutingPolicy policy, Instant at,
+  public record Assigned(String agentId, HoldToken hold, String team, RoutingPolicy policy, Instant at,
       Instant replyDeadline, Instant idleDeadline) implements Event { @Override public boolean shownInReadModels() { return true; } }
 
   /** @param firstOfAssignment the agent's first reply since it was assigned (tagged: it can be a first response) */
@@ -238,11 +239,11 @@ public final class Conversation {
   }
 
   /** Back to the team's strategy; a lapsed agent is excluded for the rest of the episode. */
-  public record Rerouted(String fromAgent, String fromHold, String cause, boolean lapsed, Instant at)
+  public record Rerouted(String fromAgent, HoldToken fromHold, String cause, boolean lapsed, Instant at)
       implements Event { @Override public boolean shownInReadModels() { return true; } }
 
   /** @param team escalation team (routing continues there), else parked with the supervisor (may be null) */
-  public record Escalated(String fromAgent, String fromHold, String reason, String supervisor, String team,
+  public record Escalated(String fromAgent, HoldToken fromHold, String reason, String supervisor, String team,
       Instant at) implements Event { @Override public boolean shownInReadModels() { return true; } }
 
   public record Overflowed(String fromTeam, String toTeam, String reason, Instant at) implements Event { @Override public boolean shownInReadModels() { return true; } }
@@ -251,10 +252,10 @@ public final class Conversation {
 
   public record TransferRequested(String toAgent, String requestedBy, Instant at) implements Event {}
 
-  public record TransferredToTeam(String fromAgent, String fromHold, String toTeam, String requestedBy, Instant at)
+  public record TransferredToTeam(String fromAgent, HoldToken fromHold, String toTeam, String requestedBy, Instant at)
       implements Event { @Override public boolean shownInReadModels() { return true; } }
 
-  public record Resolved(String agentId, String hold, String reason, Instant at) implements Event { @Override public boolean shownInReadModels() { return true; } }
+  public record Resolved(String agentId, HoldToken hold, String reason, Instant at) implements Event { @Override public boolean shownInReadModels() { return true; } }
 
   public record ServiceWindowClosed(Instant at) implements Event {}
 
@@ -330,7 +331,7 @@ public final class Conversation {
 
   // ---- state ----
 
-  public record Release(String agentId, String hold) implements CborSerializable {}
+  public record Release(String agentId, HoldToken hold) implements CborSerializable {}
 
   /** A step the rules wait for: {@code question} or {@code lookup}, its attempt and deadline. */
   /** @param prompt what the contact is (to be) sent for this attempt of a question */
@@ -378,7 +379,7 @@ public final class Conversation {
     public int priority() { return round.priority(); }
     public String reason() { return round.reason(); }
     public String agentId() { return assignment == null ? null : assignment.agentId(); }
-    public String hold() { return assignment == null ? null : assignment.hold(); }
+    public HoldToken hold() { return assignment == null ? null : assignment.hold(); }
     public String transferTo() { return assignment == null ? null : assignment.transferTo(); }
     public boolean answered() { return assignment != null && assignment.answered(); }
     public Instant replyDeadline() { return clocks.replyDeadline(); }

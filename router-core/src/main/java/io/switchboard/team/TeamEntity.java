@@ -1,5 +1,6 @@
 package io.switchboard.team;
 
+import io.switchboard.HoldToken;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.Outcome;
@@ -303,7 +304,7 @@ final class TeamEntity extends EventSourcedBehavior<Command, Event, State> {
 
   /** The offer of this round: its hold token is the round, so a re-sent offer is the same reservation. */
   private Agent.Offer offerOf(TeamConfig config, RoutingRequest req, Instant offeredAt) {
-    return new Agent.Offer(req, "r" + req.attempt(), teamId, config.policy(), false, null, offeredAt);
+    return new Agent.Offer(req, HoldToken.round(req.attempt()), teamId, config.policy(), false, null, offeredAt);
   }
 
   private Effect<Event, State> onOfferDeclined(State s, OfferDeclined c) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.switchboard.HoldToken;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
@@ -145,12 +146,12 @@ class AgentEntityTest {
 
     CommandResult<Command, Event, State> r = kit.runCommand(offer);
 
-    assertEquals(List.of(new Reserved(conv, "r1", TEAM, POLICY, t0, offer.offeredAt())), r.events());
+    assertEquals(List.of(new Reserved(conv, HoldToken.round(1), TEAM, POLICY, t0, offer.offeredAt())), r.events());
     State s = r.state();
-    assertEquals(new Hold("r1", CHANNEL, TEAM, POLICY, t0, false), s.hold(conv));
+    assertEquals(new Hold(HoldToken.round(1), CHANNEL, TEAM, POLICY, t0, false), s.hold(conv));
     assertEquals(1, s.loadOn(CHANNEL));
     assertEquals(offer.offeredAt(), s.lastAssignedAt(), "the team's offer time: its round robin resumes from it");
-    assertEquals(new Conversation.AssignTo(agentId, "r1", TEAM, POLICY, null),
+    assertEquals(new Conversation.AssignTo(agentId, HoldToken.round(1), TEAM, POLICY, null),
         expectSent("conversation " + conv, Conversation.AssignTo.class));
     assertEquals(status(Presence.ONLINE, AgentProfile.withCapacity(2), Map.of(CHANNEL, 1), offer.offeredAt()),
         expectStatus(), "the team counts the reservation before it hears OfferAccepted");
@@ -207,11 +208,11 @@ class AgentEntityTest {
     reserve(conv, 1);
 
     manualTime.timePasses(settings.redeliveryInterval());
-    assertEquals(new Conversation.AssignTo(agentId, "r1", TEAM, POLICY, Set.of(TEAM), null),
+    assertEquals(new Conversation.AssignTo(agentId, HoldToken.round(1), TEAM, POLICY, Set.of(TEAM), null),
         expectSent("conversation " + conv, Conversation.AssignTo.class), "no answer yet: sent again");
     sent.expectNoMessage();
 
-    assertTrue(kit.runCommand(new AssignmentConfirmed(conv, "r1")).hasNoEvents());
+    assertTrue(kit.runCommand(new AssignmentConfirmed(conv, HoldToken.round(1))).hasNoEvents());
     manualTime.timePasses(settings.redeliveryInterval());
     sent.expectNoMessage(); // confirmed (persisted with the next batch): never re-sent
     assertTrue(kit.getState().hold(conv).confirmed());
@@ -224,27 +225,27 @@ class AgentEntityTest {
     String conv = conv("1");
     reserve(conv, 1);
 
-    CommandResult<Command, Event, State> c = kit.runCommand(new AssignmentConfirmed(conv, "r1"));
+    CommandResult<Command, Event, State> c = kit.runCommand(new AssignmentConfirmed(conv, HoldToken.round(1)));
     assertTrue(c.hasNoEvents(), "confirmations are persisted in batches: " + c.events());
     assertFalse(c.state().hold(conv).confirmed());
     manualTime.timePasses(settings.confirmFlushInterval());
     assertTrue(kit.getState().hold(conv).confirmed());
-    assertEquals(new HoldsConfirmed(List.of(new HoldRef(conv, "r1", null))), lastPersisted());
+    assertEquals(new HoldsConfirmed(List.of(new HoldRef(conv, HoldToken.round(1), null))), lastPersisted());
     sent.expectNoMessage();
 
     Instant at = clock.instant();
-    CommandResult<Command, Event, State> r = kit.runCommand(new Release(conv, "r1"));
-    assertEquals(List.of(new Released(conv, "r1", at)), r.events());
+    CommandResult<Command, Event, State> r = kit.runCommand(new Release(conv, HoldToken.round(1)));
+    assertEquals(List.of(new Released(conv, HoldToken.round(1), at)), r.events());
     assertEquals(Map.of(), r.state().holds());
     assertEquals(0, r.state().loadOn(CHANNEL));
     assertTrue(r.state().hasRoomOn(CHANNEL));
-    assertEquals(new Conversation.ReleaseAcknowledged(agentId, "r1"),
+    assertEquals(new Conversation.ReleaseAcknowledged(agentId, HoldToken.round(1)),
         expectSent("conversation " + conv, Conversation.ReleaseAcknowledged.class));
     assertEquals(status(Presence.ONLINE, AgentProfile.withCapacity(1), Map.of(), t0), expectStatus());
     sent.expectNoMessage();
 
     // released again (the conversation re-sends until acknowledged): acknowledged, nothing persisted
-    assertTrue(kit.runCommand(new Release(conv, "r1")).hasNoEvents());
+    assertTrue(kit.runCommand(new Release(conv, HoldToken.round(1))).hasNoEvents());
     expectSent("conversation " + conv, Conversation.ReleaseAcknowledged.class);
     sent.expectNoMessage();
   }
@@ -261,7 +262,7 @@ class AgentEntityTest {
 
     Reserved reserved = r.eventOfType(Reserved.class);
     assertEquals(1, r.events().size(), r.events().toString());
-    assertTrue(reserved.hold().matches("c[0-9a-f-]{36}"), reserved.hold());
+    assertTrue(reserved.hold().isClaim() && reserved.hold().text().matches("c[0-9a-f-]{36}"), reserved.hold().text());
     assertEquals(new Reserved(conv, reserved.hold(), null, null, t0, null), reserved);
     assertEquals(new Hold(reserved.hold(), CHANNEL, null, null, t0, false), r.state().hold(conv));
     assertEquals(new Conversation.AssignTo(agentId, reserved.hold(), null, null, Set.of(TEAM), client.ref()),
@@ -301,7 +302,7 @@ class AgentEntityTest {
     String pending = conv("2");
     reserve(confirmed, 1);
     reserve(pending, 4);
-    kit.runCommand(new AssignmentConfirmed(confirmed, "r1"));
+    kit.runCommand(new AssignmentConfirmed(confirmed, HoldToken.round(1)));
     manualTime.timePasses(settings.confirmFlushInterval()); // before the first redelivery
     State before = kit.getState();
     assertTrue(before.hold(confirmed).confirmed());
@@ -310,7 +311,7 @@ class AgentEntityTest {
 
     assertEquals(before, kit.restart().state());
     assertEquals(2, kit.getState().loadOn(CHANNEL));
-    assertEquals(new Conversation.AssignTo(agentId, "r4", TEAM, POLICY, Set.of(TEAM), null),
+    assertEquals(new Conversation.AssignTo(agentId, HoldToken.round(4), TEAM, POLICY, Set.of(TEAM), null),
         expectSent("conversation " + pending, Conversation.AssignTo.class));
     assertEquals(status(Presence.ONLINE, AgentProfile.withCapacity(3), Map.of(CHANNEL, 2), before.lastAssignedAt()),
         expectStatus(), "the teams hear the recovered load");
@@ -334,7 +335,7 @@ class AgentEntityTest {
     ready(2);
     String conv = conv("1");
     reserve(conv, 1);
-    kit.runCommand(new AssignmentConfirmed(conv, "r1"));
+    kit.runCommand(new AssignmentConfirmed(conv, HoldToken.round(1)));
     flushConfirmations();
     Instant off = clock.instant();
 
@@ -352,7 +353,7 @@ class AgentEntityTest {
     sent.expectNoMessage();
 
     manualTime.timePasses(Duration.ofMillis(1));
-    assertEquals(new Conversation.AgentWentOffline(agentId, "r1"),
+    assertEquals(new Conversation.AgentWentOffline(agentId, HoldToken.round(1)),
         expectSent("conversation " + conv, Conversation.AgentWentOffline.class));
     sent.expectNoMessage();
     assertNull(kit.getState().offlineGraceEnds(), "no other grace left");
@@ -367,11 +368,11 @@ class AgentEntityTest {
     String serverGrace = conv("2");
     Duration tenSeconds = Duration.ofSeconds(10);
     RoutingPolicy quick = new RoutingPolicy(Duration.ofMinutes(5), 3, null, false, null, tenSeconds);
-    kit.runCommand(new Offer(request(shortGrace, 1), "r1", TEAM, quick, false, null, t0));
+    kit.runCommand(new Offer(request(shortGrace, 1), HoldToken.round(1), TEAM, quick, false, null, t0));
     drain(3);
     reserve(serverGrace, 1);
-    kit.runCommand(new AssignmentConfirmed(shortGrace, "r1"));
-    kit.runCommand(new AssignmentConfirmed(serverGrace, "r1"));
+    kit.runCommand(new AssignmentConfirmed(shortGrace, HoldToken.round(1)));
+    kit.runCommand(new AssignmentConfirmed(serverGrace, HoldToken.round(1)));
     flushConfirmations();
     Instant off = clock.instant();
 
@@ -382,7 +383,7 @@ class AgentEntityTest {
     expectStatus();
 
     manualTime.timePasses(tenSeconds);
-    assertEquals(new Conversation.AgentWentOffline(agentId, "r1"),
+    assertEquals(new Conversation.AgentWentOffline(agentId, HoldToken.round(1)),
         expectSent("conversation " + shortGrace, Conversation.AgentWentOffline.class));
     sent.expectNoMessage();
     assertEquals(off.plus(settings.offlineGrace()), kit.getState().offlineGraceEnds(), "the next one is armed");
@@ -391,9 +392,9 @@ class AgentEntityTest {
     manualTime.timePasses(settings.offlineGrace().minus(tenSeconds));
     // every conversation whose grace has ended is told, the one told at the first expiry again (it ignores
     // the second: the agent keeps no record of whom it told)
-    assertEquals(new Conversation.AgentWentOffline(agentId, "r1"),
+    assertEquals(new Conversation.AgentWentOffline(agentId, HoldToken.round(1)),
         expectSent("conversation " + shortGrace, Conversation.AgentWentOffline.class));
-    assertEquals(new Conversation.AgentWentOffline(agentId, "r1"),
+    assertEquals(new Conversation.AgentWentOffline(agentId, HoldToken.round(1)),
         expectSent("conversation " + serverGrace, Conversation.AgentWentOffline.class));
     sent.expectNoMessage();
     assertNull(kit.getState().offlineGraceEnds());
@@ -404,7 +405,7 @@ class AgentEntityTest {
     ready(2);
     String conv = conv("1");
     reserve(conv, 1);
-    kit.runCommand(new AssignmentConfirmed(conv, "r1"));
+    kit.runCommand(new AssignmentConfirmed(conv, HoldToken.round(1)));
     flushConfirmations();
     kit.<Outcome>runCommand(to -> new SetPresence(Presence.OFFLINE, to));
     expectStatus();
@@ -419,7 +420,7 @@ class AgentEntityTest {
     manualTime.timePasses(Duration.ofSeconds(2));
     sent.expectNoMessage();
     assertInstanceOf(PresenceChanged.class, lastPersisted(), "no OfflineGraceExpired");
-    assertEquals(new Hold("r1", CHANNEL, TEAM, POLICY, t0, true), kit.getState().hold(conv));
+    assertEquals(new Hold(HoldToken.round(1), CHANNEL, TEAM, POLICY, t0, true), kit.getState().hold(conv));
   }
 
   // ---- helpers ----
@@ -434,7 +435,7 @@ class AgentEntityTest {
 
   /** The team's offer of round {@code attempt}, made at the test's start. */
   private Offer offer(String conversationId, int attempt) {
-    return new Offer(request(conversationId, attempt), "r" + attempt, TEAM, POLICY, false, null, t0);
+    return new Offer(request(conversationId, attempt), HoldToken.round(attempt), TEAM, POLICY, false, null, t0);
   }
 
   /** A profile with {@code capacity}, a member of {@link #TEAM}, online; what it sent on the way is drained. */

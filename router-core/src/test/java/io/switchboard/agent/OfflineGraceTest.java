@@ -3,6 +3,7 @@ package io.switchboard.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.switchboard.HoldToken;
 import io.switchboard.agent.Agent.Hold;
 import io.switchboard.agent.Agent.State;
 import io.switchboard.routing.RoutingPolicy;
@@ -21,26 +22,26 @@ class OfflineGraceTest {
     return new RoutingPolicy(Duration.ofMinutes(5), 3, null, false, null, offlineGrace);
   }
 
-  private static Hold hold(String token, RoutingPolicy policy) {
+  private static Hold hold(HoldToken token, RoutingPolicy policy) {
     return new Hold(token, "chat", "t/sales", policy, OFFLINE.minusSeconds(60), true);
   }
 
   /** Offline since {@link #OFFLINE}, holding a claim (no policy), a team with a 30 s grace and one with 10 min. */
   private static State holding() {
     return State.empty()
-        .holding("t/chat:claimed", hold("c1", null), null)
-        .holding("t/chat:short", hold("r1", graceOf(Duration.ofSeconds(30))), null)
-        .holding("t/chat:long", hold("r2", graceOf(Duration.ofMinutes(10))), null)
-        .holding("t/chat:old-policy", hold("r3", graceOf(null)), null)
+        .holding("t/chat:claimed", hold(HoldToken.of("c1"), null), null)
+        .holding("t/chat:short", hold(HoldToken.round(1), graceOf(Duration.ofSeconds(30))), null)
+        .holding("t/chat:long", hold(HoldToken.round(2), graceOf(Duration.ofMinutes(10))), null)
+        .holding("t/chat:old-policy", hold(HoldToken.round(3), graceOf(null)), null)
         .offlineSince(OFFLINE);
   }
 
   @Test
   void aHoldsGraceIsItsTeamsOrTheServersWhenItsPolicyNamesNone() {
-    Hold thirtySeconds = hold("r", graceOf(Duration.ofSeconds(30)));
+    Hold thirtySeconds = hold(HoldToken.round(1), graceOf(Duration.ofSeconds(30)));
     assertEquals(OFFLINE.plusSeconds(30), OfflineGrace.end(OFFLINE, thirtySeconds, SERVER));
-    assertEquals(OFFLINE.plus(SERVER), OfflineGrace.end(OFFLINE, hold("r", graceOf(null)), SERVER));
-    assertEquals(OFFLINE.plus(SERVER), OfflineGrace.end(OFFLINE, hold("c", null), SERVER));
+    assertEquals(OFFLINE.plus(SERVER), OfflineGrace.end(OFFLINE, hold(HoldToken.round(1), graceOf(null)), SERVER));
+    assertEquals(OFFLINE.plus(SERVER), OfflineGrace.end(OFFLINE, hold(HoldToken.claim(), null), SERVER));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.switchboard.HoldToken;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
@@ -162,13 +163,13 @@ class ConversationEntityTest {
     openAndDrain();
 
     CommandResultWithReply<Command, Event, State, Outcome> r = kit.runCommand(
-        to -> new AssignTo(ANA, "r1", TEAM, null, to));
+        to -> new AssignTo(ANA, HoldToken.round(1), TEAM, null, to));
 
     assertEquals(Outcome.ok("assigned to " + ANA), r.reply());
     assertEquals(1, r.events().size(), r.events().toString());
     Assigned e = r.eventOfType(Assigned.class);
     assertEquals(ANA, e.agentId());
-    assertEquals("r1", e.hold());
+    assertEquals(HoldToken.round(1), e.hold());
     assertEquals(TEAM, e.team());
     assertEquals(settings.defaultPolicy(), e.policy(), "an offer without a policy: the default one");
     assertEquals(t0, e.at());
@@ -178,12 +179,12 @@ class ConversationEntityTest {
     State s = r.state();
     assertEquals(Status.ASSIGNED, s.status());
     assertEquals(ANA, s.agentId());
-    assertEquals("r1", s.hold());
+    assertEquals(HoldToken.round(1), s.hold());
     assertEquals(t0, s.assignment().assignedAt());
     assertEquals(e.replyDeadline(), s.replyDeadline());
 
     Agent.AssignmentConfirmed confirmed = expectSent("agent " + ANA, Agent.AssignmentConfirmed.class);
-    assertEquals(new Agent.AssignmentConfirmed(conversationId, "r1", null), confirmed);
+    assertEquals(new Agent.AssignmentConfirmed(conversationId, HoldToken.round(1), null), confirmed);
     assertEquals(new Team.Withdraw(conversationId, 1), expectSent("team " + TEAM, Team.Withdraw.class),
         "the team stops offering a conversation that is taken");
     sent.expectNoMessage();
@@ -194,13 +195,13 @@ class ConversationEntityTest {
     State waiting = openAndDrain();
 
     CommandResultWithReply<Command, Event, State, Outcome> r = kit.runCommand(
-        to -> new AssignTo(ANA, "r0", TEAM, null, to));
+        to -> new AssignTo(ANA, HoldToken.round(0), TEAM, null, to));
 
     assertTrue(r.hasNoEvents(), r.events().toString());
     assertFalse(r.reply().ok());
     assertEquals("offer_expired", r.reply().code());
     assertEquals(waiting, r.state());
-    assertEquals(new Agent.Release(conversationId, "r0"), expectSent("agent " + ANA, Agent.Release.class),
+    assertEquals(new Agent.Release(conversationId, HoldToken.round(0)), expectSent("agent " + ANA, Agent.Release.class),
         "the agent un-reserves the stale hold");
     sent.expectNoMessage();
   }
@@ -246,15 +247,15 @@ class ConversationEntityTest {
     assertEquals(1, r.events().size(), r.events().toString());
     Resolved e = r.eventOfType(Resolved.class);
     assertEquals(ANA, e.agentId());
-    assertEquals("r1", e.hold());
+    assertEquals(HoldToken.round(1), e.hold());
     assertEquals("resolved by cet/sup", e.reason());
     assertEquals(t0, e.at());
     State s = r.state();
     assertEquals(Status.RESOLVED, s.status());
     assertNull(s.agentId());
     assertEquals(ANA, s.contact().previousAgent(), "the contact's next episode prefers her");
-    assertEquals(List.of(new Conversation.Release(ANA, "r1")), s.releases(), "re-sent until acknowledged");
-    assertEquals(new Agent.Release(conversationId, "r1"), expectSent("agent " + ANA, Agent.Release.class));
+    assertEquals(List.of(new Conversation.Release(ANA, HoldToken.round(1))), s.releases(), "re-sent until acknowledged");
+    assertEquals(new Agent.Release(conversationId, HoldToken.round(1)), expectSent("agent " + ANA, Agent.Release.class));
     sent.expectNoMessage();
 
     CommandResultWithReply<Command, Event, State, Outcome> again = kit.runCommand(to -> new Resolve("cet/sup", to));
@@ -286,14 +287,14 @@ class ConversationEntityTest {
     assertEquals(Status.ASSIGNED, kit.getState().status());
 
     manualTime.timePasses(Duration.ofSeconds(1));
-    assertEquals(new Agent.Release(conversationId, "r1"), expectSent("agent " + ANA, Agent.Release.class));
+    assertEquals(new Agent.Release(conversationId, HoldToken.round(1)), expectSent("agent " + ANA, Agent.Release.class));
     RoutingRequest request = expectSent("team " + TEAM, Team.RequestAgent.class).request();
     assertEquals(2, request.attempt(), "a new round");
     assertEquals(Set.of(ANA), request.need().excludedAgents(), "the silent agent is left out");
 
     Object last = kit.persistenceTestKit().persistedInStorage(pid).get(2);
     Rerouted rerouted = assertInstanceOf(Rerouted.class, last);
-    assertEquals(new Rerouted(ANA, "r1", "reply_window_lapsed", true, deadline), rerouted);
+    assertEquals(new Rerouted(ANA, HoldToken.round(1), "reply_window_lapsed", true, deadline), rerouted);
     State s = kit.getState();
     assertEquals(Status.WAITING, s.status());
     assertEquals(2, s.attempt());
@@ -357,7 +358,7 @@ class ConversationEntityTest {
   private State assignAna() {
     openAndDrain();
     CommandResultWithReply<Command, Event, State, Outcome> r = kit.runCommand(
-        to -> new AssignTo(ANA, "r1", TEAM, null, to));
+        to -> new AssignTo(ANA, HoldToken.round(1), TEAM, null, to));
     assertTrue(r.reply().ok(), r.reply().toString());
     expectSent("agent " + ANA, Agent.AssignmentConfirmed.class);
     expectSent("team " + TEAM, Team.Withdraw.class);

@@ -3,6 +3,7 @@ package io.switchboard.conversation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.switchboard.HoldToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,10 +49,10 @@ class ConversationStateMigrationTest {
     assertEquals(Map.of("reply_window_lapsed", 1), s.round().reroutesByCause());
     assertEquals("rule 'else': no other rule matched", s.round().routedBy());
     assertEquals("compat/ben", s.agentId());
-    assertEquals("r2", s.hold());
+    assertEquals(HoldToken.round(2), s.hold());
     assertEquals(Instant.parse("2026-12-03T13:42:26.544346502Z"), s.assignment().assignedAt());
     assertEquals(true, s.answered());
-    assertEquals(List.of(new Conversation.Release("compat/ann", "r1")), s.releases());
+    assertEquals(List.of(new Conversation.Release("compat/ann", HoldToken.round(1))), s.releases());
     assertEquals(Instant.parse("2026-12-04T13:42:24.441082615Z"), s.clocks().serviceWindowClosesAt());
     assertEquals(List.of("m-1"), s.recentMessageIds());
     assertEquals("compat/sup", s.policy().escalation().supervisorAgent());
@@ -62,7 +63,7 @@ class ConversationStateMigrationTest {
   void aClaimedConversationWithATransferPendingKeepsItsContactAndSteps() throws Exception {
     Conversation.State s = readV1("conversation-state-v1-transfer.json");
     assertEquals("compat/eve", s.agentId());
-    assertEquals("c42a6a846-1df9-46e6-afea-d24ff3d56bef", s.hold());
+    assertEquals(HoldToken.of("c42a6a846-1df9-46e6-afea-d24ff3d56bef"), s.hold());
     assertEquals("compat/sup", s.transferTo());
     assertEquals(Set.of("compat/pool", "compat/desk"), s.round().visitedTeams());
     assertEquals(20, s.priority());

@@ -3,6 +3,7 @@ package io.switchboard.conversation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.switchboard.HoldToken;
 import io.switchboard.Outcome;
 import io.switchboard.agent.Agent;
 import io.switchboard.agent.AgentProfile;
@@ -221,7 +222,7 @@ class TimersSurviveRecoveryTest {
   private static void assertEveryConversationAssignedAndHeld(List<String> convs, List<String> agents, int capacity) {
     Map<String, TreeSet<String>> assigned = new TreeMap<>();
     agents.forEach(x -> assigned.put(x, new TreeSet<>()));
-    Map<String, String> holdOf = new TreeMap<>();
+    Map<String, HoldToken> holdOf = new TreeMap<>();
     for (String c : convs) {
       Conversation.State s = f.conversation(c).state();
       assertEquals(Conversation.Status.ASSIGNED, s.status(), c + " (" + s.reason() + ")");

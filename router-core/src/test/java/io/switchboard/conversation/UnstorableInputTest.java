@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.switchboard.HoldToken;
 import io.switchboard.Outcome;
 import io.switchboard.Storable;
 import io.switchboard.agent.Agent;
@@ -101,7 +102,7 @@ class UnstorableInputTest {
     RoutingRequest request = new RoutingRequest(poisoned, 1, 0, Need.of("whatsapp"), Fixture.START);
 
     // what a team would send the agent, and what a conversation would send the team (which would queue it)
-    f.directory.agent("un3/a", new Agent.Offer(request, "r1", "un3/t", null, false, null));
+    f.directory.agent("un3/a", new Agent.Offer(request, HoldToken.round(1), "un3/t", null, false, null));
     f.presence("un3/a", io.switchboard.routing.Presence.AWAY);
     f.directory.team("un3/t", new Team.RequestAgent(request));
     f.directory.team("un3/t", new Team.ProbeAgent(request));

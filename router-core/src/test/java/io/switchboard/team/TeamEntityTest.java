@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.switchboard.HoldToken;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
 import io.switchboard.EntityIds;
@@ -145,7 +146,7 @@ class TeamEntityTest {
     assertTrue(r.hasNoEvents(), "an offer is not persisted: " + r.events());
     assertEquals(List.of(), r.state().queue());
     Agent.Offer offer = expectSent("agent " + ANA, Agent.Offer.class);
-    assertEquals(new Agent.Offer(req, "r3", teamId, config.policy(), false, null, t0), offer);
+    assertEquals(new Agent.Offer(req, HoldToken.round(3), teamId, config.policy(), false, null, t0), offer);
     sent.expectNoMessage();
 
     // the conversation re-sends its request (redelivery): the round was offered, nobody else is reserved
@@ -175,7 +176,7 @@ class TeamEntityTest {
     CommandResult<Command, Event, State> online = kit.runCommand(new AgentStatusChanged(online(ANA, 2)));
     assertEquals(List.of(new Dequeued(req.conversationId(), "offered", t0)), online.events());
     assertEquals(List.of(), online.state().queue());
-    assertEquals(new Agent.Offer(req, "r1", teamId, config.policy(), false, null, t0),
+    assertEquals(new Agent.Offer(req, HoldToken.round(1), teamId, config.policy(), false, null, t0),
         expectSent("agent " + ANA, Agent.Offer.class));
     sent.expectNoMessage();
   }
@@ -255,7 +256,7 @@ class TeamEntityTest {
     manualTime.timePasses(Duration.ofMillis(1));
     Agent.Offer drained = expectSent("agent " + ANA, Agent.Offer.class);
     assertEquals(queued, drained.request());
-    assertEquals("r1", drained.hold());
+    assertEquals(HoldToken.round(1), drained.hold());
     Agent.Offer stashed = expectSent("agent " + ANA, Agent.Offer.class);
     assertEquals(fresh, stashed.request(), "the stashed request is routed after the queue");
     sent.expectNoMessage();

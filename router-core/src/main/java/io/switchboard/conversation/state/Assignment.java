@@ -1,5 +1,6 @@
 package io.switchboard.conversation.state;
 
+import io.switchboard.HoldToken;
 import io.switchboard.conversation.Conversation.Release;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,12 +14,12 @@ import java.util.List;
  * @param answered the agent replied since it was assigned
  * @param transferTo the agent a transfer is offered to, until it accepts or declines
  */
-public record Assignment(String agentId, String hold, Instant assignedAt, boolean answered, String transferTo) {
+public record Assignment(String agentId, HoldToken hold, Instant assignedAt, boolean answered, String transferTo) {
 
   /** How many released holds a conversation remembers, to refuse a stale reservation and re-send releases. */
   static final int REMEMBERED_RELEASES = 8;
 
-  public static Assignment of(String agentId, String hold, Instant at) {
+  public static Assignment of(String agentId, HoldToken hold, Instant at) {
     return new Assignment(agentId, hold, at, false, null);
   }
 
