@@ -104,6 +104,22 @@ class ConversationStateMigrationTest {
     }
   }
 
+  /** In a rolling upgrade a node of the version before answers {@code Get} with the flat state inside its view. */
+  @Test
+  void aViewFromANodeOfTheVersionBeforeCarriesTheSameStateAsItsSnapshot() throws Exception {
+    ObjectNode view = JSON.createObjectNode();
+    view.put("conversationId", "compat/whatsapp:15550001");
+    view.set("state", resource("conversation-state-v1-rerouted.json"));
+    view.put("queueReason", "no_agent_available");
+    Conversation.View v = (Conversation.View) serializer.fromBinary(CBOR.writeValueAsBytes(view),
+        Conversation.View.class.getName());
+    assertEquals(new Conversation.View("compat/whatsapp:15550001", readV1("conversation-state-v1-rerouted.json"),
+        "no_agent_available"), v);
+    byte[] v2 = serializer.toBinary(v);
+    assertEquals(v, serializer.fromBinary(v2, serializer.manifest(v)));
+    assertEquals(Conversation.View.class.getName() + "#2", serializer.manifest(v));
+  }
+
   private static Conversation.State readV1(String name) throws Exception {
     byte[] bytes = CBOR.writeValueAsBytes(resource(name)); // as in the snapshot table: CBOR, manifest without a version
     return (Conversation.State) serializer.fromBinary(bytes, Conversation.State.class.getName());
