@@ -42,6 +42,8 @@ Environment (defaults in brackets):
   CAPACITY [1000]       conversations each agent may hold (the storm never resolves any)
   BATCH [5]             messages per WhatsApp webhook POST in the storm
   TEAMS [10] CONNS [64] THREADS [2]   saturate: teams, wrk connections and threads
+  CEILING [none]        saturate/paced: the stack's ceiling in requests/s measured in the same session
+                        (../shared/limits ./run.sh ingest-pg or ingest-h2); the SUMMARY then gives the ratio to it
   PROFILE [0]           saturate/paced: 1 records the measured run with Java Flight Recorder and prints
                         the server's CPU per routed conversation by part (CpuBreakdown; docs/PERFORMANCE.md)
   WEBHOOKS [on; saturate: off]  whether the tenant has an outbound webhook (to the stub receiver)
@@ -94,6 +96,8 @@ MVN=${MVN:-mvn}
 TEAMS=${TEAMS:-10}
 CONNS=${CONNS:-64}
 PROFILE=${PROFILE:-0}
+CEILING=${CEILING:-}
+[[ -z $CEILING || $CEILING =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "run.sh: CEILING must be requests per second" >&2; exit 2; }
 JFR_SETTINGS=${JFR_SETTINGS:-default}
 # Flight Recorder runs from the JVM's start: started later, it instruments the JDK's socket and file classes
 # then, and the recompilation that follows halved the throughput of the measured minute
@@ -246,16 +250,17 @@ if [[ $SIM == saturate || $SIM == paced ]]; then
   read -r ASSIGN_P50 ASSIGN_P99 < <(routing_quantiles "$RUN_DIR/metrics-before.txt" "$RUN_DIR/metrics-after.txt")
   python3 - "$ASSIGN_P50" "$ASSIGN_P99" "$RESULT" "$STORE" "$DURATION" "$accepted" \
     "$assigned_after" "$shown_after" "$drained" "$SERVER_CPU" "$WARMED" "$JIT_PCT" "$CONNS" "$TEAMS" "$WEBHOOKS" \
-    "$SIM" "$PACE" <<'EOF'
+    "$SIM" "$PACE" "$CEILING" <<'EOF'
 import sys
 (p50, p99, result, store, duration, accepted, assigned, shown, drained, cpu, warmed, jit, conns, teams,
- webhooks, sim, pace) = sys.argv[1:]
+ webhooks, sim, pace, ceiling) = sys.argv[1:]
 kv = dict(p.split("=", 1) for p in result.split()[1:])
 ok = int(accepted)
 print(" ".join([
     "SUMMARY store=%s sim=%s%s conns=%s teams=%s webhooks=%s" % (store, sim, "" if pace == "0" else "(offered %s/s)" % pace,
                                                              conns, teams, webhooks),
-    "achieved=%.1f/s (%d accepted in %ss)" % (ok / float(duration), ok, duration),
+    "achieved=%.1f/s (%d accepted in %ss)%s" % (ok / float(duration), ok, duration,
+        "" if ceiling == "" else " ratio_to_ceiling=%.3f(of_%s/s)" % (ok / float(duration) / float(ceiling), ceiling)),
     "http_p50/p90/p99=%.1f/%.1f/%.1fms" % (int(kv["p50_us"]) / 1000, int(kv["p90_us"]) / 1000, int(kv["p99_us"]) / 1000),
     "assign_p50/p99=%s/%s(server)" % (p50, p99),
     "errors=%s+%s/%s" % (kv["non2xx"], kv["errors"], kv["requests"]),
