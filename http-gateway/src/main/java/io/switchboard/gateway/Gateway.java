@@ -138,11 +138,15 @@ public final class Gateway {
     CompletableFuture<Done> done = new CompletableFuture<>();
     org.apache.pekko.actor.Cancellable poll = system.scheduler().scheduleAtFixedRate(Duration.ZERO,
         Duration.ofMillis(20), () -> {
-          if (readiness.notInClusterBecause() == null) done.complete(Done.getInstance());
+          if (readiness.notServingBecause() == null) done.complete(Done.getInstance());
         }, system.executionContext());
-    system.scheduler().scheduleOnce(within, () -> done.completeExceptionally(new IllegalStateException(
-        "not serving after " + within + ": " + readiness.notInClusterBecause())), system.executionContext());
-    return done.whenComplete((d, t) -> poll.cancel());
+    org.apache.pekko.actor.Cancellable giveUp = system.scheduler().scheduleOnce(within,
+        () -> done.completeExceptionally(new IllegalStateException(
+            "not serving after " + within + ": " + readiness.notServingBecause())), system.executionContext());
+    return done.whenComplete((d, t) -> {
+      poll.cancel();
+      giveUp.cancel();
+    });
   }
 
   public void stop() {
@@ -305,7 +309,7 @@ public final class Gateway {
         return CompletableFuture.completedFuture(errors.unavailable("the node is shutting down; retry on another node")
             .addHeader(org.apache.pekko.http.javadsl.model.headers.Connection.create("close")));
       }
-      String joining = path.startsWith("/v1/") && !path.equals("/v1/openapi.json") ? readiness.notInClusterBecause() : null;
+      String joining = path.startsWith("/v1/") && !path.equals("/v1/openapi.json") ? readiness.notServingBecause() : null;
       if (joining != null) {
         // not Up, or a region not registered: a request would wait in a region's buffer for the ask timeout
         request.discardEntityBytes(materializer);
@@ -394,9 +398,23 @@ public final class Gateway {
       this.storeHealth = storeHealth;
     }
 
+    /** Set once this node was Up with every region registered: neither goes back while the node runs. */
+    private volatile boolean serving;
+
     /** Why this node cannot route requests to the entities yet (see {@link #notReadyInCluster}), or null. */
     String notInClusterBecause() {
       return notReadyInCluster(cluster.selfMember().status(), regions.unregistered());
+    }
+
+    /**
+     * {@link #notInClusterBecause()} for the API's gate, asked per request: once the node served, null
+     * without looking again (a node that leaves is refused by {@link #stopping} first).
+     */
+    String notServingBecause() {
+      if (serving) return null;
+      String why = notInClusterBecause();
+      if (why == null) serving = true;
+      return why;
     }
 
     @Override
