@@ -22,7 +22,18 @@ public record CoreSettings(
     Duration prerouteTimeout,
     int agentSnapshotEvery,
     Duration memberStatusWait,
-    int conversationShards) {
+    int conversationShards,
+    Grants grants) {
+
+  /**
+   * The agent's grants in memory (docs/ARCHITECTURE.md, "One durable write per routed conversation").
+   *
+   * @param ttl a conversation persists a grant only this long after the agent made it
+   * @param settle an agent that recovers takes no offer for this long, then reads the journal for the
+   *     assignments of its previous incarnation's grants: at least {@code ttl} + the journal's write bound
+   * @param readJournal the read journal plugin whose {@code currentEventsByTag} that scan uses
+   */
+  public record Grants(Duration ttl, Duration settle, String readJournal) {}
 
   /** Whether idle conversations stop themselves (only where a wake-up keeper runs, see ARCHITECTURE). */
   public boolean passivates() {
@@ -75,6 +86,7 @@ public record CoreSettings(
         c.getString("preroute-timeout").equals("off") ? null : c.getDuration("preroute-timeout"),
         c.getInt("agent-snapshot-every"),
         c.getDuration("member-status-wait"),
-        c.getInt("conversation-shards"));
+        c.getInt("conversation-shards"),
+        new Grants(c.getDuration("grant-ttl"), c.getDuration("grant-settle"), c.getString("grant-read-journal")));
   }
 }

@@ -29,6 +29,8 @@ public record Outcome(boolean ok, String code, String message) implements CborSe
     CAPACITY_FULL,
     AGENT_OFFLINE,
     AGENT_AWAY,
+    /** The agent started again a moment ago and takes no offer until every assignment of its grants is known. */
+    AGENT_SETTLING,
     UNKNOWN_AGENTS,
     SERVICE_WINDOW_CLOSED,
     NO_ROUTE,

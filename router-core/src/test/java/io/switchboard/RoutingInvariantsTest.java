@@ -71,6 +71,10 @@ class RoutingInvariantsTest {
     System.out.printf("invariants held: seed %d, %d operations, %d settle rounds, %d restarts, stats %s%n",
         seed, ops, run.settleRounds, run.restarts, run.stats);
     assertTrue(run.stats.getOrDefault("assigned", 0) > 0, "the run assigned conversations");
+    if (ops >= 5_000) {
+      assertTrue(run.stats.getOrDefault("grants-found-by-scan", 0) > 0,
+          "agents stopped between a grant's write and their batch, and their scans found those grants");
+    }
   }
 
   private static final class Run {
@@ -311,6 +315,11 @@ class RoutingInvariantsTest {
     void checkDeadlineHistory() {
       PersistenceTestKit journal = PersistenceTestKit.create(f.testKit.system());
       stats.put("deadlines-fired", Invariants.checkDeadlineHistory(convs, agents, teams, journal::persistedInStorage).size());
+      // grants whose only record was the conversation's write when their agent stopped, found by its scan
+      stats.put("grants-found-by-scan", agents.stream()
+          .flatMap(a -> journal.persistedInStorage("Agent|" + a).stream())
+          .filter(e -> e instanceof Agent.HoldsRecorded r && r.scannedTo() != null)
+          .mapToInt(e -> ((Agent.HoldsRecorded) e).holds().size()).sum());
     }
   }
 }

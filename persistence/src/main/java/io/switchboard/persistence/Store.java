@@ -88,6 +88,13 @@ public final class Store {
       pools.put(p + ".db.connectionTimeout", 1000);
       pools.put(p + ".db.validationTimeout", 500);
     }
+    if (s.kind() == StoreSettings.Kind.POSTGRES) {
+      // The journal's write bound: PostgreSQL cancels any statement of the write pool after 5 s, so that a
+      // conversation's write of an agent's grant lands within grant-ttl + 5 s of the grant or never, which the
+      // agent's settling after a recovery relies on (docs/ARCHITECTURE.md, "One durable write per routed
+      // conversation"; switchboard.core.grant-settle).
+      pools.put(db + ".db.properties.options", "-c statement_timeout=5000");
+    }
     config = ConfigFactory.parseMap(pools).withFallback(config);
     // Stores written with pekko.cluster.sharding.state-store-mode = persistence (before issue 13): the
     // coordinator's remembered shards are read from the old coordinator's events under the same persistence

@@ -115,6 +115,17 @@ public final class Agent {
 
   record Redeliver() implements Command {}
 
+  /** The settling after a recovery is over: the agent scans the journal for its grants' assignments. */
+  record SettleEnded() implements Command {}
+
+  /**
+   * The scan's result: the {@code Assigned} events tagged with this agent from the last scan's offset on, as
+   * holds to count (unconfirmed), and the highest offset read.
+   */
+  record ScanCompleted(List<RecordedHold> found, long offset) implements Command {}
+
+  record ScanFailed(String reason) implements Command {}
+
   record FlushConfirmations() implements Command {}
 
   /** Every {@code passivate-after}: an agent that was never configured stops when idle. */
@@ -169,6 +180,36 @@ public final class Agent {
   /** The conversations confirmed these holds (persisted in batches, off the routing path). */
   public record HoldsConfirmed(List<HoldRef> holds) implements Event {}
 
+  /**
+   * Holds recorded after the conversations persisted them: grants the conversations confirmed
+   * ({@code confirmed}), or assignments found by the scan after a recovery and confirmations of grants
+   * unknown to this incarnation (not confirmed: re-verified with {@code AssignTo}). One write for many.
+   *
+   * @param scannedTo the scan's offset when this is a scan's result (the next scan starts there), else null
+   * @param coveredUntil every grant made before it is recorded (here or earlier) or was refused or released
+   */
+  public record HoldsRecorded(List<RecordedHold> holds, Long scannedTo, Instant coveredUntil) implements Event {}
+
+  /**
+   * @param offeredAt the team's time of the offer granted (the agent's last assignment as teams see it); null: not
+   *     known (found by a scan)
+   */
+  public record RecordedHold(String conversationId, HoldToken hold, String team, RoutingPolicy policy, Instant at,
+      Instant offeredAt, boolean confirmed) implements CborSerializable {
+    Hold toHold() {
+      return new Hold(hold, EntityIds.channelOf(conversationId), team, policy, at, confirmed);
+    }
+
+    Instant lastAssigned() {
+      return offeredAt != null ? offeredAt : at;
+    }
+  }
+
+  /** The journal tag of every {@code Assigned} to {@code agentId}, which its scan after a recovery reads. */
+  public static String holdTag(String agentId) {
+    return "hold|" + agentId;
+  }
+
   /** @param policy a claimed hold's team policy, learned with the confirmation (null: none learned, older events) */
   public record HoldRef(String conversationId, HoldToken hold, RoutingPolicy policy) implements CborSerializable {
     public HoldRef(String conversationId, HoldToken hold) {
@@ -207,15 +248,18 @@ public final class Agent {
       Map<String, Integer> load,
       Instant lastAssignedAt,
       Instant offlineGraceEnds,
-      Instant offlineSince) implements CborSerializable {
+      Instant offlineSince,
+      Long grantScanOffset,
+      Instant grantsCoveredUntil) implements CborSerializable {
 
     public State {
       if (held == null) held = HashMap$.MODULE$.empty();
       if (load == null) load = loadOf(held); // snapshots older than the field
+      if (grantScanOffset == null) grantScanOffset = 0L;
     }
 
     static State empty() {
-      return new State(AgentProfile.withCapacity(0), Presence.OFFLINE, Set.of(), null, Map.of(), null, null, null);
+      return new State(AgentProfile.withCapacity(0), Presence.OFFLINE, Set.of(), null, Map.of(), null, null, null, 0L, null);
     }
 
     private static Map<String, Integer> loadOf(HashMap<String, Hold> held) {
@@ -242,25 +286,33 @@ public final class Agent {
     }
 
     State with(AgentProfile p, Presence pr, Set<String> t, Instant last, Instant grace) {
-      return new State(p, pr, t, held, load, last, grace, offlineSince);
+      return new State(p, pr, t, held, load, last, grace, offlineSince, grantScanOffset, grantsCoveredUntil);
     }
 
     State holding(String conversationId, Hold h, Instant last) {
       Hold before = hold(conversationId);
       Map<String, Integer> l = before == null ? plus(load, h.channel(), 1) : load;
       return new State(profile, presence, teams, held.updated(conversationId, h), l, last, offlineGraceEnds,
-          offlineSince);
+          offlineSince, grantScanOffset, grantsCoveredUntil);
     }
 
     State releasing(String conversationId) {
       Hold before = hold(conversationId);
       if (before == null) return this;
       return new State(profile, presence, teams, held.removed(conversationId), plus(load, before.channel(), -1),
-          lastAssignedAt, offlineGraceEnds, offlineSince);
+          lastAssignedAt, offlineGraceEnds, offlineSince, grantScanOffset, grantsCoveredUntil);
     }
 
     State offlineSince(Instant since) {
-      return new State(profile, presence, teams, held, load, lastAssignedAt, offlineGraceEnds, since);
+      return new State(profile, presence, teams, held, load, lastAssignedAt, offlineGraceEnds, since,
+          grantScanOffset, grantsCoveredUntil);
+    }
+
+    State scannedTo(Long offset, Instant covered) {
+      return new State(profile, presence, teams, held, load, lastAssignedAt, offlineGraceEnds, offlineSince,
+          offset == null ? grantScanOffset : Math.max(offset, grantScanOffset),
+          covered == null || (grantsCoveredUntil != null && covered.isBefore(grantsCoveredUntil))
+              ? grantsCoveredUntil : covered);
     }
 
     private static Map<String, Integer> plus(Map<String, Integer> load, String channel, int n) {

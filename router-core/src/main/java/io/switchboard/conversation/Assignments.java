@@ -36,8 +36,9 @@ final class Assignments {
   private Assignments() {}
 
   static Effect<Event, State> onAssignTo(ConversationEntity e, State s, AssignTo c) {
+    boolean expired = c.grantExpired(e.clock.instant(), e.settings.grants().ttl());
     if (e.pre != null) {
-      if (c.hold().isRound(e.pre.next().attempt())) return Intake.storeAssigned(e, c);
+      if (c.hold().isRound(e.pre.next().attempt()) && !expired) return Intake.storeAssigned(e, c);
       return e.Effect().stash(); // a claim or an older round: decided once the opening message is stored
     }
     if (s.status() == Status.ASSIGNED && c.agentId().equals(s.agentId()) && c.hold().equals(s.hold())) {
@@ -46,9 +47,9 @@ final class Assignments {
       e.reply(c.replyTo(), Outcome.ok("assigned to " + c.agentId()));
       return e.Effect().none();
     }
-    if (!acceptable(s, c) || !mayClaim(e, s, c)) {
+    if (expired || !acceptable(s, c) || !mayClaim(e, s, c)) {
       e.directory.agent(c.agentId(), new Agent.Release(e.conversationId, c.hold()));
-      e.reply(c.replyTo(), acceptable(s, c) ? notAMember(s, c) : refusalFor(e, s, c));
+      e.reply(c.replyTo(), !expired && acceptable(s, c) ? notAMember(s, c) : refusalFor(e, s, c));
       return e.Effect().none();
     }
     Instant now = e.clock.instant();

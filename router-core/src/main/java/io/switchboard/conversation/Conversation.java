@@ -106,11 +106,24 @@ public final class Conversation {
    * @param agentTeams the teams the agent is a member of (as the agent knows them): a claim is accepted
    *     only from a member of the conversation's team or its supervisor ({@code not_a_member} otherwise);
    *     null (a sender older than the field) is not checked
+   * @param grantedAt set for a team's offer the agent granted in memory (docs/ARCHITECTURE.md, "One durable
+   *     write per routed conversation"): accepted only within {@code grant-ttl} of it, so that an agent's
+   *     recovery knows when every write of its grants has landed; null: a persisted reservation
    */
   public record AssignTo(String agentId, HoldToken hold, String team, RoutingPolicy policy, Set<String> agentTeams,
-      ActorRef<Outcome> replyTo) implements Command {
+      ActorRef<Outcome> replyTo, Instant grantedAt) implements Command {
+    public AssignTo(String agentId, HoldToken hold, String team, RoutingPolicy policy, Set<String> agentTeams,
+        ActorRef<Outcome> replyTo) {
+      this(agentId, hold, team, policy, agentTeams, replyTo, null);
+    }
+
     public AssignTo(String agentId, HoldToken hold, String team, RoutingPolicy policy, ActorRef<Outcome> replyTo) {
-      this(agentId, hold, team, policy, null, replyTo);
+      this(agentId, hold, team, policy, null, replyTo, null);
+    }
+
+    /** A grant too old to be persisted now (its agent may have recovered and scanned since). */
+    public boolean grantExpired(Instant now, java.time.Duration ttl) {
+      return grantedAt != null && now.isAfter(grantedAt.plus(ttl));
     }
   }
 
@@ -256,6 +269,19 @@ public final class Conversation {
       implements Event { @Override public boolean shownInReadModels() { return true; } }
 
   public record Resolved(String agentId, HoldToken hold, String reason, Instant at) implements Event { @Override public boolean shownInReadModels() { return true; } }
+
+  /**
+   * The agent's hold that {@code event} ends (a re-route, an escalation, a transfer to a team, a resolve), null
+   * for any other event: tagged with that agent's hold tag beside its {@code Assigned}, so that the agent's scan
+   * after a recovery pairs them (docs/ARCHITECTURE.md, "One durable write per routed conversation").
+   */
+  public static Release holdEndedBy(Event event) {
+    if (event instanceof Rerouted e && e.fromAgent() != null) return new Release(e.fromAgent(), e.fromHold());
+    if (event instanceof Escalated e && e.fromAgent() != null) return new Release(e.fromAgent(), e.fromHold());
+    if (event instanceof TransferredToTeam e && e.fromAgent() != null) return new Release(e.fromAgent(), e.fromHold());
+    if (event instanceof Resolved e && e.agentId() != null) return new Release(e.agentId(), e.hold());
+    return null;
+  }
 
   public record ServiceWindowClosed(Instant at) implements Event {}
 

@@ -138,11 +138,19 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
   /**
    * Read models are fed by tag: only events that change what they show carry one, each event says so
    * ({@link Event#shownInReadModels}, opt-in). All events of one conversation carry the same tag, so one
-   * projection instance sees them in order.
+   * projection instance sees them in order. An {@code Assigned} also carries its agent's hold tag: it is the
+   * record of a grant until the agent's batch, and what the agent's scan after a recovery reads.
    */
   @Override
   public Set<String> tagsFor(Event event) {
-    if (settings.readModelTags() <= 0 || !event.shownInReadModels()) return Set.of();
+    boolean shown = settings.readModelTags() > 0 && event.shownInReadModels();
+    Conversation.Release ended = Conversation.holdEndedBy(event);
+    String holder = event instanceof Conversation.Assigned a ? a.agentId() : ended != null ? ended.agentId() : null;
+    if (holder != null) {
+      return shown ? Set.of(Conversation.tagFor(conversationId, settings.readModelTags()), Agent.holdTag(holder))
+          : Set.of(Agent.holdTag(holder));
+    }
+    if (!shown) return Set.of();
     return Set.of(Conversation.tagFor(conversationId, settings.readModelTags()));
   }
 

@@ -16,8 +16,11 @@ import io.switchboard.agent.Agent.Claim;
 import io.switchboard.agent.Agent.Command;
 import io.switchboard.agent.Agent.Event;
 import io.switchboard.agent.Agent.Hold;
+import io.switchboard.agent.Agent.Get;
 import io.switchboard.agent.Agent.HoldRef;
 import io.switchboard.agent.Agent.HoldsConfirmed;
+import io.switchboard.agent.Agent.HoldsRecorded;
+import io.switchboard.agent.Agent.RecordedHold;
 import io.switchboard.agent.Agent.JoinTeam;
 import io.switchboard.agent.Agent.Offer;
 import io.switchboard.agent.Agent.OfflineGraceExpired;
@@ -139,32 +142,62 @@ class AgentEntityTest {
   // ---- offers ----
 
   @Test
-  void anOfferWithinCapacityIsReservedAndTheConversationToldToAssign() {
+  void anOfferWithinCapacityIsGrantedInMemoryAndTheConversationToldToAssign() {
     ready(2);
     String conv = conv("1");
     Offer offer = offer(conv, 1);
 
     CommandResult<Command, Event, State> r = kit.runCommand(offer);
 
-    assertEquals(List.of(new Reserved(conv, HoldToken.round(1), TEAM, POLICY, t0, offer.offeredAt())), r.events());
-    State s = r.state();
-    assertEquals(new Hold(HoldToken.round(1), CHANNEL, TEAM, POLICY, t0, false), s.hold(conv));
+    assertTrue(r.hasNoEvents(), "the conversation's write is the grant's record: " + r.events());
+    State s = view().state();
+    assertEquals(new Hold(HoldToken.round(1), CHANNEL, TEAM, POLICY, t0, true), s.hold(conv));
     assertEquals(1, s.loadOn(CHANNEL));
     assertEquals(offer.offeredAt(), s.lastAssignedAt(), "the team's offer time: its round robin resumes from it");
-    assertEquals(new Conversation.AssignTo(agentId, HoldToken.round(1), TEAM, POLICY, null),
+    assertEquals(new Conversation.AssignTo(agentId, HoldToken.round(1), TEAM, POLICY, null, null, t0),
         expectSent("conversation " + conv, Conversation.AssignTo.class));
     assertEquals(status(Presence.ONLINE, AgentProfile.withCapacity(2), Map.of(CHANNEL, 1), offer.offeredAt()),
         expectStatus(), "the team counts the reservation before it hears OfferAccepted");
     assertEquals(new Team.OfferAccepted(conv, 1, agentId), expectSent("team " + TEAM, Team.OfferAccepted.class));
     sent.expectNoMessage();
 
-    // the team re-sends the same offer: answered again, not reserved twice
+    // the team re-sends the same offer: answered again, not granted twice
     CommandResult<Command, Event, State> again = kit.runCommand(offer);
     assertTrue(again.hasNoEvents(), again.events().toString());
-    assertEquals(1, again.state().loadOn(CHANNEL));
+    assertEquals(1, view().state().loadOn(CHANNEL));
     expectSent("conversation " + conv, Conversation.AssignTo.class);
     expectSent("team " + TEAM, Team.OfferAccepted.class);
     sent.expectNoMessage();
+
+    // the conversation stored the assignment and confirms: recorded with the next batch, one write for all
+    assertTrue(kit.runCommand(new AssignmentConfirmed(conv, HoldToken.round(1))).hasNoEvents());
+    manualTime.timePasses(settings.confirmFlushInterval());
+    kit.getState(); // through the mailbox after the flush: its write is stored
+    assertEquals(new HoldsRecorded(List.of(new RecordedHold(conv, HoldToken.round(1), TEAM, POLICY, t0,
+        offer.offeredAt(), true)), null, clock.instant()), lastPersisted());
+    assertEquals(new Hold(HoldToken.round(1), CHANNEL, TEAM, POLICY, t0, true), kit.getState().hold(conv));
+    assertEquals(offer.offeredAt(), kit.getState().lastAssignedAt());
+    sent.expectNoMessage();
+  }
+
+  @Test
+  void aGrantTheConversationReleasesLeavesNothingBehind() {
+    ready(1);
+    String conv = conv("1");
+    kit.runCommand(offer(conv, 1));
+    drain(3);
+
+    assertTrue(kit.runCommand(new Release(conv, HoldToken.round(1))).hasNoEvents(), "nothing of it was persisted");
+    assertEquals(new Conversation.ReleaseAcknowledged(agentId, HoldToken.round(1)),
+        expectSent("conversation " + conv, Conversation.ReleaseAcknowledged.class));
+    assertEquals(status(Presence.ONLINE, AgentProfile.withCapacity(1), Map.of(), null), expectStatus());
+    assertEquals(Map.of(), view().state().holds());
+    manualTime.timePasses(settings.redeliveryInterval());
+    sent.expectNoMessage(); // a dropped grant is not re-sent
+  }
+
+  private Agent.View view() {
+    return kit.<Agent.View>runCommand(Get::new).reply();
   }
 
   @Test
@@ -202,14 +235,16 @@ class AgentEntityTest {
   // ---- confirmation and release ----
 
   @Test
-  void anUnconfirmedReservationIsResentUntilTheConversationConfirms() {
+  void anUnconfirmedGrantIsResentWithItsGrantTimeUntilTheConversationConfirms() {
     ready(1);
     String conv = conv("1");
-    reserve(conv, 1);
+    kit.runCommand(offer(conv, 1));
+    drain(3);
 
     manualTime.timePasses(settings.redeliveryInterval());
-    assertEquals(new Conversation.AssignTo(agentId, HoldToken.round(1), TEAM, POLICY, Set.of(TEAM), null),
-        expectSent("conversation " + conv, Conversation.AssignTo.class), "no answer yet: sent again");
+    assertEquals(new Conversation.AssignTo(agentId, HoldToken.round(1), TEAM, POLICY, null, null, t0),
+        expectSent("conversation " + conv, Conversation.AssignTo.class),
+        "no answer yet: sent again, with the grant's time (the conversation refuses it after grant-ttl)");
     sent.expectNoMessage();
 
     assertTrue(kit.runCommand(new AssignmentConfirmed(conv, HoldToken.round(1))).hasNoEvents());
@@ -223,7 +258,7 @@ class AgentEntityTest {
   void confirmedInABatchThenReleasedFreesTheCapacity() {
     ready(1);
     String conv = conv("1");
-    reserve(conv, 1);
+    transferReserve(conv, 1);
 
     CommandResult<Command, Event, State> c = kit.runCommand(new AssignmentConfirmed(conv, HoldToken.round(1)));
     assertTrue(c.hasNoEvents(), "confirmations are persisted in batches: " + c.events());
@@ -241,7 +276,8 @@ class AgentEntityTest {
     assertTrue(r.state().hasRoomOn(CHANNEL));
     assertEquals(new Conversation.ReleaseAcknowledged(agentId, HoldToken.round(1)),
         expectSent("conversation " + conv, Conversation.ReleaseAcknowledged.class));
-    assertEquals(status(Presence.ONLINE, AgentProfile.withCapacity(1), Map.of(), t0), expectStatus());
+    assertEquals(status(Presence.ONLINE, AgentProfile.withCapacity(1), Map.of(), kit.getState().lastAssignedAt()),
+        expectStatus());
     sent.expectNoMessage();
 
     // released again (the conversation re-sends until acknowledged): acknowledged, nothing persisted
@@ -301,9 +337,7 @@ class AgentEntityTest {
     String confirmed = conv("1");
     String pending = conv("2");
     reserve(confirmed, 1);
-    reserve(pending, 4);
-    kit.runCommand(new AssignmentConfirmed(confirmed, HoldToken.round(1)));
-    manualTime.timePasses(settings.confirmFlushInterval()); // before the first redelivery
+    transferReserve(pending, 4);
     State before = kit.getState();
     assertTrue(before.hold(confirmed).confirmed());
     assertFalse(before.hold(pending).confirmed());
@@ -313,8 +347,11 @@ class AgentEntityTest {
     assertEquals(2, kit.getState().loadOn(CHANNEL));
     assertEquals(new Conversation.AssignTo(agentId, HoldToken.round(4), TEAM, POLICY, Set.of(TEAM), null),
         expectSent("conversation " + pending, Conversation.AssignTo.class));
-    assertEquals(status(Presence.ONLINE, AgentProfile.withCapacity(3), Map.of(CHANNEL, 2), before.lastAssignedAt()),
-        expectStatus(), "the teams hear the recovered load");
+    AgentStatus recovered = status(Presence.ONLINE, AgentProfile.withCapacity(3), Map.of(CHANNEL, 2),
+        before.lastAssignedAt());
+    assertEquals(new AgentStatus(agentId, recovered.presence(), recovered.profile(), recovered.load(),
+        recovered.totalOpen(), recovered.lastAssignedAt(), true), expectStatus(),
+        "the teams hear the recovered load, and that it settles (they offer to others meanwhile)");
     sent.expectNoMessage();
   }
 
@@ -370,9 +407,8 @@ class AgentEntityTest {
     RoutingPolicy quick = new RoutingPolicy(Duration.ofMinutes(5), 3, null, false, null, tenSeconds);
     kit.runCommand(new Offer(request(shortGrace, 1), HoldToken.round(1), TEAM, quick, false, null, t0));
     drain(3);
-    reserve(serverGrace, 1);
     kit.runCommand(new AssignmentConfirmed(shortGrace, HoldToken.round(1)));
-    kit.runCommand(new AssignmentConfirmed(serverGrace, HoldToken.round(1)));
+    reserve(serverGrace, 1);
     flushConfirmations();
     Instant off = clock.instant();
 
@@ -446,10 +482,24 @@ class AgentEntityTest {
     drain(2);
   }
 
-  /** Reserves the team's offer; drains AssignTo, the status and OfferAccepted. */
+  /**
+   * The team's offer granted, confirmed by the conversation and recorded in a batch; drains AssignTo, the status
+   * and OfferAccepted.
+   */
   private void reserve(String conversationId, int attempt) {
-    assertEquals(1, kit.runCommand(offer(conversationId, attempt)).events().size());
+    assertTrue(kit.runCommand(offer(conversationId, attempt)).hasNoEvents());
     drain(3);
+    kit.runCommand(new AssignmentConfirmed(conversationId, HoldToken.round(attempt)));
+    manualTime.timePasses(settings.confirmFlushInterval());
+    assertTrue(kit.getState().hold(conversationId).confirmed());
+  }
+
+  /** A transfer's offer: a reservation persisted ({@code Reserved}), not yet confirmed; drains AssignTo and the status. */
+  private void transferReserve(String conversationId, int attempt) {
+    Offer transfer = new Offer(request(conversationId, attempt), HoldToken.round(attempt), TEAM, POLICY, true, null,
+        null);
+    assertEquals(1, kit.runCommand(transfer).events().size());
+    drain(2);
   }
 
   private void drain(int messages) {

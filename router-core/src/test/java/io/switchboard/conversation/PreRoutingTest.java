@@ -1,6 +1,7 @@
 package io.switchboard.conversation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.switchboard.agent.Agent;
@@ -41,13 +42,16 @@ class PreRoutingTest {
     String c = Fixture.conv("pr1", "c1");
 
     assertTrue(f.inbound(c, "m1", team).ok());
-    // answered after the one write: the conversation is assigned by then, the agent reserved it before
+    // answered after the one write: the conversation is assigned by then, the agent granted it in memory before
     Conversation.State s = f.conversation(c).state();
     assertEquals(Conversation.Status.ASSIGNED, s.status());
     assertEquals(a, s.agentId());
     assertEquals(List.of(Conversation.MessageReceived.class, Conversation.Assigned.class),
         eventsOf("Conversation", c));
-    assertTrue(eventsOf("Agent", a).contains(Agent.Reserved.class));
+    assertFalse(eventsOf("Agent", a).contains(Agent.Reserved.class), "the conversation's write is the only one");
+    assertEquals(s.hold(), f.agent(a).state().hold(c).hold(), "the agent counts it from the grant on");
+    f.advance(f.settings.confirmFlushInterval());
+    f.eventually(() -> assertTrue(eventsOf("Agent", a).contains(Agent.HoldsRecorded.class), "recorded in a batch"));
     assertTrue(f.team(team).queue().isEmpty());
     assertEquals(1, f.observed.of("assigned " + c + " " + a + " ").size(), "the assignment was observed once");
 

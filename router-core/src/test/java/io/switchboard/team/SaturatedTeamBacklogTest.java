@@ -53,14 +53,18 @@ class SaturatedTeamBacklogTest {
 
     // 9 conversations x 2 holds / 3 slots = 6 windows of work; a crash of every entity after the third
     int windows = 0;
-    while (windows < 12 && !allEscalated(convs)) {
+    while (windows < 20 && !allEscalated(convs)) {
       f.advance(WINDOW);
       windows++;
       if (windows == 3) crashEverything(convs, agents, team);
       agree(convs, agents);
     }
     assertTrue(allEscalated(convs), "escalated after " + windows + " windows: " + statuses(convs));
-    assertTrue(windows <= 8, "the backlog took " + windows + " windows (6 of work)");
+    // the agents that started again take no offer while they settle (docs/ARCHITECTURE.md, "One durable write
+    // per routed conversation"): the crash costs those windows on top
+    long settling = (f.settings.grants().settle().toMillis() + WINDOW.toMillis() - 1) / WINDOW.toMillis();
+    assertTrue(windows <= 8 + settling, "the backlog took " + windows + " windows (6 of work, " + settling
+        + " settling)");
     System.out.printf("backlog of 9 for 3 slots drained in %d reply windows, a crash of every entity after the 3rd%n",
         windows);
     for (String a : agents) assertEquals(Map.of(), f.agent(a).state().holds(), a + " still holds");

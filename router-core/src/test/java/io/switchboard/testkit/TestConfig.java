@@ -23,6 +23,7 @@ public final class TestConfig {
             pekko.persistence.snapshot-store-plugin-fallback.circuit-breaker.call-timeout = 36500d
             pekko.persistence.testkit.journal.circuit-breaker.call-timeout = 36500d
             switchboard.core.snapshot-every = 20
+            switchboard.core.grant-read-journal = "pekko.persistence.testkit.query"
             """)
         .withFallback(PersistenceTestKitPlugin.getInstance().config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config())
