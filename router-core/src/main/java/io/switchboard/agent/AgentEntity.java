@@ -318,8 +318,14 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
     grants.put(convId, new RecordedHold(convId, c.hold(), c.team(), c.policy(), now, c.offeredAt(), true));
     directory.conversation(convId, new Conversation.AssignTo(agentId, c.hold(), c.team(), c.policy(), null,
         c.replyTo(), now));
-    afterReserve(s);
-    directory.team(c.team(), new Team.OfferAccepted(convId, req.attempt(), agentId));
+    // the offering team hears the new load and the acceptance in one message, the agent's other teams the load
+    AgentStatus status = status(s);
+    for (String team : s.teams()) {
+      directory.team(team, new Team.AgentStatusChanged(status,
+          team.equals(c.team()) ? new Team.OfferAccepted(convId, req.attempt(), agentId) : null));
+    }
+    if (!s.teams().contains(c.team())) directory.team(c.team(), new Team.OfferAccepted(convId, req.attempt(), agentId));
+    timers.startSingleTimer(Redeliver.class, new Redeliver(), settings.redeliveryInterval());
     return Effect().none();
   }
 

@@ -68,7 +68,15 @@ public final class Team {
   /** The conversation no longer waits here (claimed, resolved, transferred). */
   public record Withdraw(String conversationId, int attempt) implements Command {}
 
-  public record AgentStatusChanged(AgentStatus status) implements Command {}
+  /**
+   * @param accepted the offer the agent granted with this change, if any: one message where there were two (the
+   *     status, then {@link OfferAccepted}); null otherwise
+   */
+  public record AgentStatusChanged(AgentStatus status, OfferAccepted accepted) implements Command {
+    public AgentStatusChanged(AgentStatus status) {
+      this(status, null);
+    }
+  }
 
   /** Replies the team's {@link View}. */
   public record Get(ActorRef<View> replyTo) implements Command {}

@@ -328,6 +328,7 @@ final class TeamEntity extends EventSourcedBehavior<Command, Event, State> {
       return Effect().none();
     }
     members.put(agent, c.status());
+    if (c.accepted() != null) offers.accepted(c.accepted().conversationId(), c.accepted().attempt(), clock.instant());
     if (awaitingStatus != null) {
       awaitingStatus.remove(agent);
       return awaitingStatus.isEmpty() ? membersKnown(s) : Effect().none();

@@ -156,9 +156,11 @@ class AgentEntityTest {
     assertEquals(offer.offeredAt(), s.lastAssignedAt(), "the team's offer time: its round robin resumes from it");
     assertEquals(new Conversation.AssignTo(agentId, HoldToken.round(1), TEAM, POLICY, null, null, t0),
         expectSent("conversation " + conv, Conversation.AssignTo.class));
-    assertEquals(status(Presence.ONLINE, AgentProfile.withCapacity(2), Map.of(CHANNEL, 1), offer.offeredAt()),
-        expectStatus(), "the team counts the reservation before it hears OfferAccepted");
-    assertEquals(new Team.OfferAccepted(conv, 1, agentId), expectSent("team " + TEAM, Team.OfferAccepted.class));
+    assertEquals(new Team.AgentStatusChanged(
+            status(Presence.ONLINE, AgentProfile.withCapacity(2), Map.of(CHANNEL, 1), offer.offeredAt()),
+            new Team.OfferAccepted(conv, 1, agentId)),
+        expectSent("team " + TEAM, Team.AgentStatusChanged.class),
+        "the team hears the new load and the acceptance in one message: it never counts the grant twice or not at all");
     sent.expectNoMessage();
 
     // the team re-sends the same offer: answered again, not granted twice
@@ -185,7 +187,7 @@ class AgentEntityTest {
     ready(1);
     String conv = conv("1");
     kit.runCommand(offer(conv, 1));
-    drain(3);
+    drain(2);
 
     assertTrue(kit.runCommand(new Release(conv, HoldToken.round(1))).hasNoEvents(), "nothing of it was persisted");
     assertEquals(new Conversation.ReleaseAcknowledged(agentId, HoldToken.round(1)),
@@ -239,7 +241,7 @@ class AgentEntityTest {
     ready(1);
     String conv = conv("1");
     kit.runCommand(offer(conv, 1));
-    drain(3);
+    drain(2);
 
     manualTime.timePasses(settings.redeliveryInterval());
     assertEquals(new Conversation.AssignTo(agentId, HoldToken.round(1), TEAM, POLICY, null, null, t0),
@@ -406,7 +408,7 @@ class AgentEntityTest {
     Duration tenSeconds = Duration.ofSeconds(10);
     RoutingPolicy quick = new RoutingPolicy(Duration.ofMinutes(5), 3, null, false, null, tenSeconds);
     kit.runCommand(new Offer(request(shortGrace, 1), HoldToken.round(1), TEAM, quick, false, null, t0));
-    drain(3);
+    drain(2);
     kit.runCommand(new AssignmentConfirmed(shortGrace, HoldToken.round(1)));
     reserve(serverGrace, 1);
     flushConfirmations();
@@ -484,11 +486,11 @@ class AgentEntityTest {
 
   /**
    * The team's offer granted, confirmed by the conversation and recorded in a batch; drains AssignTo, the status
-   * and OfferAccepted.
+   * with the acceptance.
    */
   private void reserve(String conversationId, int attempt) {
     assertTrue(kit.runCommand(offer(conversationId, attempt)).hasNoEvents());
-    drain(3);
+    drain(2);
     kit.runCommand(new AssignmentConfirmed(conversationId, HoldToken.round(attempt)));
     manualTime.timePasses(settings.confirmFlushInterval());
     assertTrue(kit.getState().hold(conversationId).confirmed());
