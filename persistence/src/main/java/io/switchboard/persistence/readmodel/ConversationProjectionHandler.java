@@ -44,16 +44,16 @@ final class ConversationProjectionHandler
   /** Told, after each commit, the agents whose live-stream log got lines (a hint to their streams). */
   private final java.util.function.Consumer<Set<String>> agentsWritten;
 
-  ConversationProjectionHandler(int shard, Duration checkAfter) {
-    this(shard, checkAfter, 1000, agents -> {});
-  }
+  /** Tenants known to have no webhook now: their events are not written to the outbox (see {@code ReadModels}). */
+  private final java.util.function.Predicate<String> withoutWebhook;
 
   ConversationProjectionHandler(int shard, Duration checkAfter, int agentEventsKept,
-      java.util.function.Consumer<Set<String>> agentsWritten) {
+      java.util.function.Consumer<Set<String>> agentsWritten, java.util.function.Predicate<String> withoutWebhook) {
     this.shard = shard;
     this.checkAfter = checkAfter;
     this.agentEventsKept = agentEventsKept;
     this.agentsWritten = agentsWritten;
+    this.withoutWebhook = withoutWebhook;
   }
 
   @Override
@@ -79,7 +79,7 @@ final class ConversationProjectionHandler
       String agentBefore = row.agentId;
       row.apply(env.event(), env.sequenceNr(), checkAfter, stats);
       String type = WebhookEvents.typeOf(env.event());
-      if (type != null) {
+      if (type != null && !withoutWebhook.test(row.tenant)) {
         outbox.add(WebhookEvents.entry(env.persistenceId() + ":" + env.sequenceNr(), type, row, agentBefore));
       }
       feed.addAll(AgentFeed.entries(id, env.event(), row.team));
