@@ -243,8 +243,7 @@ EOF
 # ACCEPTED, or "never" (the read models' catch-up lag is SHOWN_AT).
 await_caught_up() {
   local accepted=$1 max=$2 since=$3 assigned=0 shown=0 assigned_at=never shown_at=never
-  local deadline
-  deadline=$(python3 -c "print($(date +%s.%N) + $max)")
+  local deadline=$(( $(micros "$EPOCHREALTIME") + max * 1000000 ))
   while :; do
     if [[ $assigned_at == never ]]; then
       assigned=$($4)
@@ -255,13 +254,19 @@ await_caught_up() {
       if (( shown >= accepted )); then shown_at=$(elapsed_since "$since"); fi
     fi
     if [[ $assigned_at != never && $shown_at != never ]]; then break; fi
-    if ! python3 -c "import sys; sys.exit(0 if $(date +%s.%N) < $deadline else 1)"; then break; fi
+    if (( $(micros "$EPOCHREALTIME") >= deadline )); then break; fi
     sleep 0.5
   done
   echo "$assigned $shown $assigned_at $shown_at"
 }
+# micros T: T (seconds with a fraction: `date +%s.%N`, $EPOCHREALTIME) in whole microseconds; no process
+# started (python3 took over a second to start on the loaded machine, which the lags would have counted)
+micros() { local f=${1#*.}000000; echo $(( ${1%.*} * 1000000 + 10#${f:0:6} )); }
 # elapsed_since T: seconds (one decimal) from T (a `date +%s.%N`) until now
-elapsed_since() { python3 -c "print('%.1f' % ($(date +%s.%N) - $1))"; }
+elapsed_since() {
+  local d=$(( $(micros "$EPOCHREALTIME") - $(micros "$1") ))
+  printf '%d.%d\n' $(( d / 1000000 )) $(( d % 1000000 / 100000 ))
+}
 
 # pg_table_rows JDBC_URL SCHEMA: one "table inserted updated deleted index_scans" line per table of SCHEMA, the
 # statistics collector's counts since the tables were created. A backend reports its counts when its
