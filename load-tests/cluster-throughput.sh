@@ -275,16 +275,17 @@ measure() {
     accepted=$(( accepted + $(python3 -c 'import sys; kv = dict(p.split("=", 1) for p in sys.argv[1].split()[1:]); print(int(kv["requests"]) - int(kv["non2xx"]) - int(kv["errors"]))' "$result") ))
   done
   log "N=$n: $accepted accepted; waiting until every one is assigned and shown by the read models"
-  local drain_start drained assigned_after=0 shown_after=0 caught_up=0
-  drain_start=$(date +%s.%N)
-  for _ in $(seq 1 $(( DRAIN_MAX * 2 ))); do
-    assigned_after=$(( $(sum_assigned) - assigned0 ))
-    shown_after=$(( $(counts_total "${BASES[0]}" "$API_KEY" "$TENANT") - shown0 ))
-    if (( assigned_after >= accepted && shown_after >= accepted )); then caught_up=1; break; fi
-    sleep 0.5
-  done
-  drained=$(python3 -c "print('%.1f' % ($(date +%s.%N) - $drain_start))")
-  (( caught_up )) || drained="never(${DRAIN_MAX}s:assigned=$assigned_after,shown=$shown_after/$accepted)"
+  local drained assigned_after shown_after assigned_within rm_lag
+  assigned_since() { echo $(( $(sum_assigned) - assigned0 )); }
+  shown_since() { echo $(( $(counts_total "${BASES[0]}" "$API_KEY" "$TENANT") - shown0 )); }
+  # from the end of the load: every accepted one assigned, and shown by the read models (their catch-up lag)
+  read -r assigned_after shown_after assigned_within rm_lag < <(await_caught_up "$accepted" "$DRAIN_MAX" "$t1" \
+    assigned_since shown_since)
+  if [[ $assigned_within == never || $rm_lag == never ]]; then
+    drained="never(${DRAIN_MAX}s:assigned=$assigned_after,shown=$shown_after/$accepted)"
+  else
+    drained=$(python3 -c "print(max($assigned_within, $rm_lag))")
+  fi
   scrape_all "$dir/metrics-after.txt"
   { curl -sf -m 10 -H "Authorization: Bearer $API_KEY" "${BASES[0]}/v1/tenants/$TENANT/conversations/counts" || echo '{}'; } \
     > "$dir/counts-after.json"
@@ -295,9 +296,9 @@ measure() {
     wrk_ticks=$(( wrk_ticks + $(cat "$dir/wrk-$k.cpu" 2>/dev/null || echo 0) ))
   done
   python3 - "$n" "$dir" "$DURATION" "$CLK_TCK" "$t0" "$t1" "$cpu_list" "$(( pg1 - pg0 ))" "$wrk_ticks" "$(( m1 - m0 ))" \
-    "$assign_p50" "$assign_p99" "$drained" "$load_before" "$load_end" <<'EOF'
+    "$assign_p50" "$assign_p99" "$drained" "$load_before" "$load_end" "$rm_lag" <<'EOF'
 import json, sys
-(n, d, duration, tck, t0, t1, cpu_list, pg, wrk, machine, p50, p99, drained, load0, load1) = sys.argv[1:]
+(n, d, duration, tck, t0, t1, cpu_list, pg, wrk, machine, p50, p99, drained, load0, load1, rm_lag) = sys.argv[1:]
 n, tck, secs = int(n), int(tck), float(t1) - float(t0)
 runs = []
 for k in range(n):
@@ -345,6 +346,7 @@ print(" ".join([
     "assign_p50/p99=%s/%s" % (p50, p99),
     "non2xx=%d errors=%d" % (sum(int(kv["non2xx"]) for kv, _ in runs), sum(int(kv["errors"]) for kv, _ in runs)),
     "assigned_all_within=%s" % (drained + "s" if not drained.startswith("never") else drained),
+    "read_models_lag=%s" % (rm_lag if rm_lag == "never" else rm_lag + "s"),
     "unassigned=%s" % unassigned,
     "agent/team_shards=%s/%s conversation_shards=%d>%d shards_moved=%d" % (shards("Agent"), shards("Team"),
                                                                           conv(before), conv(after), moved),

@@ -235,3 +235,69 @@ def q(p):
 print(q(0.5), q(0.99))
 EOF
 }
+
+# await_caught_up ACCEPTED MAX_SECONDS SINCE ASSIGNED_CMD SHOWN_CMD: polls every 0.5 s until the counts that
+# ASSIGNED_CMD and SHOWN_CMD print (assignments and conversations shown by the read models, each since the
+# measured run began) both reach ACCEPTED, for at most MAX_SECONDS. Prints "ASSIGNED SHOWN ASSIGNED_AT SHOWN_AT":
+# the last counts, and the seconds from SINCE (a `date +%s.%N`, the end of the load) until each count reached
+# ACCEPTED, or "never" (the read models' catch-up lag is SHOWN_AT).
+await_caught_up() {
+  local accepted=$1 max=$2 since=$3 assigned=0 shown=0 assigned_at=never shown_at=never
+  local deadline=$(( $(micros "$EPOCHREALTIME") + max * 1000000 ))
+  while :; do
+    if [[ $assigned_at == never ]]; then
+      assigned=$($4)
+      if (( assigned >= accepted )); then assigned_at=$(elapsed_since "$since"); fi
+    fi
+    if [[ $shown_at == never ]]; then
+      shown=$($5)
+      if (( shown >= accepted )); then shown_at=$(elapsed_since "$since"); fi
+    fi
+    if [[ $assigned_at != never && $shown_at != never ]]; then break; fi
+    if (( $(micros "$EPOCHREALTIME") >= deadline )); then break; fi
+    sleep 0.5
+  done
+  echo "$assigned $shown $assigned_at $shown_at"
+}
+# micros T: T (seconds with a fraction: `date +%s.%N`, $EPOCHREALTIME) in whole microseconds; no process
+# started (python3 took over a second to start on the loaded machine, which the lags would have counted)
+micros() { local f=${1#*.}000000; echo $(( ${1%.*} * 1000000 + 10#${f:0:6} )); }
+# elapsed_since T: seconds (one decimal) from T (a `date +%s.%N`) until now
+elapsed_since() {
+  local d=$(( $(micros "$EPOCHREALTIME") - $(micros "$1") ))
+  printf '%d.%d\n' $(( d / 1000000 )) $(( d % 1000000 / 100000 ))
+}
+
+# pg_table_rows JDBC_URL SCHEMA: one "table inserted updated deleted index_scans" line per table of SCHEMA, the
+# statistics collector's counts since the tables were created. A backend reports its counts when its
+# transaction ends but at most once a second, and an idle one up to 10 s later: read them 11 s after the work.
+pg_table_rows() {
+  local db=${1##*/}; db=${db%%\?*}
+  psql -h 127.0.0.1 -U postgres -qAt -F ' ' -d "$db" -c "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del,
+    COALESCE(idx_scan, 0) FROM pg_stat_user_tables WHERE schemaname = '$2' ORDER BY relname"
+}
+# rows_per_conversation TABLE_ROWS_FILE CONVERSATIONS: the rows written (inserted + updated + deleted) per
+# conversation, "journal/read_models" (read models: sb_* and the projections' offsets), with a table of
+# every table's figures per conversation on stderr
+rows_per_conversation() {
+  python3 - "$1" "$2" <<'EOF2'
+import sys
+rows, n = open(sys.argv[1]).read().split("\n"), int(sys.argv[2])
+journal = read = 0.0
+print("| table | inserted | updated | deleted | index scans | (per conversation, %d conversations) |" % n, file=sys.stderr)
+print("|---|---:|---:|---:|---:|---|", file=sys.stderr)
+for line in rows:
+    if not line.strip():
+        continue
+    t, ins, upd, dele, idx = line.split()
+    ins, upd, dele, idx = (int(x) / n for x in (ins, upd, dele, idx))
+    if ins + upd + dele + idx < 0.001:
+        continue
+    print("| %s | %.3f | %.3f | %.3f | %.3f | |" % (t, ins, upd, dele, idx), file=sys.stderr)
+    if t.startswith("sb_") or t.startswith("pekko_projection"):
+        read += ins + upd + dele
+    elif t in ("event_journal", "event_tag", "snapshot", "durable_state"):
+        journal += ins + upd + dele
+print("%.2f/%.2f" % (journal, read))
+EOF2
+}

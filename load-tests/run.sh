@@ -19,7 +19,9 @@ Arguments (positional, all optional):
               shared/limits measures its ceilings, each request the opening message of a new
               conversation (load-tests/wrk/new-conversations.lua) spread over TEAMS teams t01..; the
               agents are split among those teams. After the run it waits until every accepted
-              conversation is assigned and shown by the read models, and reports how long that took.
+              conversation is assigned (assigned_within) and shown by the read models (read_models_lag:
+              the read models' catch-up lag), each counted from the end of the load; on postgres, the rows
+              written per conversation (journal/read models; per table in the run's table-rows.md).
               "paced": the same, each connection pausing so that about RATE/s are offered (the
               latency at a given rate, with a client far lighter than Gatling on a shared machine).
   RATE        new conversations per second offered (open model), default 50; may be fractional
@@ -238,22 +240,28 @@ if [[ $SIM == saturate || $SIM == paced ]]; then
   kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $RESULT"; }
   accepted=$(( $(kv requests) - $(kv non2xx) - $(kv errors) ))
   log "wrk: $RESULT; waiting until every accepted conversation is assigned and shown by the read models"
-  drain_start=$(date +%s.%N); assigned_after=0; shown_after=0
-  for _ in $(seq 1 600); do
-    assigned_after=$(( $(assigned_total "$BASE") - assigned0 )); shown_after=$(( $(counts_total "$BASE" "$API_KEY" "$TENANT") - shown0 ))
-    (( assigned_after >= accepted && shown_after >= accepted )) && break
-    sleep 0.5
-  done
-  drained=$(python3 -c "print('%.1f' % ($(date +%s.%N) - $drain_start))")
+  assigned_since() { echo $(( $(assigned_total "$BASE") - assigned0 )); }
+  shown_since() { echo $(( $(counts_total "$BASE" "$API_KEY" "$TENANT") - shown0 )); }
+  # from the end of the load (t1): assigned_within, and the read models' catch-up lag (every accepted one shown)
+  read -r assigned_after shown_after assigned_within rm_lag < <(await_caught_up "$accepted" 300 "$t1" assigned_since shown_since)
+  ROWS=na
+  if [[ $STORE == postgres ]]; then  # rows written per conversation, journal/read models (the whole run's)
+    sleep 11  # the statistics collector's counts of idle connections arrive up to 10 s late
+    pg_table_rows "$PG_URL" "$PG_SCHEMA" > "$RUN_DIR/table-rows.txt"
+    conversations=$(psql -h 127.0.0.1 -U postgres -qAt -d "${PG_URL##*/}" -c "SELECT count(*) FROM $PG_SCHEMA.sb_conversation")
+    ROWS=$(rows_per_conversation "$RUN_DIR/table-rows.txt" "$conversations" 2> "$RUN_DIR/table-rows.md")
+    log "rows written per conversation ($conversations, warm-up included): $RUN_DIR/table-rows.md"
+  fi
   curl -sf -m 30 "$BASE/metrics" > "$RUN_DIR/metrics-after.txt" || die "cannot read /metrics after the run"
   SERVER_CPU=$(python3 -c "print('%d/%d/%d' % tuple(round(x * 100 / $CLK_TCK / ($t1 - $t0)) for x in ($cpu1 - $cpu0, $pg1 - $pg0, $m1 - $m0)))")
   read -r ASSIGN_P50 ASSIGN_P99 < <(routing_quantiles "$RUN_DIR/metrics-before.txt" "$RUN_DIR/metrics-after.txt")
   python3 - "$ASSIGN_P50" "$ASSIGN_P99" "$RESULT" "$STORE" "$DURATION" "$accepted" \
-    "$assigned_after" "$shown_after" "$drained" "$SERVER_CPU" "$WARMED" "$JIT_PCT" "$CONNS" "$TEAMS" "$WEBHOOKS" \
-    "$SIM" "$PACE" "$CEILING" <<'EOF'
+    "$assigned_after" "$shown_after" "$assigned_within" "$rm_lag" "$SERVER_CPU" "$WARMED" "$JIT_PCT" "$CONNS" "$TEAMS" \
+    "$WEBHOOKS" "$SIM" "$PACE" "$CEILING" "$ROWS" <<'EOF'
 import sys
-(p50, p99, result, store, duration, accepted, assigned, shown, drained, cpu, warmed, jit, conns, teams,
- webhooks, sim, pace, ceiling) = sys.argv[1:]
+(p50, p99, result, store, duration, accepted, assigned, shown, assigned_within, rm_lag, cpu, warmed, jit, conns,
+ teams, webhooks, sim, pace, ceiling, rows) = sys.argv[1:]
+secs = lambda v: v if v == "never" else v + "s"
 kv = dict(p.split("=", 1) for p in result.split()[1:])
 ok = int(accepted)
 print(" ".join([
@@ -264,7 +272,9 @@ print(" ".join([
     "http_p50/p90/p99=%.1f/%.1f/%.1fms" % (int(kv["p50_us"]) / 1000, int(kv["p90_us"]) / 1000, int(kv["p99_us"]) / 1000),
     "assign_p50/p99=%s/%s(server)" % (p50, p99),
     "errors=%s+%s/%s" % (kv["non2xx"], kv["errors"], kv["requests"]),
-    "assigned=%s/%d shown=%s/%d drained_after=%ss" % (assigned, ok, shown, ok, drained),
+    "assigned=%s/%d shown=%s/%d assigned_within=%s read_models_lag=%s" % (assigned, ok, shown, ok,
+        secs(assigned_within), secs(rm_lag)),
+    "rows_per_conv_journal/read_models=%s" % rows,
     "cpu_server/postgres/machine=%s%% warmup=%ss(jit %s%%)" % (cpu, warmed, jit)]))
 EOF
   if [[ $PROFILE == 1 ]]; then

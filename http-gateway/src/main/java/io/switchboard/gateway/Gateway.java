@@ -205,11 +205,14 @@ public final class Gateway {
         config.getDuration("switchboard.cluster.registration-poll"), config.getDuration("switchboard.cluster.status-interval"));
     metrics.cluster(cluster, regions);
     // the agents whose live-stream log got lines, told to every node's streams (docs/ARCHITECTURE.md)
+    // and no outbox rows for a tenant this node's copy knows to have no webhook (the dispatcher would drop them)
+    TenantDirectory tenants = TenantDirectory.get(system);
     ReadModels readModels = ReadModels.start(system, store,
-        written -> topics.tell(new AgentEvents.Publish(new AgentEvents.Changed(java.util.List.copyOf(written)))));
+        written -> topics.tell(new AgentEvents.Publish(new AgentEvents.Changed(java.util.List.copyOf(written)))),
+        tenant -> TenantWebhookTargets.knownWithout(tenants, tenant));
     // One dispatcher for the whole cluster: two would deliver the same outbox rows twice, out of order.
     ClusterSingleton.get(system).init(SingletonActor.of(WebhookDispatcher.create(new WebhookOutbox(readModels.dataSource()),
-        new TenantWebhookTargets(TenantDirectory.get(system), TenantSecrets.get(system), system.executionContext()),
+        new TenantWebhookTargets(tenants, TenantSecrets.get(system), system.executionContext()),
         OutboundSettings.from(config)), "webhook-dispatcher"));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "http-client-pools",
         () -> Http.get(system).shutdownAllConnectionPools().thenApply(x -> Done.getInstance()));
@@ -224,7 +227,6 @@ public final class Gateway {
     Validation valid = new Validation(settings.maxIdLength(), settings.maxTextLength());
     ClusterSharding sharding = ClusterSharding.get(system);
     Entities entities = new Entities(system, settings.askTimeout());
-    TenantDirectory tenants = TenantDirectory.get(system);
     Auth auth = new Auth(json, errors, valid, sharding, settings, tenants, TenantSecrets.get(system));
     AdminRoutes admin = new AdminRoutes(json, errors, valid, auth, sharding, settings.askTimeout());
     TeamRoutes teams = new TeamRoutes(json, errors, valid, entities, readModels.queries(), core.offlineGrace());

@@ -67,13 +67,18 @@ abstract class ReadModelsTest {
   private record Running(ActorTestKit kit, Directory d, ReadModelQueries queries, StoreSettings store) {}
 
   private static Running start(StoreSettings store) throws Exception {
+    return start(store, tenant -> false);
+  }
+
+  private static Running start(StoreSettings store, java.util.function.Predicate<String> withoutWebhook)
+      throws Exception {
     ActorTestKit kit = StoreTestKit.start(store, "readmodels", """
         switchboard.core.offline-grace = 1s
         switchboard.core.redelivery-interval = 1s
         switchboard.read-models.batch-within = 50ms
         """);
     Directory d = RouterCore.init(kit.system());
-    ReadModels rm = ReadModels.start(kit.system(), store);
+    ReadModels rm = ReadModels.start(kit.system(), store, agents -> {}, withoutWebhook);
     rm.ready().toCompletableFuture().get(30, TimeUnit.SECONDS);
     return new Running(kit, d, rm.queries(), store);
   }
@@ -162,6 +167,39 @@ abstract class ReadModelsTest {
     } finally {
       r.kit().shutdownTestKit();
     }
+  }
+
+  @Test
+  void aTenantKnownToHaveNoWebhookGetsNoOutboxRowsUntilItHasOne() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean noWebhook = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Running r = start(freshStore(), tenant -> tenant.equals(T) && noWebhook.get());
+    try {
+      assertTrue(ask(r.kit(), to -> r.d().agent("rm/solo", new Agent.SetProfile(AgentProfile.withCapacity(5), to))).ok());
+      assertTrue(ask(r.kit(), to -> r.d().agent("rm/solo", new Agent.SetPresence(Presence.ONLINE, to))).ok());
+      assertTrue(ask(r.kit(), to -> r.d().team(SALES, new Team.Configure(
+          TeamConfig.of(List.of("rm/solo"), StrategyKind.ROUND_ROBIN, Duration.ofMinutes(5)), to))).ok());
+      inbound(r, contact(1), 0);
+      r.kit().createTestProbe().awaitAssert(SETTLE, Duration.ofMillis(200), () -> {
+        assertEquals(Conversation.Status.ASSIGNED, await(r.queries().conversation(contact(1))).orElseThrow().status());
+        return null;
+      });
+      assertEquals(outbox(0), outboxCounts(r.store()), "no outbox rows while the tenant has no webhook");
+      // the tenant gets a webhook: its events from then on are in the outbox
+      noWebhook.set(false);
+      inbound(r, contact(2), 0);
+      r.kit().createTestProbe().awaitAssert(SETTLE, Duration.ofMillis(200), () -> {
+        assertEquals(outbox(1), outboxCounts(r.store()));
+        return null;
+      });
+    } finally {
+      r.kit().shutdownTestKit();
+    }
+  }
+
+  /** Outbox rows per type as {@link #outboxCounts} gives them: {@code assigned} assignments, nothing else. */
+  private static Map<String, Long> outbox(long assigned) {
+    return new TreeMap<>(Map.of("conversation.assigned", assigned, "conversation.escalated", 0L,
+        "conversation.rerouted", 0L, "conversation.resolved", 0L));
   }
 
   private static void inbound(Running r, String conv, int priority) {

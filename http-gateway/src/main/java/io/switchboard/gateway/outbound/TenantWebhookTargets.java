@@ -28,9 +28,24 @@ public final class TenantWebhookTargets implements WebhookTargets {
     return directory.lookup(tenant)
         .thenApplyAsync(d -> {
           TenantSettings s = d == null ? null : d.settings();
-          if (s == null || blank(s.webhookUrl()) || blank(s.webhookSecret())) return Optional.empty();
+          if (!hasWebhook(s)) return Optional.empty();
           return Optional.of(new WebhookTarget(s.webhookUrl(), secrets.webhookSecret(tenant, s)));
         }, executor);
+  }
+
+  /** Whether a tenant of these settings has a webhook (a URL and a secret); null settings have none. */
+  public static boolean hasWebhook(TenantSettings s) {
+    return s != null && !blank(s.webhookUrl()) && !blank(s.webhookSecret());
+  }
+
+  /**
+   * Whether this node's copy says, now, that {@code tenant} has no webhook (false when the copy does not know
+   * the tenant yet): the read models then write none of its events to the outbox, which the dispatcher would
+   * drop. No ask, no wait.
+   */
+  public static boolean knownWithout(TenantDirectory directory, String tenant) {
+    var d = directory.cached(tenant);
+    return d != null && !hasWebhook(d.settings());
   }
 
   private static boolean blank(String s) {

@@ -3,10 +3,12 @@ package io.switchboard.persistence.readmodel;
 import io.switchboard.conversation.Conversation;
 import io.switchboard.persistence.jdbc.Jdbc;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +26,7 @@ final class AgentFeed {
   private AgentFeed() {}
 
   private static final String UNIQUE_VIOLATION = "23505";
+  private static final String INCREMENT = "UPDATE sb_agent_stream SET last_seq = last_seq + ? WHERE agent_id = ?";
 
   /** One line for one agent, before it is numbered. */
   record Entry(String agentId, String type, String conversationId, String team, String reason, Instant at) {}
@@ -67,10 +70,11 @@ final class AgentFeed {
     Map<String, List<Entry>> byAgent = new TreeMap<>();
     for (Entry e : entries) byAgent.computeIfAbsent(e.agentId(), a -> new ArrayList<>()).add(e);
     // every agent's numbers first (each counter locked in agent-id order), then the lines and the pruning as batches
+    Map<String, Long> lastSeqs = advance(con, byAgent);
     List<Numbered> lines = new ArrayList<>(entries.size());
     Map<String, Long> pruneUpTo = new TreeMap<>();
     for (Map.Entry<String, List<Entry>> a : byAgent.entrySet()) {
-      long last = advance(con, a.getKey(), a.getValue().size());
+      long last = lastSeqs.get(a.getKey());
       long seq = last - a.getValue().size();
       for (Entry e : a.getValue()) lines.add(new Numbered(e, ++seq));
       if (last > kept) pruneUpTo.put(a.getKey(), last - kept);
@@ -84,10 +88,43 @@ final class AgentFeed {
     return byAgent.keySet();
   }
 
-  /** Adds {@code n} to the agent's counter (locking its row until commit); returns the new last number. */
-  private static long advance(Connection con, String agentId, int n) throws SQLException {
-    if (increment(con, agentId, n)) return lastSeq(con, agentId);
-    // the agent's first line: a concurrent first insert by another instance waits for it, then is a repeat
+  /**
+   * Adds each agent's line count to its counter (locking the rows until commit, in agent-id order: the
+   * map's); returns each agent's new last number. The increments go as one JDBC batch and the numbers
+   * come back in one query (two round trips for the batch, where two per agent were taken before); an
+   * agent without a counter yet gets its row inserted.
+   */
+  private static Map<String, Long> advance(Connection con, Map<String, List<Entry>> byAgent) throws SQLException {
+    List<String> agents = new ArrayList<>(byAgent.keySet());
+    int[] counts;
+    try (PreparedStatement ps = con.prepareStatement(INCREMENT)) {
+      for (String agent : agents) {
+        Jdbc.args(ps).number(byAgent.get(agent).size()).string(agent);
+        ps.addBatch();
+      }
+      counts = ps.executeBatch();
+    }
+    Map<String, Long> last = new TreeMap<>();
+    List<String> incremented = new ArrayList<>(agents.size());
+    for (int i = 0; i < agents.size(); i++) {
+      // the driver counts each UPDATE of a batch (0: no counter row yet)
+      if (counts[i] == 0) last.put(agents.get(i), first(con, agents.get(i), byAgent.get(agents.get(i)).size()));
+      else incremented.add(agents.get(i));
+    }
+    if (incremented.isEmpty()) return last;
+    String sql = "SELECT agent_id, last_seq FROM sb_agent_stream WHERE agent_id IN ("
+        + String.join(", ", Collections.nCopies(incremented.size(), "?")) + ")";
+    for (Map.Entry<String, Long> row : Jdbc.query(con, sql, incremented,
+        rs -> Map.entry(rs.getString("agent_id"), rs.getLong("last_seq")))) {
+      last.put(row.getKey(), row.getValue());
+    }
+    if (last.size() < agents.size()) throw new SQLException("sb_agent_stream rows missing for some of " + agents);
+    return last;
+  }
+
+  /** The agent's first lines: its counter row inserted; returns the new last number. */
+  private static long first(Connection con, String agentId, int n) throws SQLException {
+    // a concurrent first insert by another instance waits for it, then is a repeat
     Savepoint before = con.setSavepoint();
     try {
       Jdbc.update(con, "INSERT INTO sb_agent_stream (agent_id, last_seq) VALUES (?, ?)",
@@ -103,8 +140,7 @@ final class AgentFeed {
   }
 
   private static boolean increment(Connection con, String agentId, int n) throws SQLException {
-    return Jdbc.update(con, "UPDATE sb_agent_stream SET last_seq = last_seq + ? WHERE agent_id = ?",
-        a -> a.number(n).string(agentId)) == 1;
+    return Jdbc.update(con, INCREMENT, a -> a.number(n).string(agentId)) == 1;
   }
 
   private static long lastSeq(Connection con, String agentId) throws SQLException {

@@ -4,7 +4,6 @@ import io.switchboard.conversation.Conversation;
 import io.switchboard.persistence.jdbc.Jdbc;
 import io.switchboard.persistence.outbox.WebhookOutbox;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -45,16 +44,16 @@ final class ConversationProjectionHandler
   /** Told, after each commit, the agents whose live-stream log got lines (a hint to their streams). */
   private final java.util.function.Consumer<Set<String>> agentsWritten;
 
-  ConversationProjectionHandler(int shard, Duration checkAfter) {
-    this(shard, checkAfter, 1000, agents -> {});
-  }
+  /** Tenants known to have no webhook now: their events are not written to the outbox (see {@code ReadModels}). */
+  private final java.util.function.Predicate<String> withoutWebhook;
 
   ConversationProjectionHandler(int shard, Duration checkAfter, int agentEventsKept,
-      java.util.function.Consumer<Set<String>> agentsWritten) {
+      java.util.function.Consumer<Set<String>> agentsWritten, java.util.function.Predicate<String> withoutWebhook) {
     this.shard = shard;
     this.checkAfter = checkAfter;
     this.agentEventsKept = agentEventsKept;
     this.agentsWritten = agentsWritten;
+    this.withoutWebhook = withoutWebhook;
   }
 
   @Override
@@ -80,7 +79,7 @@ final class ConversationProjectionHandler
       String agentBefore = row.agentId;
       row.apply(env.event(), env.sequenceNr(), checkAfter, stats);
       String type = WebhookEvents.typeOf(env.event());
-      if (type != null) {
+      if (type != null && !withoutWebhook.test(row.tenant)) {
         outbox.add(WebhookEvents.entry(env.persistenceId() + ":" + env.sequenceNr(), type, row, agentBefore));
       }
       feed.addAll(AgentFeed.entries(id, env.event(), row.team));
@@ -160,29 +159,33 @@ final class ConversationProjectionHandler
     return a;
   }
 
-  /** One writer per (subject, shard) row: update it, or insert it the first time. */
+  /** The counters of {@code sb_routing_stats}, in the order they are bound. */
+  private static final List<String> STATS_COLUMNS = Stream.concat(Stream.of("assignments", "first_responses",
+      "first_response_ms_total", "first_response_ms_max", "reroutes", "escalations", "resolutions"),
+      ReadModelSchema.REROUTE_COLUMNS.stream()).toList();
+  /**
+   * Adds a batch's counts to a subject's row, or inserts the row the first time: standard MERGE (H2 2.x and
+   * PostgreSQL 15, as {@code Wakeups}), one JDBC batch for all the subjects of a batch (one statement per
+   * subject in one round trip, where an UPDATE and, for a new subject, an INSERT each took one). The row has
+   * one writer (its projection instance), so no concurrent insert can race it.
+   */
+  private static final String STATS_MERGE = "MERGE INTO sb_routing_stats s USING (VALUES ("
+      + STATS_COLUMNS.stream().map(c -> "CAST(? AS BIGINT)").collect(Collectors.joining(", "))
+      + ", CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS INT), CAST(? AS VARCHAR))) AS v("
+      + String.join(", ", STATS_COLUMNS) + ", scope, subject, shard, tenant)"
+      + " ON s.scope = v.scope AND s.subject = v.subject AND s.shard = v.shard"
+      + " WHEN MATCHED THEN UPDATE SET " + STATS_COLUMNS.stream()
+          .map(c -> c + " = " + (c.equals("first_response_ms_max") ? "GREATEST(s." + c + ", v." + c + ")"
+              : "s." + c + " + v." + c))
+          .collect(Collectors.joining(", "))
+      + " WHEN NOT MATCHED THEN INSERT (" + String.join(", ", STATS_COLUMNS) + ", scope, subject, shard, tenant)"
+      + " VALUES (" + STATS_COLUMNS.stream().map(c -> "v." + c).collect(Collectors.joining(", "))
+      + ", v.scope, v.subject, v.shard, v.tenant)";
+
+  /** Each subject's row of this instance gets the batch's counts (one writer per (subject, shard) row). */
   private void writeStats(Connection con, StatsDelta stats) throws SQLException {
-    if (stats.isEmpty()) return;
-    String update = "UPDATE sb_routing_stats SET assignments = assignments + ?, first_responses = first_responses + ?, "
-        + "first_response_ms_total = first_response_ms_total + ?, "
-        + "first_response_ms_max = GREATEST(first_response_ms_max, ?), reroutes = reroutes + ?, "
-        + "escalations = escalations + ?, resolutions = resolutions + ?"
-        + ReadModelSchema.REROUTE_COLUMNS.stream().map(c -> ", " + c + " = " + c + " + ?")
-            .collect(Collectors.joining())
-        + " WHERE scope = ? AND subject = ? AND shard = ?";
-    String insert = "INSERT INTO sb_routing_stats (assignments, first_responses, first_response_ms_total, "
-        + "first_response_ms_max, reroutes, escalations, resolutions, "
-        + String.join(", ", ReadModelSchema.REROUTE_COLUMNS) + ", scope, subject, shard, tenant) "
-        + "VALUES (" + String.join(", ", Collections.nCopies(11 + ReadModelSchema.REROUTE_COLUMNS.size(), "?")) + ")";
-    try (PreparedStatement up = con.prepareStatement(update); PreparedStatement in = con.prepareStatement(insert)) {
-      for (Map.Entry<StatsDelta.Key, StatsDelta.Counts> e : stats.counts().entrySet()) {
-        bindStats(Jdbc.args(up), e.getKey(), e.getValue());
-        if (up.executeUpdate() == 0) {
-          bindStats(Jdbc.args(in), e.getKey(), e.getValue()).string(e.getKey().tenant());
-          in.executeUpdate();
-        }
-      }
-    }
+    Jdbc.batch(con, STATS_MERGE, stats.counts().entrySet(), (a, e) -> bindStats(a, e.getKey(), e.getValue())
+        .string(e.getKey().tenant()));
   }
 
   private Jdbc.Args bindStats(Jdbc.Args a, StatsDelta.Key key, StatsDelta.Counts c) throws SQLException {

@@ -70,6 +70,20 @@ public final class ReadModels {
    */
   public static ReadModels start(ActorSystem<?> system, StoreSettings store,
       java.util.function.Consumer<java.util.Set<String>> agentsWritten) {
+    return start(system, store, agentsWritten, tenant -> false);
+  }
+
+  /**
+   * @param agentsWritten told, after each committed batch, the agents whose live-stream log
+   *     ({@code sb_agent_event}) got lines: must be quick and never block (a tell)
+   * @param withoutWebhook whether a tenant is known, now, to have no outbound webhook: its conversation
+   *     events are then not written to the webhook outbox, whose dispatcher would only delete them
+   *     (docs/ARCHITECTURE.md, "Read models"); false when unsure. Called on the projection's threads: must be
+   *     quick and never block (a read of this node's copy of the tenants)
+   */
+  public static ReadModels start(ActorSystem<?> system, StoreSettings store,
+      java.util.function.Consumer<java.util.Set<String>> agentsWritten,
+      java.util.function.Predicate<String> withoutWebhook) {
     Config config = system.settings().config();
     Config rm = config.getConfig("switchboard.read-models");
     int tags = CoreSettings.from(config).readModelTags();
@@ -103,7 +117,7 @@ public final class ReadModels {
       ready = createOffsetTables(system, store, dataSource).thenApply(done -> {
         ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, PROJECTION_NAME, tags,
             shard -> ProjectionBehavior.create(projection(system, sessions, shard, batch, within,
-                wakeups.checkAfter(), kept, agentsWritten)),
+                wakeups.checkAfter(), kept, agentsWritten, withoutWebhook)),
             ProjectionBehavior.stopMessage());
         // One keeper per cluster: it reads the index the projections write and wakes conversations.
         ClusterSingleton.get(system).init(SingletonActor.of(DeadlineKeeper.create(queries, wakeups,
@@ -130,10 +144,11 @@ public final class ReadModels {
 
   private static GroupedProjection<org.apache.pekko.persistence.query.Offset, EventEnvelope<Conversation.Event>>
       projection(ActorSystem<?> system, Supplier<PooledSession> sessions, int shard, int batch, Duration within,
-          Duration checkAfter, int agentEventsKept, java.util.function.Consumer<java.util.Set<String>> agentsWritten) {
+          Duration checkAfter, int agentEventsKept, java.util.function.Consumer<java.util.Set<String>> agentsWritten,
+          java.util.function.Predicate<String> withoutWebhook) {
     String tag = Conversation.TAG_PREFIX + shard;
     Supplier<JdbcHandler<List<EventEnvelope<Conversation.Event>>, PooledSession>> handler =
-        () -> new ConversationProjectionHandler(shard, checkAfter, agentEventsKept, agentsWritten);
+        () -> new ConversationProjectionHandler(shard, checkAfter, agentEventsKept, agentsWritten, withoutWebhook);
     return JdbcProjection.groupedWithin(
             ProjectionId.of(PROJECTION_NAME, tag),
             EventSourcedProvider.<Conversation.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
@@ -154,6 +169,10 @@ public final class ReadModels {
     hc.setConnectionTimeout(2000);
     hc.setValidationTimeout(1000);
     hc.setInitializationFailTimeout(-1); // start even if the store is down; queries and projections retry
+    // The projection's INSERT batches (conversation rows, outbox, agent lines) sent as multi-row INSERTs: the
+    // driver's own rewrite (pgjdbc), a few statements per batch instead of one per row; nothing here reads
+    // an INSERT batch's per-row counts, which the rewrite does not give. UPDATE and MERGE batches are unchanged.
+    if (store.kind() == StoreSettings.Kind.POSTGRES) hc.addDataSourceProperty("reWriteBatchedInserts", "true");
     return new HikariDataSource(hc);
   }
 
