@@ -325,13 +325,20 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
           team.equals(c.team()) ? new Team.OfferAccepted(convId, req.attempt(), agentId) : null));
     }
     if (!s.teams().contains(c.team())) directory.team(c.team(), new Team.OfferAccepted(convId, req.attempt(), agentId));
-    timers.startSingleTimer(Redeliver.class, new Redeliver(), settings.redeliveryInterval());
+    redeliverSoon();
     return Effect().none();
   }
 
   private void afterReserve(State s) {
     pushStatus(s);
-    timers.startSingleTimer(Redeliver.class, new Redeliver(), settings.redeliveryInterval());
+    redeliverSoon();
+  }
+
+  /** Arms the re-send unless armed: re-arming on every grant would push it out for as long as offers keep coming. */
+  private void redeliverSoon() {
+    if (!timers.isTimerActive(Redeliver.class)) {
+      timers.startSingleTimer(Redeliver.class, new Redeliver(), settings.redeliveryInterval());
+    }
   }
 
   private Effect<Event, State> onConfirmed(State s, AssignmentConfirmed c) {
