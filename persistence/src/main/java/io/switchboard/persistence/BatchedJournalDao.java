@@ -53,9 +53,9 @@ import slick.jdbc.SimpleJdbcAction;
  * same. A batch without tags, or any other database, goes to the plugin's own write.
  *
  * <p>The JDBC work runs as a Slick action on the plugin's pool and threads, never on a Pekko
- * dispatcher. Selected by configuration: {@code jdbc-journal.dao =
- * "io.switchboard.persistence.BatchedJournalDao"}, which {@link Store#pekkoConfig} sets for
- * PostgreSQL; the plugin instantiates it reflectively with the constructor below.
+ * dispatcher. Used as {@link RecoveryJournalDao}, its subclass, which {@link Store#pekkoConfig} sets
+ * as {@code jdbc-journal.dao} on both stores; the plugin instantiates it reflectively with the
+ * constructor below.
  */
 public class BatchedJournalDao extends DefaultJournalDao {
   private final boolean postgres;

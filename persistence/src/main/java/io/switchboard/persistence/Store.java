@@ -28,7 +28,8 @@ public final class Store {
 
   /**
    * Journal and snapshot store on one shared connection pool to the configured store, the read journal
-   * on another (on PostgreSQL with {@link BatchedJournalDao} as the journal's DAO); the projections' dialect,
+   * on another; {@link RecoveryJournalDao} and {@link PrefetchingSnapshotDao} as their DAOs (a recovery in one
+   * statement; on PostgreSQL batched writes of tagged events); the projections' dialect,
    * offset schema and threads; how often the read journal polls.
    */
   public static Config pekkoConfig(StoreSettings s) {
@@ -103,9 +104,13 @@ public final class Store {
         jdbc-journal.event-adapters.coordinator-migration = "org.apache.pekko.cluster.sharding.OldCoordinatorStateMigrationEventAdapter"
         jdbc-journal.event-adapter-bindings { "org.apache.pekko.cluster.sharding.ShardCoordinator$Internal$DomainEvent" = coordinator-migration }
         """).withFallback(config);
-    if (s.kind() != StoreSettings.Kind.POSTGRES) return config;
-    // Batches with tagged events written as JDBC batches, not row by row (see BatchedJournalDao).
-    return config.withValue("jdbc-journal.dao", ConfigValueFactory.fromAnyRef(BatchedJournalDao.class.getName()));
+    // A recovery in one statement: the snapshot load reads the journal's highest sequence number and the
+    // events after the snapshot with it (PrefetchingSnapshotDao), the journal answers from that read
+    // (RecoveryJournalDao, which also writes batches with tagged events as JDBC batches on PostgreSQL, see
+    // BatchedJournalDao; the plugin's own write on H2).
+    return config
+        .withValue("jdbc-journal.dao", ConfigValueFactory.fromAnyRef(RecoveryJournalDao.class.getName()))
+        .withValue("jdbc-snapshot-store.dao", ConfigValueFactory.fromAnyRef(PrefetchingSnapshotDao.class.getName()));
   }
 
   /** The configuration of an application on this store: {@link #pekkoConfig} over {@code app}. */

@@ -112,8 +112,12 @@ class BatchedJournalDaoTest {
   // --- the tests ---
 
   @Test
-  void onH2TheStoreKeepsThePluginsOwnDao() {
-    assertFalse(Store.pekkoConfig(TestStores.h2(dir)).hasPath("jdbc-journal.dao"));
+  void onBothStoresTheJournalsDaoIsTheBatchedOneWhichWritesWithThePluginOnH2() throws Exception {
+    for (StoreSettings store : List.of(TestStores.h2(dir), TestStores.postgres("batcheddao"))) {
+      String dao = Store.pekkoConfig(store).getString("jdbc-journal.dao");
+      assertEquals(RecoveryJournalDao.class.getName(), dao);
+      assertTrue(BatchedJournalDao.class.isAssignableFrom(Class.forName(dao)));
+    }
   }
 
   @Test
@@ -129,7 +133,7 @@ class BatchedJournalDaoTest {
 
     ActorTestKit first = StoreTestKit.start(store, "batcheddao", "");
     try {
-      assertEquals(BatchedJournalDao.class.getName(),
+      assertEquals(RecoveryJournalDao.class.getName(),
           first.system().settings().config().getString("jdbc-journal.dao"));
       // Live: started before the writes, so it follows the orderings while transactions commit out of order.
       CompletionStage<List<EventEnvelope>> live = readJournal(first.system())

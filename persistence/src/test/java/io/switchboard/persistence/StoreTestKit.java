@@ -26,8 +26,13 @@ final class StoreTestKit {
 
   /** Creates the schema, starts a one-node cluster on {@code store} and waits until it is up. */
   static ActorTestKit start(StoreSettings store, String name, String extraConfig) {
+    return start(store, name, extraConfig, ConfigFactory.empty());
+  }
+
+  /** As above, with {@code over} over the store's configuration (e.g. the plugin's own DAOs, to compare). */
+  static ActorTestKit start(StoreSettings store, String name, String extraConfig, Config over) {
     Store.createSchema(store);
-    Config config = Store.pekkoConfig(store)
+    Config config = over.withFallback(Store.pekkoConfig(store))
         .withFallback(ConfigFactory.parseString(extraConfig))
         .withFallback(ConfigFactory.parseString("""
             pekko.actor.provider = cluster
