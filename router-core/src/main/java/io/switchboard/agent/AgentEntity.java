@@ -456,8 +456,9 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
         if (env.offset() instanceof Sequence seq) offset = Math.max(offset, seq.value());
         String conv = env.persistenceId().substring(env.persistenceId().indexOf('|') + 1);
         Conversation.Release ended = env.event() instanceof Conversation.Event e ? Conversation.holdEndedBy(e) : null;
-        if (env.event() instanceof Conversation.Assigned a && a.agentId().equals(agentId) && !a.at().isBefore(after)) {
-          found.put(conv, new RecordedHold(conv, a.hold(), a.team(), a.policy(), a.at(), null, false));
+        if (env.event() instanceof Conversation.Assigned a && a.agentId().equals(agentId)) {
+          if (!a.at().isBefore(after)) found.put(conv, new RecordedHold(conv, a.hold(), a.team(), a.policy(), a.at(), null,
+              false));
         } else if (ended != null && ended.agentId().equals(agentId)) {
           RecordedHold h = found.get(conv); // the journal's order per conversation: an end after its assignment
           if (h != null && h.hold().equals(ended.hold())) found.remove(conv);

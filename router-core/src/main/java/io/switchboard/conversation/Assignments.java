@@ -59,7 +59,8 @@ final class Assignments {
     Status before = s.status();
     String previous = s.agentId();
     HoldToken previousHold = s.hold();
-    return e.Effect().persist(new Assigned(c.agentId(), c.hold(), c.team(), policy, now, replyDeadline, idle))
+    return e.Effect().persist(new Assigned(c.agentId(), c.hold(), c.team(), policy, now, replyDeadline, idle,
+            previous, previousHold))
         .thenRun(ns -> {
           e.directory.agent(c.agentId(),
               new Agent.AssignmentConfirmed(e.conversationId, c.hold(), claimPolicy(c, policy)));

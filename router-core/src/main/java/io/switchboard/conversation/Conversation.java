@@ -239,9 +239,20 @@ public final class Conversation {
     }
   }
 
-  /** @param team null for a claim (stays with the current team) */
+  /**
+   * @param team null for a claim (stays with the current team)
+   * @param replacedAgent the agent whose hold this assignment ends (a transfer to another agent), null if none (and
+   *     in events older than the field): tagged with that agent's hold tag too, see {@link #holdEndedBy}
+   */
   public record Assigned(String agentId, HoldToken hold, String team, RoutingPolicy policy, Instant at,
-      Instant replyDeadline, Instant idleDeadline) implements Event { @Override public boolean shownInReadModels() { return true; } }
+      Instant replyDeadline, Instant idleDeadline, String replacedAgent, HoldToken replacedHold) implements Event {
+    public Assigned(String agentId, HoldToken hold, String team, RoutingPolicy policy, Instant at,
+        Instant replyDeadline, Instant idleDeadline) {
+      this(agentId, hold, team, policy, at, replyDeadline, idleDeadline, null, null);
+    }
+
+    @Override public boolean shownInReadModels() { return true; }
+  }
 
   /** @param firstOfAssignment the agent's first reply since it was assigned (tagged: it can be a first response) */
   public record AgentReplied(String agentId, boolean template, Instant at, Instant idleDeadline,
@@ -280,6 +291,9 @@ public final class Conversation {
     if (event instanceof Escalated e && e.fromAgent() != null) return new Release(e.fromAgent(), e.fromHold());
     if (event instanceof TransferredToTeam e && e.fromAgent() != null) return new Release(e.fromAgent(), e.fromHold());
     if (event instanceof Resolved e && e.agentId() != null) return new Release(e.agentId(), e.hold());
+    if (event instanceof Assigned e && e.replacedAgent() != null && !e.replacedAgent().equals(e.agentId())) {
+      return new Release(e.replacedAgent(), e.replacedHold());
+    }
     return null;
   }
 

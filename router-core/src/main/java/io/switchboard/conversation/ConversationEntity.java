@@ -145,13 +145,15 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
   public Set<String> tagsFor(Event event) {
     boolean shown = settings.readModelTags() > 0 && event.shownInReadModels();
     Conversation.Release ended = Conversation.holdEndedBy(event);
-    String holder = event instanceof Conversation.Assigned a ? a.agentId() : ended != null ? ended.agentId() : null;
-    if (holder != null) {
-      return shown ? Set.of(Conversation.tagFor(conversationId, settings.readModelTags()), Agent.holdTag(holder))
-          : Set.of(Agent.holdTag(holder));
+    String holder = event instanceof Conversation.Assigned a ? a.agentId() : null;
+    if (holder == null && ended == null) {
+      return shown ? Set.of(Conversation.tagFor(conversationId, settings.readModelTags())) : Set.of();
     }
-    if (!shown) return Set.of();
-    return Set.of(Conversation.tagFor(conversationId, settings.readModelTags()));
+    Set<String> tags = new java.util.HashSet<>(4);
+    if (shown) tags.add(Conversation.tagFor(conversationId, settings.readModelTags()));
+    if (holder != null) tags.add(Agent.holdTag(holder));
+    if (ended != null) tags.add(Agent.holdTag(ended.agentId()));
+    return tags;
   }
 
   @Override
