@@ -7,10 +7,11 @@ package io.switchboard;
 public final class EntityIds {
   private EntityIds() {}
 
+  /** The tenant part of an id: one shared instance per tenant ({@link Canonical}), not a copy per caller. */
   public static String tenantOf(String id) {
     int slash = id.indexOf('/');
     if (slash <= 0 || slash == id.length() - 1) throw new IllegalArgumentException("id must be tenant/...: " + id);
-    return id.substring(0, slash);
+    return Canonical.of(id.substring(0, slash));
   }
 
   /** An agent's id: {@code tenant/name}. */
@@ -27,14 +28,17 @@ public final class EntityIds {
     return tenant + "/" + channel + ":" + contact;
   }
 
-  /** The channel part of a conversation id ({@code tenant/channel:contact}). */
+  /**
+   * The channel part of a conversation id ({@code tenant/channel:contact}): one shared instance per channel
+   * ({@link Canonical}; the conversation and its agent's hold keep it), not a copy per caller.
+   */
   public static String channelOf(String conversationId) {
     int slash = conversationId.indexOf('/');
     int colon = conversationId.indexOf(':', slash + 1);
     if (slash <= 0 || colon <= slash + 1) {
       throw new IllegalArgumentException("conversation id must be tenant/channel:contact: " + conversationId);
     }
-    return conversationId.substring(slash + 1, colon);
+    return Canonical.of(conversationId.substring(slash + 1, colon));
   }
 
   /**

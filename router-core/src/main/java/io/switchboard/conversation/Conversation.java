@@ -1,6 +1,7 @@
 package io.switchboard.conversation;
 
 import io.switchboard.HoldToken;
+import io.switchboard.Canonical;
 import io.switchboard.CborSerializable;
 import io.switchboard.CoreSettings;
 import io.switchboard.Directory;
@@ -168,20 +169,16 @@ public final class Conversation {
 
   public record Get(ActorRef<View> replyTo) implements Command {}
 
-  record ReplyWindowEnded(Instant deadline) implements Command {}
-
-  /** A pending routing step's deadline (the wait for an answer or a lookup). */
-  record StepDeadline(Instant deadline) implements Command {}
-
   /** A CRM lookup came back. */
   record LookupFinished(String stepId, RoutingPorts.LookupResult result) implements Command {}
 
-  /** Not persisted: a heads-up to live observers before the reply window of {@code deadline} ends. */
-  record ReplyWindowClosing(Instant deadline) implements Command {}
-
-  record IdleTimeout(Instant deadline) implements Command {}
-
-  record ServiceWindowEnds(Instant deadline) implements Command {}
+  /**
+   * The conversation's one clock timer: armed for the earliest of its running deadlines (the reply window,
+   * its warning, a rule step's, idle auto-resolve, the service window; each persisted as an instant, the
+   * warning derived from the reply window's) at {@code at}; told at once when one is due already. Whatever
+   * is due when it arrives is handled, then the timer is armed for the next ({@code Deadlines}).
+   */
+  record ClockDue(Instant at) implements Command {}
 
   record Redeliver() implements Command {}
 
@@ -402,6 +399,9 @@ public final class Conversation {
         ContactMemory.EMPTY, List.of(), null, null);
 
     public State {
+      // one instance per team policy and supervisor, also when read from the journal or a snapshot
+      policy = Canonical.of(policy);
+      escalatedTo = Canonical.of(escalatedTo);
       round = round == null ? Round.EMPTY : round;
       clocks = clocks == null ? Clocks.EMPTY : clocks;
       rules = rules == null ? RuleFlow.EMPTY : rules;
@@ -492,7 +492,7 @@ public final class Conversation {
       Consumer<ActorRef<Command>> passivation, EventHandler<State, Event> events) {
     EntityIds.channelOf(conversationId);
     Consumer<ActorRef<Command>> p = settings.passivates() ? passivation : null;
-    return Sharded.setup((ctx, timers, deadlines) -> new ConversationEntity(conversationId, ctx, timers, deadlines,
+    return Sharded.setupWithTimers((ctx, timers) -> new ConversationEntity(conversationId, ctx, timers,
         directory, clock, settings, observer, ports, p, events));
   }
 

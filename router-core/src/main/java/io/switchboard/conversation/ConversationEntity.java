@@ -11,12 +11,12 @@ import io.switchboard.agent.Agent;
 import io.switchboard.conversation.Conversation.AgentReply;
 import io.switchboard.conversation.Conversation.AgentWentOffline;
 import io.switchboard.conversation.Conversation.AssignTo;
+import io.switchboard.conversation.Conversation.ClockDue;
 import io.switchboard.conversation.Conversation.Command;
 import io.switchboard.conversation.Conversation.ContactChanged;
 import io.switchboard.conversation.Conversation.Event;
 import io.switchboard.conversation.Conversation.Get;
 import io.switchboard.conversation.Conversation.IdleCheck;
-import io.switchboard.conversation.Conversation.IdleTimeout;
 import io.switchboard.conversation.Conversation.Inbound;
 import io.switchboard.conversation.Conversation.LookupFinished;
 import io.switchboard.conversation.Conversation.NoAgentNow;
@@ -27,29 +27,23 @@ import io.switchboard.conversation.Conversation.Queued;
 import io.switchboard.conversation.Conversation.Redeliver;
 import io.switchboard.conversation.Conversation.Release;
 import io.switchboard.conversation.Conversation.ReleaseAcknowledged;
-import io.switchboard.conversation.Conversation.ReplyWindowClosing;
-import io.switchboard.conversation.Conversation.ReplyWindowEnded;
 import io.switchboard.conversation.Conversation.Resolve;
-import io.switchboard.conversation.Conversation.ServiceWindowEnds;
 import io.switchboard.conversation.Conversation.SettleWake;
 import io.switchboard.conversation.Conversation.State;
 import io.switchboard.conversation.state.Round;
 import io.switchboard.conversation.Conversation.Status;
-import io.switchboard.conversation.Conversation.StepDeadline;
 import io.switchboard.conversation.Conversation.TeamCannotServe;
 import io.switchboard.conversation.Conversation.Transfer;
 import io.switchboard.conversation.Conversation.TransferDeclined;
 import io.switchboard.conversation.Conversation.View;
 import io.switchboard.conversation.Conversation.WakeUp;
 import io.switchboard.conversation.Conversation.Woken;
-import io.switchboard.entity.DeadlineTimers;
 import io.switchboard.entity.Idleness;
 import io.switchboard.routing.Need;
 import io.switchboard.routing.RoutingPolicy;
 import io.switchboard.routing.RoutingRequest;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -80,17 +74,19 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
   final String conversationId;
   final String channel;
   final TimerScheduler<Command> timers;
-  final DeadlineTimers<Command> deadlines;
   final Directory directory;
   final Clock clock;
   final CoreSettings settings;
   final RoutingObserver observer;
   final RoutingPorts ports;
   final ActorContext<Command> context;
-  /** Not persisted: whether the team acknowledged this round, and releases acknowledged since start. */
+  /**
+   * Not persisted: whether the team acknowledged this round, and releases acknowledged since start (null
+   * until the first: an empty set per running conversation cost 64 bytes).
+   */
   int queuedAckAttempt = -1;
   String queueReason;
-  final Set<Release> releasesAcked = new HashSet<>();
+  Set<Release> releasesAcked;
   /** When the Redeliver timer is due, null when it is not running. */
   Instant redeliveryDue;
   final Consumer<ActorRef<Command>> passivation;
@@ -109,7 +105,7 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
   record Preroute(Inbound inbound, List<Event> events, State next, Instant arrivedAt) {}
 
   ConversationEntity(String conversationId, ActorContext<Command> context,
-      TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
+      TimerScheduler<Command> timers, Directory directory, Clock clock,
       CoreSettings settings, RoutingObserver observer, RoutingPorts ports, Consumer<ActorRef<Command>> passivation,
       EventHandler<State, Event> events) {
     super(PersistenceId.of(Conversation.ENTITY_TYPE_KEY.name(), conversationId),
@@ -121,7 +117,6 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
     this.idProblem = Storable.problem(conversationId);
     this.channel = EntityIds.channelOf(conversationId);
     this.timers = timers;
-    this.deadlines = deadlines;
     this.directory = directory;
     this.clock = clock;
     this.settings = settings;
@@ -228,12 +223,8 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
         return Effect().reply(c.replyTo(), new View(conversationId, s,
             s.status() == Status.WAITING && queuedAckAttempt == s.attempt() ? queueReason : null));
       }
-      if (command instanceof ReplyWindowEnded c) return Deadlines.onReplyWindowEnded(this, s, c);
-      if (command instanceof StepDeadline c) return RuleSteps.onStepDeadline(this, s, c);
+      if (command instanceof ClockDue c) return Deadlines.onClockDue(this, s, c);
       if (command instanceof LookupFinished c) return RuleSteps.onLookupFinished(this, s, c);
-      if (command instanceof ReplyWindowClosing c) return Deadlines.onReplyWindowClosing(this, s, c);
-      if (command instanceof IdleTimeout c) return Deadlines.onIdleTimeout(this, s, c);
-      if (command instanceof ServiceWindowEnds c) return Deadlines.onServiceWindowEnds(this, s, c);
       if (command instanceof Redeliver c) return Redelivery.onRedeliver(this, s, c);
       if (command instanceof WakeUp c) return Sleep.onWakeUp(this, c);
       if (command instanceof SettleWake c) return Sleep.onSettleWake(this, s, c);

@@ -9,6 +9,7 @@ import io.switchboard.conversation.Conversation.ReleaseAcknowledged;
 import io.switchboard.conversation.Conversation.State;
 import io.switchboard.conversation.Conversation.Status;
 import io.switchboard.team.Team;
+import java.util.HashSet;
 import java.util.List;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 
@@ -24,6 +25,7 @@ final class Redelivery {
   private Redelivery() {}
 
   static Effect<Event, State> onReleaseAcknowledged(ConversationEntity e, ReleaseAcknowledged c) {
+    if (e.releasesAcked == null) e.releasesAcked = new HashSet<>(4);
     e.releasesAcked.add(new Release(c.agentId(), c.hold()));
     Sleep.settleWakeAgain(e);
     return e.Effect().none();
@@ -49,6 +51,8 @@ final class Redelivery {
   }
 
   static List<Release> unackedReleases(ConversationEntity e, State s) {
+    if (s.releases().isEmpty()) return List.of();
+    if (e.releasesAcked == null) return s.releases();
     return s.releases().stream().filter(r -> !e.releasesAcked.contains(r)).toList();
   }
 

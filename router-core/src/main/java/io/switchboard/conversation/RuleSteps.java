@@ -10,7 +10,6 @@ import io.switchboard.conversation.Conversation.RulesDecided;
 import io.switchboard.conversation.Conversation.State;
 import io.switchboard.conversation.Conversation.Status;
 import io.switchboard.conversation.Conversation.StepAnswered;
-import io.switchboard.conversation.Conversation.StepDeadline;
 import io.switchboard.conversation.Conversation.StepFailed;
 import io.switchboard.conversation.Conversation.StepRetried;
 import io.switchboard.conversation.Conversation.StepStarted;
@@ -109,11 +108,11 @@ final class RuleSteps {
   }
 
   /** A pending step's deadline: a question is asked again or given up, a lookup falls back. */
-  static Effect<Event, State> onStepDeadline(ConversationEntity e, State s, StepDeadline c) {
+  static Effect<Event, State> onStepDeadline(ConversationEntity e, State s, Instant deadline) {
     Pending p = s.pending();
-    if (s.status() != Status.ROUTING || p == null || !c.deadline().equals(p.deadline())) return e.Effect().none();
+    if (s.status() != Status.ROUTING || p == null || !deadline.equals(p.deadline())) return e.Effect().none();
     Instant now = e.clock.instant();
-    if (now.isBefore(c.deadline())) {
+    if (now.isBefore(deadline)) {
       Deadlines.armTimers(e, s);
       return e.Effect().none();
     }

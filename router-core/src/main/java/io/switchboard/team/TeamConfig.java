@@ -1,5 +1,6 @@
 package io.switchboard.team;
 
+import io.switchboard.Canonical;
 import io.switchboard.CborSerializable;
 import io.switchboard.routing.BusinessHours;
 import io.switchboard.routing.EscalationTarget;
@@ -81,8 +82,9 @@ public record TeamConfig(
         businessHours, idleAutoResolve, rerouteAnsweredOnOffline, grace);
   }
 
+  /** One shared instance per distinct policy ({@link Canonical}): every offer's hold and conversation keeps it. */
   public RoutingPolicy policy() {
-    return new RoutingPolicy(replyWindow, maxReroutes, escalation, rerouteAnsweredOnOffline, idleAutoResolve,
-        offlineGrace);
+    return Canonical.of(new RoutingPolicy(replyWindow, maxReroutes, escalation, rerouteAnsweredOnOffline,
+        idleAutoResolve, offlineGrace));
   }
 }

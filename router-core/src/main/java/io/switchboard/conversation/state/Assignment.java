@@ -1,5 +1,6 @@
 package io.switchboard.conversation.state;
 
+import io.switchboard.Canonical;
 import io.switchboard.HoldToken;
 import io.switchboard.conversation.Conversation.Release;
 import java.time.Instant;
@@ -15,6 +16,10 @@ import java.util.List;
  * @param transferTo the agent a transfer is offered to, until it accepts or declines
  */
 public record Assignment(String agentId, HoldToken hold, Instant assignedAt, boolean answered, String transferTo) {
+  public Assignment {
+    agentId = Canonical.of(agentId); // one instance per agent, also when read from the journal
+  }
+
 
   /** How many released holds a conversation remembers, to refuse a stale reservation and re-send releases. */
   static final int REMEMBERED_RELEASES = 8;

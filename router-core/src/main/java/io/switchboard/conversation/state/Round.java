@@ -1,5 +1,6 @@
 package io.switchboard.conversation.state;
 
+import io.switchboard.Canonical;
 import io.switchboard.routing.RoutingHint;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -32,6 +33,7 @@ public record Round(String team, int attempt, Instant waitingSince, int priority
       null, 0, Map.of());
 
   public Round {
+    team = Canonical.of(team); // one instance per team, also when read from the journal
     requiredSkills = requiredSkills == null ? Map.of() : requiredSkills;
     lapsedAgents = lapsedAgents == null ? Set.of() : lapsedAgents;
     visitedTeams = visitedTeams == null ? Set.of() : visitedTeams;
