@@ -41,7 +41,9 @@ import org.apache.pekko.stream.javadsl.Source;
  *   <li>{@code timers}: {@code -Dbench.timers} conversations assigned with a reply window
  *       ({@code -Dbench.window}, seconds) that nobody answers; how late each window's expiry is
  *       observed (its escalation stored) after the deadline the conversation persisted, with all of them
- *       live at once;
+ *       live at once. {@code -Dbench.lapse-rate} (per second; 0, the default: as fast as the node routes
+ *       them) paces the opening messages, so that the windows lapse at that rate (the window then lasts
+ *       the opening of all of them and a minute more, at least 180 s);
  *   <li>{@code heap}: {@code -Dbench.conversations} open conversations (assigned, reply window and
  *       service window running); heap in use after full collections, before and after, per open
  *       conversation (agents' holds included), and the top of the class histogram;
@@ -141,12 +143,17 @@ public final class CoreBenchmark {
   private static void timers(ActorSystem<Void> system, Recorder rec) throws Exception {
     int n = Integer.getInteger("bench.timers", 100_000);
     int agents = Integer.getInteger("bench.agents", 100);
-    Duration window = Duration.ofSeconds(Integer.getInteger("bench.window", 180));
+    int lapseRate = Integer.getInteger("bench.lapse-rate", 0);
+    // paced: the windows are opened at lapse-rate per second, so they lapse at that rate; the window outlasts
+    // the opening of all of them (a minute more), so that all are live at once
+    int windowSeconds = Integer.getInteger("bench.window", lapseRate > 0 ? Math.max(180, n / lapseRate + 60) : 180);
+    Duration window = Duration.ofSeconds(windowSeconds);
     int inFlight = Integer.getInteger("bench.in-flight", 256);
     List<String> teamIds = setUp(system, "t", 4, agents / 4, n / agents + 10, window, 0);
-    System.out.printf("%d conversations, reply window %s nobody answers, %d agents%n", n, window, agents);
+    System.out.printf("%d conversations, reply window %s nobody answers, %d agents, opened %s%n", n, window, agents,
+        lapseRate > 0 ? "at " + lapseRate + "/s (lapsing at that rate)" : "as fast as the node routes them");
     long t0 = System.nanoTime();
-    send(system, "t", n, teamIds, inFlight);
+    send(system, "t", 0, n, teamIds, inFlight, lapseRate);
     waitFor(rec.assigned, n);
     double setup = (System.nanoTime() - t0) / 1e9;
     System.out.printf("all %d assigned in %.1f s (%.0f/s): %d reply windows live%n", n, setup, n / setup, n);
@@ -169,6 +176,15 @@ public final class CoreBenchmark {
     System.out.printf("expiries observed: %d of %d; lateness after the persisted deadline p50 %d ms, p95 %d ms, "
         + "p99 %d ms, max %d ms%n", late.length, n, pct(late, 50), pct(late, 95), pct(late, 99),
         late.length == 0 ? 0 : late[late.length - 1]);
+    // the rate the deadlines fell due at (first to last deadline), and the rate their lapses were stored at
+    Instant lastDeadline = deadlines.values().stream().max(Instant::compareTo).orElseThrow();
+    Instant firstLapse = rec.lapsedAt.values().stream().min(Instant::compareTo).orElse(first);
+    Instant lastLapse = rec.lapsedAt.values().stream().max(Instant::compareTo).orElse(first);
+    System.out.printf("deadlines fell due at %.0f/s (over %.1f s); lapses stored at %.0f/s (over %.1f s)%n",
+        n / Math.max(1e-3, Duration.between(first, lastDeadline).toMillis() / 1e3),
+        Duration.between(first, lastDeadline).toMillis() / 1e3,
+        late.length / Math.max(1e-3, Duration.between(firstLapse, lastLapse).toMillis() / 1e3),
+        Duration.between(firstLapse, lastLapse).toMillis() / 1e3);
   }
 
   private static void heap(ActorSystem<Void> system, Recorder rec, boolean node) throws Exception {
@@ -197,7 +213,13 @@ public final class CoreBenchmark {
     long after = Bench.usedHeapAfterGc();
     System.out.printf("heap in use %d MB; per open conversation %.0f bytes (%d running, timers included)%n", after >> 20,
         (after - before) / (double) n, running);
-    System.out.println(Bench.histogram(15));
+    System.out.println(Bench.histogram(Integer.getInteger("bench.histogram", 15)));
+    String dump = System.getProperty("bench.heap-dump");
+    if (dump != null) { // live objects only, for a heap analyser (hprof)
+      java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+          .dumpHeap(dump, true);
+      System.out.println("heap dump: " + dump);
+    }
   }
 
   static String conversation(String prefix, int i) {
@@ -238,8 +260,16 @@ public final class CoreBenchmark {
 
   /** Conversations {@code prefix<from>..prefix<from+n-1>}. */
   static long send(ActorSystem<?> system, String prefix, int from, int n, List<String> teams, int inFlight) {
+    return send(system, prefix, from, n, teams, inFlight, 0);
+  }
+
+  /** The same, at most {@code perSecond} opening messages a second (0: as fast as they are answered). */
+  static long send(ActorSystem<?> system, String prefix, int from, int n, List<String> teams, int inFlight,
+      int perSecond) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    return Bench.await(Source.range(from, from + n - 1)
+    Source<Integer, ?> ids = Source.range(from, from + n - 1);
+    if (perSecond > 0) ids = ids.throttle(perSecond, Duration.ofSeconds(1));
+    return Bench.await(ids
         .mapAsyncUnordered(inFlight, i -> sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, conversation(prefix, i))
             .<Outcome>ask(r -> new Conversation.Inbound(prefix + "-m" + i, "hello",
                 RoutingHint.toTeam(teams.get(i % teams.size())), r), ASK))
