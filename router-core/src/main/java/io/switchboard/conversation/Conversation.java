@@ -31,6 +31,7 @@ import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -181,6 +182,26 @@ public final class Conversation {
   record ClockDue(Instant at) implements Command {}
 
   record Redeliver() implements Command {}
+
+  /**
+   * A timer of {@link ConversationTimers} fired: {@code message} is handled unless the timer was cancelled or
+   * replaced meanwhile. Local to its actor, never serialized; mutable only inside it (its list and task).
+   */
+  static final class TimerFired implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {
+    final Object key;
+    final Command message;
+    /** Null for a single timer, else the delay between deliveries. */
+    final java.time.Duration every;
+    org.apache.pekko.actor.Cancellable cancellable;
+    TimerFired next;
+
+    TimerFired(Object key, Command message, java.time.Duration every, TimerFired next) {
+      this.key = key;
+      this.message = message;
+      this.every = every;
+      this.next = next;
+    }
+  }
 
   /**
    * The wake-up keeper: a deadline of this conversation is due at {@code wakeAt} (its index row,
@@ -470,8 +491,9 @@ public final class Conversation {
     EventHandler<State, Event> events = ConversationEvents.eventHandlerFor(settings.recentMessageIds());
     // Not remembered, and no idle strategy of sharding's: a conversation decides itself when it may stop
     // (settled, no deadline soon), because its deadlines then rely on the wake-up index.
+    ConversationEntity.Wiring wiring = new ConversationEntity.Wiring(directory, clock, settings, observer, ports, events);
     ClusterSharding.get(system).init(Sharded.entity(system, ENTITY_TYPE_KEY, new Passivate(), false,
-            (id, passivation) -> create(id, directory, clock, settings, observer, ports, passivation, events))
+            (id, passivation) -> create(id, wiring, passivation))
         .withMessageExtractor(new HashCodeMessageExtractor<>(settings.conversationShards())));
   }
 
@@ -483,17 +505,17 @@ public final class Conversation {
   /** @param passivation how to ask for a stop when idle; null (or passivate-after off): never */
   public static Behavior<Command> create(String conversationId, Directory directory, Clock clock,
       CoreSettings settings, RoutingObserver observer, RoutingPorts ports, Consumer<ActorRef<Command>> passivation) {
-    return create(conversationId, directory, clock, settings, observer, ports, passivation,
-        ConversationEvents.eventHandlerFor(settings.recentMessageIds()));
+    return create(conversationId, new ConversationEntity.Wiring(directory, clock, settings, observer, ports,
+        ConversationEvents.eventHandlerFor(settings.recentMessageIds())), passivation);
   }
 
-  private static Behavior<Command> create(String conversationId, Directory directory, Clock clock,
-      CoreSettings settings, RoutingObserver observer, RoutingPorts ports,
-      Consumer<ActorRef<Command>> passivation, EventHandler<State, Event> events) {
+  /** What the factory captures stays with the entity while it runs: the node's wiring, its id and passivation. */
+  private static Behavior<Command> create(String conversationId, ConversationEntity.Wiring wiring,
+      Consumer<ActorRef<Command>> passivation) {
     EntityIds.channelOf(conversationId);
-    Consumer<ActorRef<Command>> p = settings.passivates() ? passivation : null;
-    return Sharded.setupWithTimers((ctx, timers) -> new ConversationEntity(conversationId, ctx, timers,
-        directory, clock, settings, observer, ports, p, events));
+    Consumer<ActorRef<Command>> p = wiring.settings().passivates() ? passivation : null;
+    // no Behaviors.withTimers: the conversation's timers are its own (ConversationTimers)
+    return Behaviors.setup(ctx -> new ConversationEntity(conversationId, ctx, new ConversationTimers(ctx), wiring, p));
   }
 
   /** The read-model tag of a conversation's events: {@code conversation-<n>}, n in [0, tags). */

@@ -32,13 +32,13 @@ import io.switchboard.conversation.Conversation.SettleWake;
 import io.switchboard.conversation.Conversation.State;
 import io.switchboard.conversation.state.Round;
 import io.switchboard.conversation.Conversation.Status;
+import io.switchboard.conversation.Conversation.TimerFired;
 import io.switchboard.conversation.Conversation.TeamCannotServe;
 import io.switchboard.conversation.Conversation.Transfer;
 import io.switchboard.conversation.Conversation.TransferDeclined;
 import io.switchboard.conversation.Conversation.View;
 import io.switchboard.conversation.Conversation.WakeUp;
 import io.switchboard.conversation.Conversation.Woken;
-import io.switchboard.entity.Idleness;
 import io.switchboard.routing.Need;
 import io.switchboard.routing.RoutingPolicy;
 import io.switchboard.routing.RoutingRequest;
@@ -48,11 +48,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -73,7 +75,7 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
 
   final String conversationId;
   final String channel;
-  final TimerScheduler<Command> timers;
+  final ConversationTimers timers;
   final Directory directory;
   final Clock clock;
   final CoreSettings settings;
@@ -90,7 +92,11 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
   /** When the Redeliver timer is due, null when it is not running. */
   Instant redeliveryDue;
   final Consumer<ActorRef<Command>> passivation;
-  final Idleness idleness;
+  /**
+   * When the last command other than the idle check arrived, epoch milliseconds: what passivation decides
+   * on ({@code Idleness} for agents and teams; inline here, a running conversation's object and lambda less).
+   */
+  private long lastCommandAt;
   /** The keeper waiting for this conversation to settle after a wake-up, else null. */
   ActorRef<Woken> wakeWaiter;
   /**
@@ -104,15 +110,22 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
 
   record Preroute(Inbound inbound, List<Event> events, State next, Instant arrivedAt) {}
 
-  ConversationEntity(String conversationId, ActorContext<Command> context,
-      TimerScheduler<Command> timers, Directory directory, Clock clock,
-      CoreSettings settings, RoutingObserver observer, RoutingPorts ports, Consumer<ActorRef<Command>> passivation,
-      EventHandler<State, Event> events) {
+  /** What every conversation of a node runs with: one instance per node. */
+  record Wiring(Directory directory, Clock clock, CoreSettings settings, RoutingObserver observer, RoutingPorts ports,
+      EventHandler<State, Event> events) {}
+
+  ConversationEntity(String conversationId, ActorContext<Command> context, ConversationTimers timers,
+      Wiring wiring, Consumer<ActorRef<Command>> passivation) {
     super(PersistenceId.of(Conversation.ENTITY_TYPE_KEY.name(), conversationId),
-        settings.onPersistFailure());
-    this.events = events;
+        wiring.settings().onPersistFailure());
+    Directory directory = wiring.directory();
+    Clock clock = wiring.clock();
+    CoreSettings settings = wiring.settings();
+    RoutingObserver observer = wiring.observer();
+    RoutingPorts ports = wiring.ports();
+    this.events = wiring.events();
     this.passivation = passivation;
-    this.idleness = new Idleness(clock, settings.passivateAfter());
+    this.lastCommandAt = clock.millis();
     this.conversationId = conversationId;
     this.idProblem = Storable.problem(conversationId);
     this.channel = EntityIds.channelOf(conversationId);
@@ -171,16 +184,21 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
           Redelivery.sendReleases(this, state);
           Deadlines.armTimers(this, state);
           if (passivation != null) {
-            idleness.startChecks(timers, new IdleCheck());
+            timers.startTimerWithFixedDelay(IdleCheck.class, new IdleCheck(), settings.passivateAfter());
           }
         })
+        // what Pekko's timer scheduler did: no timer of a stopped or restarting incarnation keeps running
+        .onSignal(PostStop.instance(), state -> timers.cancelAll())
+        .onSignal(PreRestart.instance(), state -> timers.cancelAll())
         .build();
   }
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    CommandHandler<Command, Event, State> handlers = handlers();
-    return idleness.tracking((state, command) -> {
+    return (state, received) -> {
+      Command command = received;
+      if (received instanceof TimerFired t && (command = timers.fired(t)) == null) return Effect().none(); // stale
+      if (!(command instanceof IdleCheck)) lastCommandAt = clock.millis();
       String unstorable = Storable.problemOfCommand(command, command instanceof Get || command instanceof Passivate,
           "conversation", idProblem);
       if (unstorable != null) {
@@ -197,16 +215,21 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
           || command instanceof ReleaseAcknowledged || command instanceof IdleCheck)) {
         return Effect().stash();
       }
-      return handlers.apply(state, command);
-    }, IdleCheck.class);
+      return dispatch(state, command);
+    };
+  }
+
+  /** No command but idle checks for {@code passivate-after}. */
+  boolean idleLongEnough() {
+    return settings.passivateAfter() != null && lastCommandAt + settings.passivateAfter().toMillis() <= clock.millis();
   }
 
   /**
-   * One function that dispatches on the command's type: a handler builder per entity (its cases,
+   * One method that dispatches on the command's type: a handler builder per entity (its cases,
    * lambdas and lists) made up, with the event handler's, more than half of a running conversation's heap.
    */
-  private CommandHandler<Command, Event, State> handlers() {
-    return (s, command) -> {
+  private Effect<Event, State> dispatch(State s, Command command) {
+    {
       if (command instanceof Inbound c) return Intake.onInbound(this, s, c);
       if (command instanceof ContactChanged c) return Intake.onContactChanged(this, s, c);
       if (command instanceof AssignTo c) return Assignments.onAssignTo(this, s, c);
@@ -233,7 +256,7 @@ final class ConversationEntity extends EventSourcedBehavior<Command, Event, Stat
       if (command instanceof NoAgentNow c) return Intake.storeWithoutAgent(this, s, c.attempt());
       if (command instanceof PrerouteTimeout c) return Intake.storeWithoutAgent(this, s, c.attempt());
       return Effect().unhandled();
-    };
+    }
   }
 
   @Override

@@ -60,7 +60,7 @@ final class Sleep {
     if (e.pre != null) return e.Effect().none();
     Instant now = e.clock.instant();
     Instant next = s.nextDeadline();
-    if (e.passivation != null && e.idleness.idleLongEnough() && settled(e, s)
+    if (e.passivation != null && e.idleLongEnough() && settled(e, s)
         && s.status() != Status.WAITING && (next == null || !next.isBefore(now.plus(e.settings.minSleep())))) {
       e.passivation.accept(e.context.getSelf());
     }

@@ -68,12 +68,6 @@ public final class Sharded {
     ClusterSharding.get(system).init(Entity.of(key, ctx -> factory.apply(ctx.getEntityId())));
   }
 
-  /** One entity incarnation that arms its timers itself (the conversation's one clock timer): its context, its timers. */
-  public static <C> Behavior<C> setupWithTimers(
-      java.util.function.BiFunction<ActorContext<C>, TimerScheduler<C>, Behavior<C>> constructor) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> constructor.apply(ctx, timers)));
-  }
-
   /** One entity incarnation: its actor context, its timers and the {@link DeadlineTimers} over them. */
   public static <C> Behavior<C> setup(Constructor<C> constructor) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
