@@ -179,7 +179,10 @@ public final class Conversation {
    * warning derived from the reply window's) at {@code at}; told at once when one is due already. Whatever
    * is due when it arrives is handled, then the timer is armed for the next ({@code Deadlines}).
    */
-  record ClockDue(Instant at) implements Command {}
+  record ClockDue(Instant at) implements Command {
+    /** The timer's message (the instant it was armed for is the conversation's {@code clockArmedFor}). */
+    static final ClockDue TIMER = new ClockDue(null);
+  }
 
   record Redeliver() implements Command {}
 

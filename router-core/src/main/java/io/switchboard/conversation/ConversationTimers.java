@@ -15,7 +15,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
  *
  * <p>The entity hands every {@link TimerFired} it receives to {@link #fired} first: that answers the
  * message to handle, or null for a stale one (cancelled, replaced, or of an earlier incarnation). Cancelled
- * all at once when the incarnation stops or restarts ({@link #cancelAll}). Used inside the actor only.
+ * all at once when the conversation stops ({@link #cancelAll}, on its stop message). Used inside the actor only.
  */
 final class ConversationTimers {
   private final ActorContext<Command> context;

@@ -35,7 +35,7 @@ final class Deadlines {
     Instant now = e.clock.instant();
     Instant warnAt = warningAt(e, s);
     // the warning: only from the timer armed for it (one per reply deadline), a courtesy that is never persisted
-    if (warnAt != null && c.at().equals(warnAt) && !now.isBefore(warnAt)) {
+    if (warnAt != null && c == ClockDue.TIMER && e.clockArmedFor == nanos(warnAt) && !now.isBefore(warnAt)) {
       e.observer.replyWindowClosing(e.conversationId, s.agentId(), s.runningReplyDeadline());
     }
     Instant step = s.runningStepDeadline();
@@ -52,6 +52,10 @@ final class Deadlines {
     if (due.equals(reply)) return onReplyWindowEnded(e, s);
     if (due.equals(idle)) return AgentActions.resolve(e, s, "idle: no message for " + e.policyOf(s).idleAutoResolve());
     return e.Effect().persist(new ServiceWindowClosed(now)).thenRun(ns -> armTimers(e, ns));
+  }
+
+  private static long nanos(Instant t) {
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
   }
 
   private static Instant earliestDue(Instant now, Instant... deadlines) {
@@ -93,8 +97,9 @@ final class Deadlines {
     }
     if (next == null) {
       e.timers.cancel(ClockDue.class);
-    } else {
-      e.timers.startSingleTimer(ClockDue.class, new ClockDue(next), Duration.between(now, next));
+    } else if (e.clockArmedFor != nanos(next) || !e.timers.isTimerActive(ClockDue.class)) { // else: armed already
+      e.clockArmedFor = nanos(next);
+      e.timers.startSingleTimer(ClockDue.class, ClockDue.TIMER, Duration.between(now, next));
     }
     for (int i = 0; i < due; i++) e.context.getSelf().tell(new ClockDue(now));
     scheduleRedelivery(e, s);

@@ -71,7 +71,7 @@ final class Intake {
       Map<String, String> fields = new HashMap<>(s.contactFields());
       fields.putAll(learned);
       Routing routing = new Routing(c.rules(), c.text(), hint.language(), hint.team());
-      Decision d = RulesEngine.decide(c.rules(), new RulesEngine.Context(c.text(), e.channel, fields, hint.language(),
+      Decision d = RulesEngine.decide(c.rules(), new RulesEngine.Context(c.text(), e.channel(), fields, hint.language(),
           s.contact().episodes() > 0, hint.priority(), now, Set.of()));
       decided = RuleSteps.decisionEvent(e, s, d, routing, now);
       if (decided instanceof RulesDecided r) team = r.team();

@@ -80,7 +80,7 @@ final class RuleSteps {
     fields.putAll(produced);
     Set<String> done = new LinkedHashSet<>(s.rules().stepsDone());
     done.add(stepId);
-    Decision d = RulesEngine.decide(routing.rules(), new RulesEngine.Context(routing.text(), e.channel, fields,
+    Decision d = RulesEngine.decide(routing.rules(), new RulesEngine.Context(routing.text(), e.channel(), fields,
         routing.hintLanguage(), s.contact().episodes() > 1, s.priority(), now, done));
     return decisionEvent(e, s, d, routing, now);
   }
