@@ -55,6 +55,10 @@ public final class Store {
         Map.entry("jdbc-durable-state-store.use-shared-db", "default"),
         // tag queries that read only the rows they return (see TagRangeReadJournalDao)
         Map.entry("jdbc-read-journal.dao", TagRangeReadJournalDao.class.getName()),
+        // an agent's scan for its grants' assignments reads the committed rows, without the read journal's gap
+        // detection (see HoldScanReadJournal)
+        Map.entry(HoldScanReadJournal.ID + ".class", HoldScanReadJournal.class.getName()),
+        Map.entry("switchboard.core.grant-read-journal", HoldScanReadJournal.ID),
         // Store outages (docs/ARCHITECTURE.md): once the store is back, the journal's and snapshot
         // store's circuit breakers let a call through within a second, whatever the outage's length (the
         // defaults, 30 s and 60 s, kept new conversations failing for half a minute after the store came

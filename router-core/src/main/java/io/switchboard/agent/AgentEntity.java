@@ -74,6 +74,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -116,6 +117,14 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
   private boolean scanning;
   /** The scan at the end of the settling is in: the settling ends once its findings are verified. */
   private boolean settleScanned;
+  /**
+   * This object outlives a restart after a failed write (Pekko restarts the behaviour it built, with its
+   * handlers on this object), not a stop or a crash: whether an earlier recovery of this object settled, and
+   * its grants not yet confirmed (kept in {@link #grants}), tell how long a write of its grants can be in flight.
+   */
+  private boolean settledOnce;
+  /** How long the current recovery settles: {@code grant-settle}, or less after a restart (see above). */
+  private java.time.Duration settleFor;
   /** The scan's findings not yet answered by their conversations (conversation → assignment found). */
   private final Map<String, RecordedHold> verifying = new HashMap<>();
   private long scannedTo;
@@ -152,8 +161,11 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
         .onSignal(RecoveryCompleted.instance(), state -> {
           armOfflineGrace(state);
           redeliver(state);
-          if (lastSequenceNumber(context) > 0) { // a brand-new agent never granted anything
+          if (lastSequenceNumber(context) == 0) settledOnce = true; // a brand-new agent never granted anything
+          else {
             settling = true;
+            settleScanned = false;
+            settleFor = settleTime();
             scanning = true; // commands wait for the first scan: the view counts every hold from the start
             scan(state); // the settling's timer starts once it is in
           }
@@ -308,6 +320,20 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
           afterReserve(ns);
           if (!c.transfer()) directory.team(c.team(), new Team.OfferAccepted(convId, req.attempt(), agentId));
         });
+  }
+
+  /**
+   * How long a recovery settles: {@code grant-settle} after a start (the grants of an earlier incarnation are
+   * unknown), else (a restart of this object after a failed write, having settled before) until {@code
+   * grant-settle} after its last grant not yet confirmed, or nothing when all are.
+   */
+  private java.time.Duration settleTime() {
+    if (!settledOnce) return settings.grants().settle();
+    Instant last = null; // only a grant not confirmed yet can have its conversation's write in flight
+    for (RecordedHold g : grants.values()) if (last == null || g.at().isAfter(last)) last = g.at();
+    if (last == null) return java.time.Duration.ZERO;
+    java.time.Duration left = java.time.Duration.between(clock.instant(), last.plus(settings.grants().settle()));
+    return left.isNegative() ? java.time.Duration.ZERO : left;
   }
 
   /** A team's offer granted in memory: the conversation's write will be the record (class doc). */
@@ -483,7 +509,11 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
     redeliver(s);
     if (scanning) { // the first, at the recovery: the one at the settling's end follows
       scanning = false;
-      timers.startSingleTimer(SettleEnded.class, new SettleEnded(), settings.grants().settle());
+      if (settleFor.isZero()) { // no write of a grant can be in flight: this scan is the last one
+        settleScanned = true;
+        return verifying.isEmpty() ? endSettling().thenUnstashAll() : Effect().unstashAll();
+      }
+      timers.startSingleTimer(SettleEnded.class, new SettleEnded(), settleFor);
       return Effect().unstashAll();
     }
     settleScanned = true;
@@ -491,12 +521,13 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
   }
 
   /** The scan's findings are all verified: they and the scan's offset are recorded, offers are taken again. */
-  private Effect<Event, State> endSettling() {
+  private EffectBuilder<Event, State> endSettling() {
     HoldsRecorded pending = takeUnrecorded();
     List<RecordedHold> record = pending == null ? List.of() : pending.holds();
     return Effect().persist(new HoldsRecorded(record, scannedTo, clock.instant()))
         .thenRun(ns -> {
           settling = false;
+          settledOnce = true;
           redeliver(ns);
           pushStatus(ns);
         });
