@@ -82,6 +82,7 @@ class ClusterInvariantsTest {
             stats.merge("inbound", 1, Integer::sum);
           } else if (r < 50) {
             lastOp = "opening message " + fairSent + " of the round-robin team through " + via;
+            awaitFairAgentsAvailable(via, s);
             String c = EntityIds.conversationId(s.t, "whatsapp", "fair" + fairSent++);
             s.convs.add(c);
             boolean ok = answer(via, ref -> via.directory().conversation(c,
@@ -159,5 +160,22 @@ class ClusterInvariantsTest {
 
   private static boolean answer(Node via, Consumer<ActorRef<Outcome>> send) {
     return "ok".equals(code(via, send));
+  }
+
+  /**
+   * Invariant 5 is among equally available agents: an agent that moved with a killed node settles before it takes
+   * offers again (docs/ARCHITECTURE.md, "One durable write per routed conversation"), its team offering to the
+   * others meanwhile. The round robin's conversations are sent once every agent of its team is available again.
+   */
+  private static void awaitFairAgentsAvailable(Node via, Scenario s) {
+    long until = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    while (true) {
+      io.switchboard.team.Team.View team = TestCluster.snapshot(via, List.of(), List.of(), List.of(s.t + "/fair")).teams().get(s.t + "/fair");
+      boolean available = team != null && s.fairAgents.stream().allMatch(a -> team.members().get(a) != null
+          && !team.members().get(a).settling());
+      if (available) return;
+      if (System.nanoTime() > until) throw new AssertionError("the round robin's agents did not settle: " + team);
+      // polled: each snapshot is an ask of the team through the cluster
+    }
   }
 }
