@@ -598,7 +598,7 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
 
   private void armOfflineGrace(State s) {
     Instant grace = s.offlineGraceEnds();
-    deadlines.at(OfflineGraceEnded.class, grace, clock.instant(), grace == null ? null : new OfflineGraceEnded(grace));
+    deadlines.at(OfflineGraceEnded.class, grace, clock, grace == null ? null : new OfflineGraceEnded(grace));
   }
 
   /** Re-sends AssignTo for every hold not confirmed (persisted, or received since the last flush). */

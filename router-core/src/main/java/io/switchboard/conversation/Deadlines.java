@@ -99,7 +99,8 @@ final class Deadlines {
       e.timers.cancel(ClockDue.class);
     } else if (e.clockArmedFor != nanos(next) || !e.timers.isTimerActive(ClockDue.class)) { // else: armed already
       e.clockArmedFor = nanos(next);
-      e.timers.startSingleTimer(ClockDue.class, ClockDue.TIMER, Duration.between(now, next));
+      // measured again right before scheduling: the instant the scheduler counts from (see DeadlineTimers)
+      e.timers.startSingleTimer(ClockDue.class, ClockDue.TIMER, Duration.between(e.clock.instant(), next));
     }
     for (int i = 0; i < due; i++) e.context.getSelf().tell(new ClockDue(now));
     scheduleRedelivery(e, s);

@@ -1,5 +1,6 @@
 package io.switchboard.entity;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -10,6 +11,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * entity was down, or the timer's message was superseded by a re-arm at the very moment it fired)
  * is delivered to the entity at once, without a round trip through the scheduler. Handlers check
  * the deadline against their state, so a duplicate delivery does nothing.
+ *
+ * <p>The delay is measured on the entity's clock right before the timer is scheduled, so the instant
+ * the scheduler counts from is the one the delay was computed from (in tests the manual clock moves
+ * while an advance runs; see the test kit's {@code ManualTimeScheduler}).
  */
 public final class DeadlineTimers<T> {
   private final TimerScheduler<T> timers;
@@ -21,10 +26,13 @@ public final class DeadlineTimers<T> {
   }
 
   /** Delivers {@code message} at {@code deadline}; a null deadline cancels the timer {@code key}. */
-  public void at(Object key, Instant deadline, Instant now, T message) {
+  public void at(Object key, Instant deadline, Clock clock, T message) {
     if (deadline == null) {
       timers.cancel(key);
-    } else if (!deadline.isAfter(now)) {
+      return;
+    }
+    Instant now = clock.instant();
+    if (!deadline.isAfter(now)) {
       timers.cancel(key);
       self.tell(message);
     } else {

@@ -415,7 +415,7 @@ final class TeamEntity extends EventSourcedBehavior<Command, Event, State> {
   private void armTimers(State s) {
     Instant now = clock.instant();
     Optional<Instant> next = s.earliestDeadline();
-    deadlines.at(QueueDeadlineReached.class, next.orElse(null), now, new QueueDeadlineReached());
+    deadlines.at(QueueDeadlineReached.class, next.orElse(null), clock, new QueueDeadlineReached());
     if (s.queue().isEmpty()) {
       timers.cancel(CheckQueue.class);
     } else if (!timers.isTimerActive(CheckQueue.class)) {
@@ -427,10 +427,10 @@ final class TeamEntity extends EventSourcedBehavior<Command, Event, State> {
     if (openingArmedFor != null && !openingArmedFor.isAfter(now)) {
       // Re-arming for the next opening would supersede a timer message for this one that may already wait
       // in the mailbox (and be dropped): make sure this opening still drains.
-      deadlines.at(OpeningPassed.class, now, now, new OpeningPassed());
+      deadlines.at(OpeningPassed.class, now, clock, new OpeningPassed());
     }
     openingArmedFor = opening.orElse(null);
-    deadlines.at(BusinessHoursOpened.class, opening.orElse(null), now, new BusinessHoursOpened());
+    deadlines.at(BusinessHoursOpened.class, opening.orElse(null), clock, new BusinessHoursOpened());
   }
 
   @Override

@@ -38,6 +38,7 @@ public final class EntityTestKit {
             pekko.persistence.testkit.journal.circuit-breaker.call-timeout = 36500d
             """)
         .withFallback(EventSourcedBehaviorTestKit.config())
+        .withFallback(ManualTimeScheduler.CONFIG)
         .withFallback(ManualTime.config())
         .withFallback(ConfigFactory.load());
   }

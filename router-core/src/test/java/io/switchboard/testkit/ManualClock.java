@@ -26,7 +26,9 @@ public final class ManualClock extends Clock {
 
   @Override
   public Instant instant() {
-    return start.plusMillis(highWater.accumulateAndGet(scheduler.currentTimeMs(), Math::max));
+    long millis = highWater.accumulateAndGet(scheduler.currentTimeMs(), Math::max);
+    if (scheduler instanceof ManualTimeScheduler s) s.read(millis);
+    return start.plusMillis(millis);
   }
 
   @Override

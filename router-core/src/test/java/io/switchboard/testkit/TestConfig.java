@@ -27,6 +27,7 @@ public final class TestConfig {
             """)
         .withFallback(PersistenceTestKitPlugin.getInstance().config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ManualTimeScheduler.CONFIG)
         .withFallback(ManualTime.config())
         .withFallback(ConfigFactory.load());
   }

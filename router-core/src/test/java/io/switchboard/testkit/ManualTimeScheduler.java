@@ -1,0 +1,118 @@
+package io.switchboard.testkit;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.lang.reflect.Constructor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
+import scala.Option;
+import scala.concurrent.ExecutionContext;
+import scala.concurrent.duration.FiniteDuration;
+
+/**
+ * ManualTime's scheduler, placing a timer where the entity meant it to be while an advance runs.
+ *
+ * <p>An entity reads its clock ({@link ManualClock}), computes the delay to its deadline and schedules;
+ * Pekko's {@link ExplicitlyTriggeredScheduler} adds that delay to its own current time at the moment of
+ * the call. While {@code timePasses} walks through an advance on the test's thread, that time moves on
+ * between the entity's read and its call (by seconds of manual time per millisecond on a busy machine),
+ * so the timer lands late, and a deadline at the very end of the advance lands after it and waits for the
+ * next advance: a conversation whose reply window ends exactly when the test's advance ends stayed
+ * assigned (ConversationClocksTest failed so in CI, and under load here). The production scheduler has no
+ * such gap to speak of: its clock is the wall clock.
+ *
+ * <p>The entities measure the delay right before they schedule (DeadlineTimers, the conversation's
+ * clock), which leaves a gap of a few calls, where a busy machine still preempts the entity's thread now
+ * and then. So {@link ManualClock} notes, per thread, the manual instant it last gave, and the next single
+ * timer scheduled on that thread in the same advance is placed at that instant plus its delay (the
+ * instant its delay was computed from), in the scheduler's own table; one already due runs at once, and
+ * every advance ends by running what became due while it ended, so no timer of the advance is left
+ * behind. The note is used once: the timers after it are counted from the scheduler's time as Pekko's
+ * are. At worst one timer of an actor that did not read the clock, scheduled on a thread whose note
+ * another actor left, fires early by the part of the advance between the two. (Used without that limit,
+ * a stale note sent a self-re-arming timer into the past again and again, and the advance never ended.)
+ * Periodic timers are left alone.
+ */
+public final class ManualTimeScheduler extends ExplicitlyTriggeredScheduler {
+  /** For a test's configuration, above {@code ManualTime.config()}. */
+  public static final Config CONFIG = ConfigFactory.parseString(
+      "pekko.scheduler.implementation = \"" + ManualTimeScheduler.class.getName() + "\"");
+
+  /** Per thread: the manual millis last read, and the advance it was read in (-1: used or none). */
+  private static final ThreadLocal<long[]> LAST_READ = ThreadLocal.withInitial(() -> new long[] {0, -1});
+
+  private static final Constructor<?> ITEM;
+
+  static {
+    try {
+      ITEM = Class.forName(ExplicitlyTriggeredScheduler.class.getName() + "$Item")
+          .getConstructor(ExplicitlyTriggeredScheduler.class, Option.class, Runnable.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final AtomicLong advance = new AtomicLong();
+
+  public ManualTimeScheduler(Config config, LoggingAdapter log, ThreadFactory threadFactory) {
+    super(config, log, threadFactory);
+  }
+
+  /** The clock gave {@code millis} (since the scheduler's start) to this thread. */
+  void read(long millis) {
+    long[] r = LAST_READ.get();
+    r[0] = millis;
+    r[1] = advance.get();
+  }
+
+  @Override
+  public void timePasses(FiniteDuration amount) {
+    advance.incrementAndGet();
+    super.timePasses(amount);
+    executeTasks(currentTimeMs()); // a timer placed while the advance ended, already due
+  }
+
+  @Override
+  public Cancellable scheduleOnce(FiniteDuration delay, Runnable runnable, ExecutionContext executor) {
+    long[] r = LAST_READ.get();
+    if (r[1] != advance.get()) return super.scheduleOnce(delay, runnable, executor);
+    r[1] = -1;
+    long at = r[0] + Math.max(0, delay.toMillis());
+    if (at <= currentTimeMs()) return super.scheduleOnce(FiniteDuration.Zero(), runnable, executor);
+    Object item = newItem(runnable);
+    table().put(item, at);
+    // the advance may have moved past `at` before the put: then it is due, and runs here
+    if (at <= currentTimeMs()) executeTasks(currentTimeMs());
+    return new Cancellable() {
+      private volatile boolean cancelled;
+
+      @Override
+      public boolean cancel() {
+        cancelled = true;
+        return table().remove(item) != null;
+      }
+
+      @Override
+      public boolean isCancelled() {
+        return cancelled;
+      }
+    };
+  }
+
+  /** The scheduler's own entry for a single timer (its class is private to Scala, public to the JVM). */
+  private Object newItem(Runnable runnable) {
+    try {
+      return ITEM.newInstance(this, Option.empty(), runnable);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("Pekko's ExplicitlyTriggeredScheduler changed", e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private java.util.Map<Object, Object> table() {
+    return (java.util.Map<Object, Object>) (java.util.Map<?, ?>) org$apache$pekko$testkit$ExplicitlyTriggeredScheduler$$scheduled();
+  }
+}
