@@ -36,6 +36,8 @@ shared/limits, with shorter bounds). /metrics is read right before and after the
 Output: progress on stderr; on stdout ONE line:
   SUMMARY store=.. sim=.. offered=R/s achieved=R/s http_p50/p95/p99=..ms assign_p50/p99=..ms
           (server histogram, inbound->assigned) errors=ko/total ... report=<Gatling index.html>
+          saturate and paced also: stw_pauses=<count>/<sum>ms/max<longest>ms, the JVM's stop-the-world
+          pauses during the measured run (GC and other safepoints, from -Xlog:safepoint)
 Exit status: Gatling's (non-zero when an assertion failed), or 1 when the setup failed.
 
 Environment (defaults in brackets):
@@ -176,7 +178,7 @@ log "starting the gateway on $BASE ($STORE), stub connector on :$STUB_PORT; file
 env "${STORE_ENV[@]}" SWITCHBOARD_PORT="$PORT" SWITCHBOARD_HOST=127.0.0.1 SWITCHBOARD_CLUSTER_PORT=0 SWITCHBOARD_MANAGEMENT_PORT=0 \
   SWITCHBOARD_ADMIN_KEY= SWITCHBOARD_BOOTSTRAP="$BOOTSTRAP" \
   SWITCHBOARD_CONNECTOR_URL="http://127.0.0.1:$STUB_PORT" \
-  java $SERVER_JVM $EXTRA_JVM -jar "$JAR" > "$RUN_DIR/server.log" 2>&1 &
+  java $SERVER_JVM $EXTRA_JVM "-Xlog:safepoint:file=$RUN_DIR/safepoint.log:uptime" -jar "$JAR" > "$RUN_DIR/server.log" 2>&1 &
 SERVER_PID=$!
 await_ready "$SERVER_PID" "$BASE" "$RUN_DIR/server.log"
 curl -sf -o /dev/null -X POST "http://127.0.0.1:$STUB_PORT/messages" || die "the stub connector does not answer"
@@ -228,10 +230,14 @@ if [[ $SIM == saturate || $SIM == paced ]]; then
         && jcmd "$SERVER_PID" JFR.stop name=warm; } > "$RUN_DIR/jfr.txt" 2>&1 || die "cannot start Flight Recorder, see $RUN_DIR/jfr.txt"
     thread_ticks "$SERVER_PID" > "$RUN_DIR/threads-before.txt"
   fi
-  cpu0=$(cpu_ticks); t0=$(date +%s.%N)
+  cpu0=$(cpu_ticks); t0=$(date +%s.%N); sp0=$(wc -l < "$RUN_DIR/safepoint.log")
   log "measuring: wrk -t$THREADS -c$CONNS for $DURATION s, new conversations over $TEAMS teams$([[ $PACE != 0 ]] && echo ", about $PACE/s")"
   wrk_run m "$DURATION" > "$RUN_DIR/wrk.txt" 2>&1 || die "wrk failed, see $RUN_DIR/wrk.txt"
-  t1=$(date +%s.%N); cpu1=$(cpu_ticks); pg1=$(pg_ticks); m1=$(machine_ticks)
+  t1=$(date +%s.%N); cpu1=$(cpu_ticks); pg1=$(pg_ticks); m1=$(machine_ticks); sp1=$(wc -l < "$RUN_DIR/safepoint.log")
+  # the JVM's stop-the-world pauses in the measured run (GC or not; any collector): count/sum/longest
+  STW=$(sed -n "$((sp0 + 1)),${sp1}p" "$RUN_DIR/safepoint.log" | awk '/Total: [0-9]+ ns/ {
+      t = $0; sub(/.*Total: /, "", t); t = t / 1e6; n++; sum += t; if (t > max) max = t }
+    END { printf "%d/%.0fms/max%.1fms", n, sum, max }')
   if [[ $PROFILE == 1 ]]; then
     thread_ticks "$SERVER_PID" > "$RUN_DIR/threads-after.txt"
     jcmd "$SERVER_PID" JFR.stop name=profile >> "$RUN_DIR/jfr.txt" 2>&1 || die "cannot stop Flight Recorder, see $RUN_DIR/jfr.txt"
@@ -257,10 +263,10 @@ if [[ $SIM == saturate || $SIM == paced ]]; then
   read -r ASSIGN_P50 ASSIGN_P99 < <(routing_quantiles "$RUN_DIR/metrics-before.txt" "$RUN_DIR/metrics-after.txt")
   python3 - "$ASSIGN_P50" "$ASSIGN_P99" "$RESULT" "$STORE" "$DURATION" "$accepted" \
     "$assigned_after" "$shown_after" "$assigned_within" "$rm_lag" "$SERVER_CPU" "$WARMED" "$JIT_PCT" "$CONNS" "$TEAMS" \
-    "$WEBHOOKS" "$SIM" "$PACE" "$CEILING" "$ROWS" <<'EOF'
+    "$WEBHOOKS" "$SIM" "$PACE" "$CEILING" "$ROWS" "$STW" <<'EOF'
 import sys
 (p50, p99, result, store, duration, accepted, assigned, shown, assigned_within, rm_lag, cpu, warmed, jit, conns,
- teams, webhooks, sim, pace, ceiling, rows) = sys.argv[1:]
+ teams, webhooks, sim, pace, ceiling, rows, stw) = sys.argv[1:]
 secs = lambda v: v if v == "never" else v + "s"
 kv = dict(p.split("=", 1) for p in result.split()[1:])
 ok = int(accepted)
@@ -275,6 +281,7 @@ print(" ".join([
     "assigned=%s/%d shown=%s/%d assigned_within=%s read_models_lag=%s" % (assigned, ok, shown, ok,
         secs(assigned_within), secs(rm_lag)),
     "rows_per_conv_journal/read_models=%s" % rows,
+    "stw_pauses=%s" % stw,
     "cpu_server/postgres/machine=%s%% warmup=%ss(jit %s%%)" % (cpu, warmed, jit)]))
 EOF
   if [[ $PROFILE == 1 ]]; then
