@@ -37,7 +37,7 @@ Environment (defaults in brackets):
   AGENTS [400]  TEAMS [10]  CAPACITY [1000]   the tenant (AGENTS x CAPACITY must exceed what is sent)
   DRAIN_MAX [300]               seconds to wait for the routing to catch up after the run
   PG_URL [jdbc:postgresql://127.0.0.1:5432/switchboard_load]   KEEP_SCHEMA [0]: 1 keeps each schema
-  SERVER_JVM [-Xms2g -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:MaxTenuringThreshold=1 -Djava.util.concurrent.ForkJoinPool.common.parallelism=2] per node
+  SERVER_JVM [bin/switchboard's settings (bin/switchboard --jvm) -Djava.util.concurrent.ForkJoinPool.common.parallelism=2] per node
   DB_POOL_SIZE, READ_POOL_SIZE  the nodes' SWITCHBOARD_DB_POOL_SIZE/READ_POOL_SIZE (unset: the nodes' defaults,
                                 10 and 4; PostgreSQL's max_connections is shared by all nodes)
   MVN [mvn]                     builds the jar (-pl http-gateway -am package) when it is missing
@@ -62,7 +62,7 @@ CAPACITY=${CAPACITY:-1000}
 DRAIN_MAX=${DRAIN_MAX:-300}
 PG_URL=${PG_URL:-jdbc:postgresql://127.0.0.1:5432/switchboard_load}
 KEEP_SCHEMA=${KEEP_SCHEMA:-0}
-SERVER_JVM=${SERVER_JVM:--Xms2g -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:MaxTenuringThreshold=1 -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}
+SERVER_JVM=${SERVER_JVM:-"$("$(dirname "${BASH_SOURCE[0]}")/../bin/switchboard" --jvm) -Djava.util.concurrent.ForkJoinPool.common.parallelism=2"}
 MVN=${MVN:-mvn}
 TENANT=load
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "cluster-throughput.sh: DURATION must be whole seconds" >&2; exit 2; }

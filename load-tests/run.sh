@@ -55,7 +55,7 @@ Environment (defaults in brackets):
                         WARMUP_MAX=0 skips the warm-up
   PORT [free port]      the gateway's HTTP port; STUB_PORT [free port] the stub connector's
   PG_URL [jdbc:postgresql://127.0.0.1:5432/switchboard_load]  PG_SCHEMA [load]
-  SERVER_JVM [-Xms2g -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:MaxTenuringThreshold=1 -Djava.util.concurrent.ForkJoinPool.common.parallelism=2]
+  SERVER_JVM [bin/switchboard's settings (bin/switchboard --jvm) -Djava.util.concurrent.ForkJoinPool.common.parallelism=2]
   GATLING_HEAP [-Xmx1g] the Gatling JVM's heap flag
   MVN [mvn]             the Maven command
 Every file of the run (server.log, bootstrap.json, gatling logs, metrics before/after) is kept in
@@ -94,7 +94,7 @@ WARMUP_SLICE=${WARMUP_SLICE:-10}
 WARMUP_JIT_PCT=${WARMUP_JIT_PCT:-5}
 PG_URL=${PG_URL:-jdbc:postgresql://127.0.0.1:5432/switchboard_load}
 PG_SCHEMA=${PG_SCHEMA:-load}
-SERVER_JVM=${SERVER_JVM:--Xms2g -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:MaxTenuringThreshold=1 -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}
+SERVER_JVM=${SERVER_JVM:-"$("$(dirname "${BASH_SOURCE[0]}")/../bin/switchboard" --jvm) -Djava.util.concurrent.ForkJoinPool.common.parallelism=2"}
 GATLING_HEAP=${GATLING_HEAP:--Xmx1g}
 MVN=${MVN:-mvn}
 TEAMS=${TEAMS:-10}
