@@ -34,7 +34,8 @@ import scala.concurrent.duration.FiniteDuration;
  * are. At worst one timer of an actor that did not read the clock, scheduled on a thread whose note
  * another actor left, fires early by the part of the advance between the two. (Used without that limit,
  * a stale note sent a self-re-arming timer into the past again and again, and the advance never ended.)
- * Periodic timers are left alone.
+ * Periodic timers are left alone. Running a task that fell due earlier sets Pekko's time back to that
+ * task's; this scheduler puts it forward again, so an advance after it is as long as asked.
  */
 public final class ManualTimeScheduler extends ExplicitlyTriggeredScheduler {
   /** For a test's configuration, above {@code ManualTime.config()}. */
@@ -56,6 +57,18 @@ public final class ManualTimeScheduler extends ExplicitlyTriggeredScheduler {
   }
 
   private final AtomicLong advance = new AtomicLong();
+  /** The scheduler's own time (private to Pekko's class). */
+  private final AtomicLong time = timeOf(this);
+
+  private static AtomicLong timeOf(ExplicitlyTriggeredScheduler scheduler) {
+    try {
+      java.lang.reflect.Field f = ExplicitlyTriggeredScheduler.class.getDeclaredField("currentTime");
+      f.setAccessible(true);
+      return (AtomicLong) f.get(scheduler);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("Pekko's ExplicitlyTriggeredScheduler changed", e);
+    }
+  }
 
   public ManualTimeScheduler(Config config, LoggingAdapter log, ThreadFactory threadFactory) {
     super(config, log, threadFactory);
@@ -72,20 +85,44 @@ public final class ManualTimeScheduler extends ExplicitlyTriggeredScheduler {
   public void timePasses(FiniteDuration amount) {
     advance.incrementAndGet();
     super.timePasses(amount);
-    executeTasks(currentTimeMs()); // a timer placed while the advance ended, already due
+    long end = currentTimeMs();
+    executeTasks(end); // a timer placed while the advance ended, already due
+    keepAtLeast(end);
   }
 
   @Override
   public Cancellable scheduleOnce(FiniteDuration delay, Runnable runnable, ExecutionContext executor) {
+    long now = currentTimeMs();
     long[] r = LAST_READ.get();
-    if (r[1] != advance.get()) return super.scheduleOnce(delay, runnable, executor);
-    r[1] = -1;
-    long at = r[0] + Math.max(0, delay.toMillis());
-    if (at <= currentTimeMs()) return super.scheduleOnce(FiniteDuration.Zero(), runnable, executor);
-    Object item = newItem(runnable);
-    table().put(item, at);
-    // the advance may have moved past `at` before the put: then it is due, and runs here
-    if (at <= currentTimeMs()) executeTasks(currentTimeMs());
+    if (r[1] == advance.get()) {
+      r[1] = -1;
+      long at = r[0] + Math.max(0, delay.toMillis());
+      if (at > now) {
+        Object item = newItem(runnable);
+        table().put(item, at);
+        Cancellable placed = cancellable(item);
+        // the advance may have moved past `at` before the put: then it is due, and runs here (unless the
+        // advance's own sweep ran it already)
+        if (at > currentTimeMs() || table().remove(item) == null) return placed;
+      }
+      delay = FiniteDuration.Zero();
+    }
+    if (delay.toMillis() > 0) return super.scheduleOnce(delay, runnable, executor);
+    Cancellable c = super.scheduleOnce(FiniteDuration.Zero(), runnable, executor);
+    keepAtLeast(now);
+    return c;
+  }
+
+  /**
+   * Pekko's {@code executeTasks} sets the time to each task's own as it runs it, so running, after an
+   * advance, a task that fell due during it (or any due task, from a zero-delay timer) set the time back,
+   * and the next advance ended that much early. The time never goes below what it was.
+   */
+  private void keepAtLeast(long millis) {
+    time.accumulateAndGet(millis, Math::max);
+  }
+
+  private Cancellable cancellable(Object item) {
     return new Cancellable() {
       private volatile boolean cancelled;
 
