@@ -42,8 +42,14 @@ public final class ManualTimeScheduler extends ExplicitlyTriggeredScheduler {
   public static final Config CONFIG = ConfigFactory.parseString(
       "pekko.scheduler.implementation = \"" + ManualTimeScheduler.class.getName() + "\"");
 
-  /** Per thread: the manual millis last read, and the advance it was read in (-1: used or none). */
-  private static final ThreadLocal<long[]> LAST_READ = ThreadLocal.withInitial(() -> new long[] {0, -1});
+  /** Per thread: the manual millis last read, of which scheduler, in which of its advances. */
+  private static final ThreadLocal<Note> LAST_READ = ThreadLocal.withInitial(Note::new);
+
+  private static final class Note {
+    ManualTimeScheduler scheduler; // null: used or none (a JVM runs the test classes' systems one after another)
+    long millis;
+    long advance;
+  }
 
   private static final Constructor<?> ITEM;
 
@@ -76,9 +82,10 @@ public final class ManualTimeScheduler extends ExplicitlyTriggeredScheduler {
 
   /** The clock gave {@code millis} (since the scheduler's start) to this thread. */
   void read(long millis) {
-    long[] r = LAST_READ.get();
-    r[0] = millis;
-    r[1] = advance.get();
+    Note n = LAST_READ.get();
+    n.scheduler = this;
+    n.millis = millis;
+    n.advance = advance.get();
   }
 
   @Override
@@ -93,10 +100,10 @@ public final class ManualTimeScheduler extends ExplicitlyTriggeredScheduler {
   @Override
   public Cancellable scheduleOnce(FiniteDuration delay, Runnable runnable, ExecutionContext executor) {
     long now = currentTimeMs();
-    long[] r = LAST_READ.get();
-    if (r[1] == advance.get()) {
-      r[1] = -1;
-      long at = r[0] + Math.max(0, delay.toMillis());
+    Note n = LAST_READ.get();
+    if (n.scheduler == this && n.advance == advance.get()) {
+      n.scheduler = null;
+      long at = n.millis + Math.max(0, delay.toMillis());
       if (at > now) {
         Object item = newItem(runnable);
         table().put(item, at);
