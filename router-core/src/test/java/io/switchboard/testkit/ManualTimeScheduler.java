@@ -24,18 +24,18 @@ import scala.concurrent.duration.FiniteDuration;
  * assigned (ConversationClocksTest failed so in CI, and under load here). The production scheduler has no
  * such gap to speak of: its clock is the wall clock.
  *
- * <p>The entities measure the delay right before they schedule (DeadlineTimers, the conversation's
- * clock), which leaves a gap of a few calls, where a busy machine still preempts the entity's thread now
- * and then. So {@link ManualClock} notes, per thread, the manual instant it last gave, and the next single
- * timer scheduled on that thread in the same advance is placed at that instant plus its delay (the
- * instant its delay was computed from), in the scheduler's own table; one already due runs at once, and
- * every advance ends by running what became due while it ended, so no timer of the advance is left
- * behind. The note is used once: the timers after it are counted from the scheduler's time as Pekko's
- * are. At worst one timer of an actor that did not read the clock, scheduled on a thread whose note
- * another actor left, fires early by the part of the advance between the two. (Used without that limit,
- * a stale note sent a self-re-arming timer into the past again and again, and the advance never ended.)
- * Periodic timers are left alone. Running a task that fell due earlier sets Pekko's time back to that
- * task's; this scheduler puts it forward again, so an advance after it is as long as asked.
+ * <p>So {@link ManualClock} notes, per thread, the manual instant it last gave, and the next single timer
+ * scheduled on that thread in the same advance is placed at that instant plus its delay (the instant its
+ * delay was computed from), in the scheduler's own table; if the advance is past it already, what is due
+ * runs at once on the entity's thread, as Pekko runs a timer without delay; and every advance ends by
+ * running what became due while it ended. The note is used once: the timers after it are counted from the
+ * scheduler's time as Pekko's are. At worst one timer of an actor that did not read the clock, scheduled
+ * on a thread whose note another actor left, fires early by the part of the advance between the two.
+ * Every task it is given runs once even when two threads find it due together (Pekko takes a task out of
+ * its table after running it): run twice, the task of a periodic timer with fixed delay, which schedules
+ * its next run as it runs, forked; Pekko's ddata serializer's cache eviction forked so on and on, to 176
+ * copies, until the invariant test's advances took seconds and a CI run did not end. Periodic timers are left alone. Running a task that fell due earlier sets Pekko's time
+ * back to that task's; this scheduler puts it forward again, so an advance after it is as long as asked.
  */
 public final class ManualTimeScheduler extends ExplicitlyTriggeredScheduler {
   /** For a test's configuration, above {@code ManualTime.config()}. */
@@ -93,40 +93,57 @@ public final class ManualTimeScheduler extends ExplicitlyTriggeredScheduler {
     advance.incrementAndGet();
     super.timePasses(amount);
     long end = currentTimeMs();
-    executeTasks(end); // a timer placed while the advance ended, already due
+    // a timer placed while the advance ended, already due: placed before the time was put back to the end,
+    // the sweep runs it; placed after, its own scheduleOnce does
+    keepAtLeast(end);
+    executeTasks(end);
     keepAtLeast(end);
   }
 
   @Override
   public Cancellable scheduleOnce(FiniteDuration delay, Runnable runnable, ExecutionContext executor) {
+    runnable = new Once(runnable);
     long now = currentTimeMs();
     Note n = LAST_READ.get();
     if (n.scheduler == this && n.advance == advance.get()) {
       n.scheduler = null;
       long at = n.millis + Math.max(0, delay.toMillis());
-      if (at > now) {
-        Object item = newItem(runnable);
-        table().put(item, at);
-        Cancellable placed = cancellable(item);
-        // the advance may have moved past `at` before the put: then it is due, and runs here (unless the
-        // advance's own sweep ran it already)
-        if (at > currentTimeMs() || table().remove(item) == null) return placed;
-      }
-      delay = FiniteDuration.Zero();
+      Object item = newItem(runnable);
+      table().put(item, at);
+      if (at <= currentTimeMs()) runDue(); // due already, or the advance moved past it before the put
+      return cancellable(item);
     }
-    if (delay.toMillis() > 0) return super.scheduleOnce(delay, runnable, executor);
-    Cancellable c = super.scheduleOnce(FiniteDuration.Zero(), runnable, executor);
-    keepAtLeast(now);
+    Cancellable c = super.scheduleOnce(delay, runnable, executor);
+    if (delay.toMillis() <= 0) keepAtLeast(now); // Pekko ran what was due, setting its time to theirs
     return c;
   }
 
+  /** What is due now, run on this thread, as Pekko does for a timer without delay. */
+  private void runDue() {
+    long now = currentTimeMs();
+    executeTasks(now);
+    keepAtLeast(now);
+  }
+
   /**
-   * Pekko's {@code executeTasks} sets the time to each task's own as it runs it, so running, after an
-   * advance, a task that fell due during it (or any due task, from a zero-delay timer) set the time back,
-   * and the next advance ended that much early. The time never goes below what it was.
+   * A timer's task, run once even when the test's thread and an entity's both find it due: Pekko takes a
+   * task out of its table after running it, so two threads running due tasks (an advance, and an entity's
+   * timer due at once) may both take it. A task of a periodic timer with fixed delay schedules its next run
+   * as it runs (Pekko's {@code scheduleWithFixedDelay} is a chain of {@code scheduleOnce}), so a task run
+   * twice forked the chain.
    */
-  private void keepAtLeast(long millis) {
-    time.accumulateAndGet(millis, Math::max);
+  private static final class Once implements Runnable {
+    private final Runnable task;
+    private final java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+
+    Once(Runnable task) {
+      this.task = task;
+    }
+
+    @Override
+    public void run() {
+      if (ran.compareAndSet(false, true)) task.run();
+    }
   }
 
   private Cancellable cancellable(Object item) {
@@ -157,6 +174,16 @@ public final class ManualTimeScheduler extends ExplicitlyTriggeredScheduler {
 
   @SuppressWarnings("unchecked")
   private java.util.Map<Object, Object> table() {
-    return (java.util.Map<Object, Object>) (java.util.Map<?, ?>) org$apache$pekko$testkit$ExplicitlyTriggeredScheduler$$scheduled();
+    return (java.util.Map<Object, Object>) (java.util.Map<?, ?>)
+        org$apache$pekko$testkit$ExplicitlyTriggeredScheduler$$scheduled();
+  }
+
+  /**
+   * Pekko's {@code executeTasks} sets the time to each task's own as it runs it, so running, after an
+   * advance, a task that fell due during it (or any due task, from a zero-delay timer) set the time back,
+   * and the next advance ended that much early. The time never goes below what it was.
+   */
+  private void keepAtLeast(long millis) {
+    time.accumulateAndGet(millis, Math::max);
   }
 }
