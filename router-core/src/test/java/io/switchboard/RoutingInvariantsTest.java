@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The five invariants of DESIGN.md under random interleavings: inbound messages on many
  * conversations, presence and capacity changes, replies, claims racing auto-assignment, transfers,
- * resolves, time advanced through ManualTime, entities stopped mid-flight, and crashes of every entity at
+ * resolves (three teams with a wrap-up after them, ended early now and then), time advanced through ManualTime, entities stopped mid-flight, and crashes of every entity at
  * once (a node killed, as the fault test does to the jar). After every step the
  * system is let settle (time advances by the redelivery interval when a lost message must be
  * re-sent) and then checked; the journals are replayed at the end to check every deadline fired
@@ -74,6 +74,8 @@ class RoutingInvariantsTest {
     if (ops >= 5_000) {
       assertTrue(run.stats.getOrDefault("grants-found-by-scan", 0) > 0,
           "agents stopped between a grant's write and their batch, and their scans found those grants");
+      assertTrue(run.stats.getOrDefault("wrap-ups", 0) > 0 && run.stats.getOrDefault("wrap-ups-ended-early", 0) > 0,
+          "resolves started wrap-ups, and agents ended some early");
     }
   }
 
@@ -121,13 +123,14 @@ class RoutingInvariantsTest {
       ok(f.configureTeam(rr, TeamConfig.of(List.of(t + "/a1", t + "/a2", t + "/a3", t + "/a4"),
           StrategyKind.ROUND_ROBIN, Duration.ofMinutes(5))
           .withEscalation(EscalationTarget.supervisor(sup), 2)
-          .withQueueWait(Duration.ofMinutes(10), lb)));
+          .withQueueWait(Duration.ofMinutes(10), lb)
+          .withWrapUp(Duration.ofMinutes(10))));
       ok(f.configureTeam(lb, TeamConfig.of(List.of(t + "/a3", t + "/a4", t + "/a5"), StrategyKind.LEAST_BUSY,
           Duration.ofMinutes(3)).withEscalation(EscalationTarget.team(pool), 1).withIdleAutoResolve(
-          Duration.ofMinutes(30)).withRerouteAnsweredOnOffline(true)));
+          Duration.ofMinutes(30)).withRerouteAnsweredOnOffline(true).withWrapUp(Duration.ofSeconds(30))));
       ok(f.configureTeam(pool, TeamConfig.of(List.of(t + "/a5", t + "/a6", sup), StrategyKind.MANUAL,
           Duration.ZERO).withEscalation(EscalationTarget.supervisor(sup), 0)
-          .withQueueWait(Duration.ofMinutes(30), null)));
+          .withQueueWait(Duration.ofMinutes(30), null).withWrapUp(Duration.ofMinutes(5))));
       // Open on weekdays 08:00-20:00 UTC only: conversations wait outside those hours.
       Map<java.time.DayOfWeek, List<BusinessHours.Shift>> week = new LinkedHashMap<>();
       for (java.time.DayOfWeek d : List.of(java.time.DayOfWeek.MONDAY, java.time.DayOfWeek.TUESDAY,
@@ -237,6 +240,21 @@ class RoutingInvariantsTest {
         teams.forEach(tm -> f.directory.stop(Kind.TEAM, tm));
         restarts += convs.size() + agents.size() + teams.size();
         count("crash");
+      } else if (r < 94) {
+        // an agent ends a wrap-up before its deadline (one running when there is one, else a refusal)
+        String wrapper = agent, wrapping = conv;
+        for (String a : agents) {
+          var running = f.agent(a).state().holds().entrySet().stream().filter(e -> e.getValue().wrappingUp())
+              .map(Map.Entry::getKey).findFirst();
+          if (running.isPresent() && rnd.nextInt(4) != 0) {
+            wrapper = a;
+            wrapping = running.get();
+            break;
+          }
+        }
+        lastOp = "end wrap-up of " + wrapping + " by " + wrapper;
+        f.directory.agent(wrapper, new Agent.EndWrapUp(wrapping, to));
+        count(midFlight ? "end-wrap-up" : "end-wrap-up-" + await().code());
       } else {
         int k = rnd.nextInt(3);
         Kind kind = k == 0 ? Kind.CONVERSATION : k == 1 ? Kind.AGENT : Kind.TEAM;
@@ -319,6 +337,10 @@ class RoutingInvariantsTest {
       PersistenceTestKit journal = PersistenceTestKit.create(f.testKit.system());
       stats.put("deadlines-fired", Invariants.checkDeadlineHistory(convs, agents, teams, journal::persistedInStorage).size());
       // grants whose only record was the conversation's write when their agent stopped, found by its scan
+      stats.put("wrap-ups", agents.stream().flatMap(a -> journal.persistedInStorage("Agent|" + a).stream())
+          .mapToInt(e -> e instanceof Agent.WrapUpStarted ? 1 : 0).sum());
+      stats.put("wrap-ups-ended-early", agents.stream().flatMap(a -> journal.persistedInStorage("Agent|" + a).stream())
+          .mapToInt(e -> e instanceof Agent.WrapUpEnded w && w.reason().equals("ended") ? 1 : 0).sum());
       stats.put("grants-found-by-scan", agents.stream()
           .flatMap(a -> journal.persistedInStorage("Agent|" + a).stream())
           .filter(e -> e instanceof Agent.HoldsRecorded r && r.scannedTo() != null)

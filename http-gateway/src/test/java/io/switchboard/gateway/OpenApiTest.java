@@ -82,6 +82,7 @@ class OpenApiTest {
       "GET /v1/tenants/{tenant}/agents/{agent}",
       "PUT /v1/tenants/{tenant}/agents/{agent}/presence",
       "POST /v1/tenants/{tenant}/agents/{agent}/claims",
+      "POST /v1/tenants/{tenant}/agents/{agent}/conversations/{conversation}/wrap-up/end",
       "GET /v1/tenants/{tenant}/agents/{agent}/conversations",
       "GET /v1/tenants/{tenant}/agents/{agent}/events",
       // RulesRoutes
@@ -361,7 +362,8 @@ class OpenApiTest {
             {"members": ["carol"], "strategy": "LEAST_BUSY", "replyWindow": "PT5M", "maxReroutes": 2,
              "escalation": {"supervisor": "sam"}, "queueWait": "PT10M", "overflowTeam": "support",
              "businessHours": {"zone": "Europe/Lisbon", "week": {"MONDAY": [{"from": "09:00", "to": "17:30"}]}},
-             "idleAutoResolve": "PT1H", "rerouteAnsweredOnOffline": true, "offlineGrace": "PT45S"}""", "acme", "checked"),
+             "idleAutoResolve": "PT1H", "rerouteAnsweredOnOffline": true, "offlineGrace": "PT45S",
+             "wrapUp": "PT30S"}""", "acme", "checked"),
         new Sample("PUT", "/v1/tenants/{tenant}/teams/{team}", acme, """
             {"members": [], "strategy": "MANUAL", "escalation": {"team": "support"}}""", "acme", "checked-2"),
         new Sample("PUT", "/v1/tenants/{tenant}/agents/{agent}", acme, """
@@ -524,7 +526,7 @@ class OpenApiTest {
          "idleAutoResolve": "PT1H", "rerouteAnsweredOnOffline": false}"""), "acme", "support");
     assertEquals("UTC", support.body().path("businessHours").path("zone").asText(), support.raw());
     api("PUT", "/v1/tenants/{tenant}/teams/{team}", acme, obj("""
-        {"members": ["alice"], "strategy": "MANUAL"}"""), "acme", "pool"); // only members claim from the pool
+        {"members": ["alice"], "strategy": "MANUAL", "wrapUp": "PT1H"}"""), "acme", "pool"); // only members claim
     api("GET", "/v1/tenants/{tenant}/rules", acme, null, "acme");
     Answer rules = api("PUT", "/v1/tenants/{tenant}/rules", acme, obj("""
         {"description": "a day's rules", "timeZone": "UTC", "rules": [
@@ -613,6 +615,15 @@ class OpenApiTest {
     Answer resolved = api("POST", "/v1/tenants/{tenant}/conversations/{conversation}/resolve", acme, obj("""
         {"requestedBy": "alice"}"""), "acme", "whatsapp:+15550001");
     assertEquals("RESOLVED", resolved.text("status"), resolved.raw());
+    // the claimed conversation is resolved: alice wraps up (the pool's wrapUp) and ends it early
+    assertEquals(200, api("POST", "/v1/tenants/{tenant}/conversations/{conversation}/resolve", acme, obj("""
+        {"requestedBy": "alice"}"""), "acme", "webchat:visitor-1").status());
+    eventually(() -> assertEquals(1, api("GET", "/v1/tenants/{tenant}/agents/{agent}", acme, null, "acme", "alice")
+        .body().get("wrapUps").size()));
+    Answer wrapped = api("POST", "/v1/tenants/{tenant}/agents/{agent}/conversations/{conversation}/wrap-up/end", acme,
+        null, "acme", "alice", "webchat:visitor-1");
+    assertEquals(200, wrapped.status(), wrapped.raw());
+    assertEquals(0, wrapped.body().get("wrapUps").size(), wrapped.raw());
 
     // the read models
     eventually(() -> {

@@ -100,7 +100,21 @@ public final class Agent {
   }
 
   /** The conversation no longer belongs to this agent under {@code hold}. Always acknowledged. */
-  public record Release(String conversationId, HoldToken hold) implements Command {}
+  /**
+   * @param wrapUpUntil the conversation was resolved and its team has a wrap-up: the unit stays held until then
+   *     (or until {@link EndWrapUp}); null: released at once
+   */
+  public record Release(String conversationId, HoldToken hold, Instant wrapUpUntil) implements Command {
+    public Release(String conversationId, HoldToken hold) {
+      this(conversationId, hold, null);
+    }
+  }
+
+  /** The agent ends the wrap-up after {@code conversationId} before its deadline. Replies ok, or not_found. */
+  public record EndWrapUp(String conversationId, ActorRef<Outcome> replyTo) implements Command {}
+
+  /** The earliest wrap-up's deadline, armed from the persisted holds. */
+  record WrapUpDue(Instant deadline) implements Command {}
 
   /** Membership, sent by a team whenever its configuration names this agent (or stops naming it). */
   public record JoinTeam(String team) implements Command {}
@@ -171,6 +185,17 @@ public final class Agent {
   public record Released(String conversationId, HoldToken hold, Instant at) implements Event {}
 
   /**
+   * The conversation was resolved; its unit stays held (counted in the load) until {@code until}.
+   *
+   * @param channel the hold's channel, and {@code team} its team, for a hold this agent had not recorded yet
+   */
+  public record WrapUpStarted(String conversationId, HoldToken hold, String channel, String team, Instant until,
+      Instant at) implements Event {}
+
+  /** @param reason {@code deadline} or {@code ended} (by the agent) */
+  public record WrapUpEnded(String conversationId, HoldToken hold, String reason, Instant at) implements Event {}
+
+  /**
    * The offline grace of some held conversations ended at {@code at} (they were told); {@code next} is
    * when the next one's ends (conversations of a team with a longer grace), null: none left (and for
    * events older than the field, which told every held conversation at once).
@@ -226,10 +251,19 @@ public final class Agent {
    *     after a recovery
    */
   public record Hold(HoldToken hold, String channel, String team, RoutingPolicy policy, Instant since,
-      boolean confirmed) implements CborSerializable {
+      boolean confirmed, Instant wrapUpUntil) implements CborSerializable {
+    public Hold(HoldToken hold, String channel, String team, RoutingPolicy policy, Instant since, boolean confirmed) {
+      this(hold, channel, team, policy, since, confirmed, null);
+    }
+
     /** Confirmed, with the team policy learned for a claim (when it had none). */
     Hold confirm(RoutingPolicy learned) {
-      return new Hold(hold, channel, team, policy != null ? policy : learned, since, true);
+      return new Hold(hold, channel, team, policy != null ? policy : learned, since, true, wrapUpUntil);
+    }
+
+    /** The conversation is resolved; its unit stays held until {@code wrapUpUntil}. */
+    public boolean wrappingUp() {
+      return wrapUpUntil != null;
     }
   }
 
@@ -294,6 +328,15 @@ public final class Agent {
       Map<String, Integer> l = before == null ? plus(load, h.channel(), 1) : load;
       return new State(profile, presence, teams, held.updated(conversationId, h), l, last, offlineGraceEnds,
           offlineSince, grantScanOffset, grantsCoveredUntil);
+    }
+
+    /** The earliest end of a wrap-up, null: none runs. */
+    public Instant nextWrapUpEnd() {
+      Instant next = null;
+      for (Hold h : holds().values()) {
+        if (h.wrappingUp() && (next == null || h.wrapUpUntil().isBefore(next))) next = h.wrapUpUntil();
+      }
+      return next;
     }
 
     State releasing(String conversationId) {

@@ -160,6 +160,7 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           armOfflineGrace(state);
+          armWrapUp(state);
           redeliver(state);
           if (lastSequenceNumber(context) == 0) settledOnce = true; // a brand-new agent never granted anything
           else {
@@ -193,6 +194,8 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
         .onCommand(Offer.class, this::onOffer)
         .onCommand(AssignmentConfirmed.class, this::onConfirmed)
         .onCommand(Release.class, this::onRelease)
+        .onCommand(Agent.EndWrapUp.class, this::onEndWrapUp)
+        .onCommand(Agent.WrapUpDue.class, this::onWrapUpDue)
         .onCommand(JoinTeam.class, this::onJoinTeam)
         .onCommand(LeaveTeam.class, this::onLeaveTeam)
         .onCommand(EscalationNotice.class, (s, c) -> {
@@ -266,6 +269,11 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
           "agent " + agentId + " is offline and cannot claim conversations"));
     }
     Hold held = holdOf(s, c.conversationId());
+    if (held != null && held.wrappingUp()) { // the conversation opened again while its wrap-up runs
+      return Effect().reply(c.replyTo(), Outcome.refused(Code.ALREADY_HOLDING, "agent " + agentId
+          + " is wrapping up conversation " + c.conversationId() + " until " + held.wrapUpUntil()
+          + "; end the wrap-up first"));
+    }
     if (held != null) {
       RecordedHold grant = grants.get(c.conversationId());
       directory.conversation(c.conversationId(), new Conversation.AssignTo(agentId, held.hold(), held.team(),
@@ -534,6 +542,10 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
   }
 
   private Effect<Event, State> onRelease(State s, Release c) {
+    if (c.wrapUpUntil() != null && clock.instant().isBefore(c.wrapUpUntil())) {
+      Effect<Event, State> kept = wrapUp(s, c);
+      if (kept != null) return kept;
+    }
     Hold held = s.hold(c.conversationId());
     Conversation.ReleaseAcknowledged ack = new Conversation.ReleaseAcknowledged(agentId, c.hold());
     if (dropSoft(verifying, c)) {
@@ -555,6 +567,75 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
           directory.conversation(c.conversationId(), ack);
           pushStatus(ns);
         });
+  }
+
+  /**
+   * A resolve with a wrap-up: the hold stays, counted in the load, until the wrap-up ends (its deadline, persisted
+   * in the hold and re-armed after a recovery, or {@link Agent.EndWrapUp}). Null: this agent knows no such hold
+   * (released already, or found by a scan and not verified yet), which is then released as any other.
+   */
+  private Effect<Event, State> wrapUp(State s, Release c) {
+    String convId = c.conversationId();
+    Conversation.ReleaseAcknowledged ack = new Conversation.ReleaseAcknowledged(agentId, c.hold());
+    Hold held = s.hold(convId);
+    Hold h = held != null && held.hold().equals(c.hold()) ? held : null;
+    if (h != null && h.wrappingUp()) { // a re-sent release: the wrap-up runs already
+      directory.conversation(convId, ack);
+      return Effect().none();
+    }
+    if (h == null) {
+      RecordedHold soft = grants.get(convId);
+      if (soft == null || !soft.hold().equals(c.hold())) soft = unrecorded.get(convId);
+      if (soft == null || !soft.hold().equals(c.hold())) return null;
+      h = soft.toHold();
+      grants.remove(convId);
+      unrecorded.remove(convId);
+    }
+    return Effect().persist(new Agent.WrapUpStarted(convId, c.hold(), h.channel(), h.team(), c.wrapUpUntil(),
+            clock.instant()))
+        .thenRun(ns -> {
+          unflushed.remove(convId);
+          directory.conversation(convId, ack);
+          armWrapUp(ns);
+          pushStatus(ns);
+        });
+  }
+
+  private Effect<Event, State> onEndWrapUp(State s, Agent.EndWrapUp c) {
+    Hold h = s.hold(c.conversationId());
+    if (h == null || !h.wrappingUp()) {
+      return Effect().reply(c.replyTo(), Outcome.refused(Outcome.Code.NOT_FOUND,
+          "agent " + agentId + " is not wrapping up conversation " + c.conversationId()));
+    }
+    return Effect().persist(new Agent.WrapUpEnded(c.conversationId(), h.hold(), "ended", clock.instant()))
+        .thenRun(ns -> {
+          armWrapUp(ns);
+          pushStatus(ns);
+        })
+        .thenReply(c.replyTo(), ns -> Outcome.ok("wrap-up ended"));
+  }
+
+  private Effect<Event, State> onWrapUpDue(State s, Agent.WrapUpDue c) {
+    Instant now = clock.instant();
+    List<Event> ended = new ArrayList<>(2);
+    s.holds().forEach((convId, h) -> {
+      if (h.wrappingUp() && !now.isBefore(h.wrapUpUntil())) {
+        ended.add(new Agent.WrapUpEnded(convId, h.hold(), "deadline", now));
+      }
+    });
+    if (ended.isEmpty()) {
+      armWrapUp(s);
+      return Effect().none();
+    }
+    return Effect().persist(ended).thenRun(ns -> {
+      armWrapUp(ns);
+      pushStatus(ns);
+    });
+  }
+
+  private void armWrapUp(State s) {
+    Instant next = s.nextWrapUpEnd();
+    deadlines.at(Agent.WrapUpDue.class, next, clock, next == null ? null : new Agent.WrapUpDue(next));
   }
 
   /** Removes a grant or an unrecorded hold released under the same token: nothing of it was persisted here. */
@@ -718,6 +799,16 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
         .onEvent(Reserved.class, (s, e) -> s.holding(e.conversationId(), new Hold(e.hold(),
             EntityIds.channelOf(e.conversationId()), e.team(), e.policy(), e.at(), false), e.lastAssigned()))
         .onEvent(Released.class, (s, e) -> s.releasing(e.conversationId()))
+        .onEvent(Agent.WrapUpStarted.class, (s, e) -> {
+          Hold before = s.hold(e.conversationId());
+          boolean same = before != null && before.hold().equals(e.hold());
+          return s.holding(e.conversationId(), new Hold(e.hold(), e.channel(), e.team(), same ? before.policy() : null,
+              same ? before.since() : e.at(), true, e.until()), s.lastAssignedAt());
+        })
+        .onEvent(Agent.WrapUpEnded.class, (s, e) -> {
+          Hold h = s.hold(e.conversationId());
+          return h != null && h.hold().equals(e.hold()) && h.wrappingUp() ? s.releasing(e.conversationId()) : s;
+        })
         .onEvent(OfflineGraceExpired.class, (s, e) ->
             s.with(s.profile(), s.presence(), s.teams(), s.lastAssignedAt(), e.next()))
         .onEvent(HoldsRecorded.class, (s, e) -> {

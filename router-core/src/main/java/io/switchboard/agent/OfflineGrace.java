@@ -10,7 +10,8 @@ import java.util.TreeMap;
 /**
  * When the offline grace of each conversation an agent holds ends, going offline at a given instant: its
  * team's {@code offlineGrace}, the server's {@code offline-grace} for a hold with no team policy. Pure
- * functions of the agent's state, tested without actors.
+ * functions of the agent's state, tested without actors. A wrap-up's hold has no grace: its conversation is
+ * resolved, and the wrap-up ends at its own deadline whatever the agent's presence.
  */
 final class OfflineGrace {
   private OfflineGrace() {}
@@ -25,6 +26,7 @@ final class OfflineGrace {
   static Instant next(State s, Instant since, Instant after, Duration serverGrace) {
     Instant next = null;
     for (Hold h : s.holds().values()) {
+      if (h.wrappingUp()) continue; // resolved: nothing to re-route, its wrap-up ends on its own deadline
       Instant end = end(since, h, serverGrace);
       if ((after == null || end.isAfter(after)) && (next == null || end.isBefore(next))) next = end;
     }
@@ -38,6 +40,7 @@ final class OfflineGrace {
   static Map<String, Hold> due(State s, Instant now, Duration serverGrace) {
     Map<String, Hold> due = new TreeMap<>();
     s.holds().forEach((convId, h) -> {
+      if (h.wrappingUp()) return;
       if (s.offlineSince() == null || !end(s.offlineSince(), h, serverGrace).isAfter(now)) due.put(convId, h);
     });
     return due;

@@ -4,6 +4,7 @@ import io.switchboard.HoldToken;
 import io.switchboard.Outcome;
 import io.switchboard.Outcome.Code;
 import io.switchboard.agent.Agent;
+import io.switchboard.conversation.Conversation.Release;
 import io.switchboard.conversation.Conversation.AgentReplied;
 import io.switchboard.conversation.Conversation.AgentReply;
 import io.switchboard.conversation.Conversation.AgentWentOffline;
@@ -107,7 +108,10 @@ final class AgentActions {
     boolean wasWaiting = s.status() == Status.WAITING;
     return e.Effect().persist(new Resolved(agent, hold, reason, e.clock.instant()))
         .thenRun(ns -> {
-          if (agent != null) e.directory.agent(agent, new Agent.Release(e.conversationId, hold));
+          if (agent != null) {
+            Release given = ns.releases().isEmpty() ? null : ns.releases().get(ns.releases().size() - 1);
+            e.directory.agent(agent, new Agent.Release(e.conversationId, hold, given == null ? null : given.wrapUpUntil()));
+          }
           if (wasWaiting) e.directory.team(s.team(), new Team.Withdraw(e.conversationId, s.attempt()));
           Deadlines.armTimers(e, ns);
           e.observer.resolved(e.conversationId, agent, reason);

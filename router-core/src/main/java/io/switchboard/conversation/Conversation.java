@@ -392,7 +392,29 @@ public final class Conversation {
 
   // ---- state ----
 
-  public record Release(String agentId, HoldToken hold) implements CborSerializable {}
+  /**
+   * A hold this conversation gave up, re-sent to its agent until acknowledged. Named by agent and hold (equal
+   * whatever its {@code wrapUpUntil}).
+   *
+   * @param wrapUpUntil given up by a resolve whose team has a wrap-up: the agent keeps the unit until then;
+   *     null: released at once (and in states older than the field)
+   */
+  public record Release(String agentId, HoldToken hold, Instant wrapUpUntil) implements CborSerializable {
+    public Release(String agentId, HoldToken hold) {
+      this(agentId, hold, null);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Release r && java.util.Objects.equals(agentId, r.agentId)
+          && java.util.Objects.equals(hold, r.hold);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(agentId, hold);
+    }
+  }
 
   /** A step the rules wait for: {@code question} or {@code lookup}, its attempt and deadline. */
   /** @param prompt what the contact is (to be) sent for this attempt of a question */

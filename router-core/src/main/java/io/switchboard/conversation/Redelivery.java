@@ -58,7 +58,7 @@ final class Redelivery {
 
   static void sendReleases(ConversationEntity e, State s) {
     for (Release r : unackedReleases(e, s)) {
-      e.directory.agent(r.agentId(), new Agent.Release(e.conversationId, r.hold()));
+      e.directory.agent(r.agentId(), new Agent.Release(e.conversationId, r.hold(), r.wrapUpUntil()));
     }
   }
 }

@@ -118,7 +118,8 @@ interface StateTransitions {
 
   default State resolved(Resolved e) {
     return new State(Status.RESOLVED, round().withoutPreferredAgent().because(e.reason()), null,
-        clocks().resolved(), rules(), contact().resolvedBy(agentId()), Assignment.released(assignment(), releases()),
+        clocks().resolved(), rules(), contact().resolvedBy(agentId()),
+        Assignment.released(assignment(), releases(), policy() == null ? null : policy().wrapUpEnd(e.at())),
         policy(), null);
   }
 

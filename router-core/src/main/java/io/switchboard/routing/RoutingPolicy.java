@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param offlineGrace how long the assigned agent may stay offline before the conversation is told
  *     (and re-routes itself); null (policies stored before the field): the server-wide
  *     {@code switchboard.core.offline-grace}
+ * @param wrapUp how long the agent's unit stays held after a resolve, for the notes after the conversation
+ *     (ended early by the agent); zero or null (policies stored before the field): no wrap-up
  */
 public record RoutingPolicy(
     Duration replyWindow,
@@ -20,11 +22,22 @@ public record RoutingPolicy(
     EscalationTarget escalation,
     boolean rerouteAnsweredOnOffline,
     Duration idleAutoResolve,
-    Duration offlineGrace) implements CborSerializable {
+    Duration offlineGrace,
+    Duration wrapUp) implements CborSerializable {
 
   public RoutingPolicy(Duration replyWindow, int maxReroutes, EscalationTarget escalation,
       boolean rerouteAnsweredOnOffline, Duration idleAutoResolve) {
-    this(replyWindow, maxReroutes, escalation, rerouteAnsweredOnOffline, idleAutoResolve, null);
+    this(replyWindow, maxReroutes, escalation, rerouteAnsweredOnOffline, idleAutoResolve, null, null);
+  }
+
+  public RoutingPolicy(Duration replyWindow, int maxReroutes, EscalationTarget escalation,
+      boolean rerouteAnsweredOnOffline, Duration idleAutoResolve, Duration offlineGrace) {
+    this(replyWindow, maxReroutes, escalation, rerouteAnsweredOnOffline, idleAutoResolve, offlineGrace, null);
+  }
+
+  /** When the wrap-up after a resolve at {@code resolvedAt} ends; null: this policy has none. */
+  public java.time.Instant wrapUpEnd(java.time.Instant resolvedAt) {
+    return wrapUp == null || wrapUp.isZero() || wrapUp.isNegative() ? null : resolvedAt.plus(wrapUp);
   }
 
   /** The offline grace of this policy, or {@code serverDefault} when it names none. */

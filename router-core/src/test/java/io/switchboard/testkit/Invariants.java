@@ -55,6 +55,10 @@ public final class Invariants {
   public static List<String> unsettled(Snapshot s) {
     List<String> p = new ArrayList<>();
     s.agents().forEach((a, v) -> v.state().holds().forEach((c, h) -> {
+      if (h.wrappingUp()) { // a resolved conversation's unit, held until its wrap-up ends: it must end
+        if (overdue(h.wrapUpUntil(), s.now())) p.add(a + " wrap-up of " + c + " overdue (until " + h.wrapUpUntil() + ")");
+        return;
+      }
       Conversation.View view = s.convs().get(c);
       if (view == null) {
         p.add(a + " holds " + c + ", a conversation outside the snapshot");
@@ -148,7 +152,10 @@ public final class Invariants {
    */
   public static int checkSettled(Snapshot s, Map<String, Integer> acked, Map<String, Integer> maybe) {
     Map<String, Integer> holders = new HashMap<>();
-    s.agents().forEach((a, v) -> v.state().holds().keySet().forEach(c -> holders.merge(c, 1, Integer::sum)));
+    // a wrap-up holds a unit, not the conversation (it may have opened again, with another agent)
+    s.agents().forEach((a, v) -> v.state().holds().forEach((c, h) -> {
+      if (!h.wrappingUp()) holders.merge(c, 1, Integer::sum);
+    }));
     holders.forEach((c, n) -> {
       if (n > 1) throw new AssertionError("double assignment: " + c + " is held by " + n + " agents");
     });
@@ -242,7 +249,19 @@ public final class Invariants {
     }
     for (String a : agents) {
       Instant grace = null;
+      Map<String, Instant> wrapUps = new HashMap<>();
       for (Object ev : eventsOf.apply("Agent|" + a)) {
+        if (ev instanceof Agent.WrapUpStarted e) wrapUps.put(e.conversationId(), e.until());
+        if (ev instanceof Agent.WrapUpEnded e) {
+          Instant until = wrapUps.remove(e.conversationId());
+          if (until == null) throw new AssertionError(a + " ended a wrap-up of " + e.conversationId() + " never started");
+          if (e.reason().equals("deadline")) {
+            if (e.at().isBefore(until)) {
+              throw new AssertionError(a + " wrap-up of " + e.conversationId() + " ended at " + e.at() + ", deadline " + until);
+            }
+            fired.add(new Fired(a, "wrap-up", until, e.at()));
+          }
+        }
         if (ev instanceof Agent.PresenceChanged e) grace = e.offlineGraceEnds();
         if (ev instanceof Agent.OfflineGraceExpired e) {
           if (grace == null || e.at().isBefore(grace)) {

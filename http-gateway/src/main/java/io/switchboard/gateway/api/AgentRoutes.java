@@ -15,7 +15,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * {@code /v1/tenants/{t}/agents/{agent}}: profile (PUT, GET), presence, claims, the agent's open
- * conversations (read model) and its live event stream (Server-Sent Events, {@link AgentStream}:
+ * conversations (read model), the end of a wrap-up and its live event stream (Server-Sent Events, {@link AgentStream}:
  * assigned, rerouted, escalated, resolved with their ids, window_closing without; a {@code subscribed}
  * event first, then a keep-alive comment every {@code sse-keep-alive}; {@code Last-Event-ID} resumes
  * after that id, on any node).
@@ -62,6 +62,12 @@ public final class AgentRoutes extends RouteSupport {
           }))),
           path("conversations", () -> get(() -> await(queries.openConversationsOf(agentId),
               rows -> ok(Views.ConversationRow.of(rows))))),
+          path(PathMatchers.segment("conversations").slash(PathMatchers.segment()).slash("wrap-up").slash("end"),
+              key -> post(() -> {
+                String conversationId = ConversationRoutes.conversationId(valid, tenant, key);
+                return outcome(entities.agent(agentId, to -> new Agent.EndWrapUp(conversationId, to)),
+                    o -> view(agentId));
+              })),
           path("events", () -> get(() -> events(agentId))));
     }));
   }

@@ -60,9 +60,11 @@ public final class Requests {
   /** A team's routing configuration; names are within the tenant. */
   public record TeamRequest(List<String> members, StrategyKind strategy, Duration replyWindow, Integer maxReroutes,
       Escalation escalation, Duration queueWait, String overflowTeam, BusinessHours businessHours,
-      Duration idleAutoResolve, Boolean rerouteAnsweredOnOffline, Duration offlineGrace) {
+      Duration idleAutoResolve, Boolean rerouteAnsweredOnOffline, Duration offlineGrace, Duration wrapUp) {
     /** The longest offline grace a team may give its agents. */
     public static final Duration MAX_OFFLINE_GRACE = Duration.ofHours(24);
+    /** The longest wrap-up after a resolve. */
+    public static final Duration MAX_WRAP_UP = Duration.ofHours(1);
 
     public void validate(Validation v) {
       if (strategy == null) throw ApiException.badRequest("invalid_request", "strategy is required: "
@@ -77,6 +79,10 @@ public final class Requests {
       nonNegative("queueWait", queueWait);
       nonNegative("idleAutoResolve", idleAutoResolve);
       nonNegative("offlineGrace", offlineGrace);
+      nonNegative("wrapUp", wrapUp);
+      if (wrapUp != null && wrapUp.compareTo(MAX_WRAP_UP) > 0) {
+        throw ApiException.badRequest("invalid_request", "wrapUp must be at most " + MAX_WRAP_UP);
+      }
       if (offlineGrace != null && offlineGrace.compareTo(MAX_OFFLINE_GRACE) > 0) {
         throw ApiException.badRequest("invalid_request", "offlineGrace must be at most " + MAX_OFFLINE_GRACE);
       }

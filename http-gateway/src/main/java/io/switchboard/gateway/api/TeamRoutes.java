@@ -65,7 +65,7 @@ public final class TeamRoutes extends RouteSupport {
     TeamConfig config = new TeamConfig(r.members().stream().map(m -> p + m).toList(), r.strategy(), r.replyWindow(),
         r.maxReroutes() == null ? 3 : r.maxReroutes(), escalation, r.queueWait(),
         r.overflowTeam() == null ? null : p + r.overflowTeam(), r.businessHours(), r.idleAutoResolve(),
-        Boolean.TRUE.equals(r.rerouteAnsweredOnOffline()), r.offlineGrace());
+        Boolean.TRUE.equals(r.rerouteAnsweredOnOffline()), r.offlineGrace(), r.wrapUp());
     return config;
   }
 }

@@ -76,19 +76,20 @@ public final class Views {
   public record TeamView(String team, List<String> members, String strategy, Duration replyWindow, int maxReroutes,
       String escalationSupervisor, String escalationTeam, Duration queueWait, String overflowTeam,
       Object businessHours, Duration idleAutoResolve, boolean rerouteAnsweredOnOffline, Duration offlineGrace,
-      List<QueuedView> queue, List<MemberView> memberStatus) {
+      Duration wrapUp, List<QueuedView> queue, List<MemberView> memberStatus) {
     /** @param defaultGrace the server-wide offline grace, in force for a team that sets none */
     static TeamView of(Team.View v, Duration defaultGrace) {
       TeamConfig c = v.config();
       if (c == null) {
         return new TeamView(local(v.teamId()), List.of(), null, null, 0, null, null, null, null, null, null, false,
-            null, List.of(), List.of());
+            null, null, List.of(), List.of());
       }
       return new TeamView(local(v.teamId()), c.members().stream().map(Views::local).toList(), c.strategy().name(),
           c.replyWindow(), c.maxReroutes(), c.escalation() == null ? null : local(c.escalation().supervisorAgent()),
           c.escalation() == null ? null : local(c.escalation().team()), c.queueWaitLimit(), local(c.overflowTeam()),
           c.businessHours(), c.idleAutoResolve(), c.rerouteAnsweredOnOffline(),
           c.offlineGrace() != null ? c.offlineGrace() : defaultGrace,
+          c.wrapUp() == null || c.wrapUp().isZero() ? null : c.wrapUp(),
           v.queue().stream().map(e -> new QueuedView(local(e.request().conversationId()), e.request().priority(),
               e.reason(), e.enqueuedAt(), e.deadline())).toList(),
           v.members().values().stream().map(m -> new MemberView(local(m.agentId()), m.presence().name(), m.load(),
@@ -98,7 +99,7 @@ public final class Views {
 
   public record AgentView(String agent, String presence, Map<String, Integer> capacity, Map<String, Integer> skills,
       List<String> languages, String role, List<String> teams, List<String> holding, Map<String, Integer> load,
-      Instant offlineGraceEnds, List<String> escalations) {
+      Instant offlineGraceEnds, List<String> escalations, List<WrapUpView> wrapUps) {
     /** @param parked conversations escalated to this agent, as the read model shows them */
     static AgentView of(Agent.View v, List<String> parked) {
       Agent.State s = v.state();
@@ -107,10 +108,17 @@ public final class Views {
       return new AgentView(local(v.agentId()), s.presence().name(), s.profile().capacity(), s.profile().skills(),
           s.profile().languages().stream().sorted().toList(), s.profile().role().name(),
           s.teams().stream().map(Views::local).sorted().toList(),
-          s.holds().keySet().stream().map(Views::local).sorted().toList(), s.load(), s.offlineGraceEnds(),
-          escalations.stream().map(Views::local).sorted().toList());
+          s.holds().entrySet().stream().filter(e -> !e.getValue().wrappingUp()).map(e -> local(e.getKey())).sorted()
+              .toList(), s.load(), s.offlineGraceEnds(),
+          escalations.stream().map(Views::local).sorted().toList(),
+          s.holds().entrySet().stream().filter(e -> e.getValue().wrappingUp())
+              .map(e -> new WrapUpView(local(e.getKey()), e.getValue().wrapUpUntil()))
+              .sorted(java.util.Comparator.comparing(WrapUpView::conversation)).toList());
     }
   }
+
+  /** A resolved conversation whose unit the agent still holds (counted in {@code load}) until {@code until}. */
+  public record WrapUpView(String conversation, Instant until) {}
 
   public record StatsView(String subject, long assignments, long firstResponses, Duration averageFirstResponse,
       Duration maxFirstResponse, long reroutes, Map<String, Long> reroutesByCause, long escalations,

@@ -40,9 +40,14 @@ public record Assignment(String agentId, HoldToken hold, Instant assignedAt, boo
 
   /** {@code releases} with this agent's hold added when it leaves (the latest ones, re-sent until acknowledged). */
   public static List<Release> released(Assignment a, List<Release> releases) {
+    return released(a, releases, null);
+  }
+
+  /** As {@link #released(Assignment, List)}, the agent keeping its unit until {@code wrapUpUntil} (null: none). */
+  public static List<Release> released(Assignment a, List<Release> releases, Instant wrapUpUntil) {
     if (a == null || a.agentId == null) return releases;
     List<Release> r = new ArrayList<>(releases);
-    r.add(new Release(a.agentId, a.hold));
+    r.add(new Release(a.agentId, a.hold, wrapUpUntil));
     return List.copyOf(r.size() > REMEMBERED_RELEASES ? r.subList(r.size() - REMEMBERED_RELEASES, r.size()) : r);
   }
 }
