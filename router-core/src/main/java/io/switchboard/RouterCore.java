@@ -31,7 +31,7 @@ public final class RouterCore {
     CoreSettings settings = CoreSettings.from(system.settings().config());
     Directory directory = new ShardedDirectory(ClusterSharding.get(system));
     Conversation.init(system, directory, clock, settings, observer, ports);
-    Agent.init(system, directory, clock, settings);
+    Agent.init(system, directory, clock, settings, observer);
     Team.init(system, directory, clock, settings, observer);
     return directory;
   }

@@ -32,4 +32,10 @@ public interface RoutingObserver {
 
   /** A team's waiting queue changed to {@code length} entries. */
   default void queueLength(String teamId, int length) {}
+
+  /** After resolving {@code conversationId}, {@code agentId} keeps its unit until {@code until} (its team's wrap-up). */
+  default void wrapUpStarted(String agentId, String conversationId, Instant until) {}
+
+  /** @param reason {@code deadline}, or {@code ended} by the agent */
+  default void wrapUpEnded(String agentId, String conversationId, String reason) {}
 }

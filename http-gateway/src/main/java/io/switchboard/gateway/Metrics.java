@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.switchboard.RoutingObserver;
 import io.switchboard.conversation.RerouteCause;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +29,8 @@ public final class Metrics implements RoutingObserver {
   private final Counter opened = Counter.builder("switchboard_conversations_opened").register(registry);
   private final Counter escalations = Counter.builder("switchboard_escalations").register(registry);
   private final Counter resolutions = Counter.builder("switchboard_resolutions").register(registry);
+  private final Counter wrapUps = Counter.builder("switchboard_wrap_ups_started")
+      .description("resolves after which the agent's unit stayed held for its team's wrap-up").register(registry);
   private final Counter windowExpiries = Counter.builder("switchboard_reply_window_expiries")
       .description("reply windows that ended without an answer (re-routed or escalated)").register(registry);
   private final Map<String, AtomicInteger> queues = new ConcurrentHashMap<>();
@@ -70,6 +73,16 @@ public final class Metrics implements RoutingObserver {
   @Override
   public void resolved(String conversationId, String agentId, String reason) {
     resolutions.increment();
+  }
+
+  @Override
+  public void wrapUpStarted(String agentId, String conversationId, Instant until) {
+    wrapUps.increment();
+  }
+
+  @Override
+  public void wrapUpEnded(String agentId, String conversationId, String reason) {
+    registry.counter("switchboard_wrap_ups_ended", "reason", reason).increment();
   }
 
   @Override

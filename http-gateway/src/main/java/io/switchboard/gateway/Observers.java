@@ -48,4 +48,14 @@ final class Observers implements RoutingObserver {
   public void queueLength(String teamId, int length) {
     all.forEach(o -> o.queueLength(teamId, length));
   }
+
+  @Override
+  public void wrapUpStarted(String agentId, String conversationId, Instant until) {
+    all.forEach(o -> o.wrapUpStarted(agentId, conversationId, until));
+  }
+
+  @Override
+  public void wrapUpEnded(String agentId, String conversationId, String reason) {
+    all.forEach(o -> o.wrapUpEnded(agentId, conversationId, reason));
+  }
 }

@@ -62,9 +62,19 @@ class WrapUpApiTest {
   }
 
   @Test
-  void theNextConversationWaitsForTheWrapUpWhichTheAgentEnds() {
+  void theNextConversationWaitsForTheWrapUpWhichTheAgentEnds() throws Exception {
     agentOnline("wendy");
     team("notes", "wendy", "PT1H");
+    try (SseClient stream = new SseClient(gw.client, gw.base() + "/v1/tenants/wrap/agents/wendy/events", key)) {
+      assertEquals("subscribed", stream.next(30).type());
+      wendysDay(stream);
+    }
+    String metrics = gw.call("GET", "/metrics", null, null).raw();
+    assertTrue(metrics.contains("switchboard_wrap_ups_started_total"), metrics);
+    assertTrue(metrics.contains("switchboard_wrap_ups_ended_total{reason=\"ended\"}"), metrics);
+  }
+
+  private void wendysDay(SseClient stream) throws Exception {
     assertEquals(202, gw.call("POST", "/v1/tenants/wrap/messages", key, message("+1000", "w1", "notes")).status());
     assigned("whatsapp:+1000", "wendy");
     Instant resolving = Instant.now();
@@ -86,9 +96,13 @@ class WrapUpApiTest {
     gw.eventually(() -> assertEquals("WAITING", gw.call("GET", "/v1/tenants/wrap/conversations/whatsapp:+1001", key,
         null).text("status")));
 
+    var started = stream.next("wrap_up_started", 30).data();
+    assertEquals("whatsapp:+1000", started.get("conversation").asText(), started.toString());
+    assertTrue(started.hasNonNull("deadline"), started.toString());
     Answer ended = gw.call("POST", "/v1/tenants/wrap/agents/wendy/conversations/whatsapp:+1000/wrap-up/end", key,
         null);
     assertEquals(200, ended.status(), ended.raw());
+    assertEquals("ended", stream.next("wrap_up_ended", 30).data().get("reason").asText());
     assertEquals(0, ended.body().get("wrapUps").size(), ended.raw());
     assigned("whatsapp:+1001", "wendy");
 

@@ -369,24 +369,25 @@ public final class Agent {
 
   // ---- wiring ----
 
-  public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings) {
+  public static void init(ActorSystem<?> system, Directory directory, Clock clock, CoreSettings settings,
+      io.switchboard.RoutingObserver observer) {
     // No idle passivation of configured agents: their timers must run. Remembered (when configured so)
     // so that every agent runs again after a restart, with its grace deadline and its holds.
     Sharded.init(system, ENTITY_TYPE_KEY, new Passivate(), settings.rememberAgentsAndTeams(),
-        (id, passivation) -> create(id, directory, clock, settings, passivation));
+        (id, passivation) -> create(id, directory, clock, settings, observer, passivation));
   }
 
   public static Behavior<Command> create(String agentId, Directory directory, Clock clock, CoreSettings settings) {
-    return create(agentId, directory, clock, settings, null);
+    return create(agentId, directory, clock, settings, io.switchboard.RoutingObserver.NONE, null);
   }
 
   /** @param passivation how an agent that was never configured asks to be stopped when idle; null: never */
   public static Behavior<Command> create(String agentId, Directory directory, Clock clock, CoreSettings settings,
-      Consumer<ActorRef<Command>> passivation) {
+      io.switchboard.RoutingObserver observer, Consumer<ActorRef<Command>> passivation) {
     EntityIds.tenantOf(agentId);
     Consumer<ActorRef<Command>> p = settings.passivates() ? passivation : null;
     return Sharded.setup((ctx, timers, deadlines) -> new AgentEntity(agentId, ctx, timers, deadlines, directory,
-        clock, settings, p));
+        clock, settings, observer, p));
   }
 
   private Agent() {}

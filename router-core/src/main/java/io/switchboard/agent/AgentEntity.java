@@ -129,9 +129,11 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
   private final Map<String, RecordedHold> verifying = new HashMap<>();
   private long scannedTo;
 
+  private final io.switchboard.RoutingObserver observer;
+
   AgentEntity(String agentId, ActorContext<Command> context,
       TimerScheduler<Command> timers, DeadlineTimers<Command> deadlines, Directory directory, Clock clock,
-      CoreSettings settings, Consumer<ActorRef<Command>> passivation) {
+      CoreSettings settings, io.switchboard.RoutingObserver observer, Consumer<ActorRef<Command>> passivation) {
     super(PersistenceId.of(Agent.ENTITY_TYPE_KEY.name(), agentId),
         settings.onPersistFailure());
     this.context = context;
@@ -143,6 +145,7 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
     this.directory = directory;
     this.clock = clock;
     this.settings = settings;
+    this.observer = observer;
   }
 
   @Override
@@ -598,6 +601,7 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
           directory.conversation(convId, ack);
           armWrapUp(ns);
           pushStatus(ns);
+          observer.wrapUpStarted(agentId, convId, c.wrapUpUntil());
         });
   }
 
@@ -611,6 +615,7 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
         .thenRun(ns -> {
           armWrapUp(ns);
           pushStatus(ns);
+          observer.wrapUpEnded(agentId, c.conversationId(), "ended");
         })
         .thenReply(c.replyTo(), ns -> Outcome.ok("wrap-up ended"));
   }
@@ -630,6 +635,7 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
     return Effect().persist(ended).thenRun(ns -> {
       armWrapUp(ns);
       pushStatus(ns);
+      ended.forEach(e -> observer.wrapUpEnded(agentId, ((Agent.WrapUpEnded) e).conversationId(), "deadline"));
     });
   }
 

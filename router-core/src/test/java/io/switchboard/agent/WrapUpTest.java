@@ -60,6 +60,8 @@ class WrapUpTest {
     f.advance(Duration.ofSeconds(1));
     f.awaitAssigned(second, "wu1/a");
     assertFalse(f.agent("wu1/a").state().holds().containsKey(first), "the wrap-up ended");
+    assertEquals(1, f.observed.of("wrap-up " + first + " wu1/a until ").size(), f.observed.lines().toString());
+    assertEquals(List.of("wrap-up-ended " + first + " wu1/a deadline"), f.observed.of("wrap-up-ended " + first));
   }
 
   @Test
@@ -77,6 +79,7 @@ class WrapUpTest {
     Outcome ended = f.ask(r -> f.directory.agent("wu2/a", new Agent.EndWrapUp(first, r)));
     assertTrue(ended.ok(), ended.toString());
     f.awaitAssigned(second, "wu2/a");
+    assertEquals(List.of("wrap-up-ended " + first + " wu2/a ended"), f.observed.of("wrap-up-ended " + first));
 
     Outcome again = f.ask(r -> f.directory.agent("wu2/a", new Agent.EndWrapUp(first, r)));
     assertEquals(Outcome.Code.NOT_FOUND.wire(), again.code(), "nothing left to end");

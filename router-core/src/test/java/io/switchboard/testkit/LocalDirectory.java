@@ -145,7 +145,7 @@ public final class LocalDirectory implements Directory {
         Behavior<?> b = switch (key.kind()) {
           case CONVERSATION -> Conversation.create(key.id(), directory.get(), clock, settings, observer, ports,
               self -> passivate.run());
-          case AGENT -> Agent.create(key.id(), directory.get(), clock, settings, self -> passivate.run());
+          case AGENT -> Agent.create(key.id(), directory.get(), clock, settings, observer, self -> passivate.run());
           case TEAM -> Team.create(key.id(), directory.get(), clock, settings, observer, self -> passivate.run());
         };
         ref = (ActorRef<Object>) (ActorRef<?>) ctx.spawn((Behavior<Object>) b,

@@ -54,4 +54,14 @@ public final class RecordingObserver implements RoutingObserver {
   public void queueLength(String teamId, int length) {
     lines.add("queue " + teamId + " " + length);
   }
+
+  @Override
+  public void wrapUpStarted(String agentId, String conversationId, Instant until) {
+    lines.add("wrap-up " + conversationId + " " + agentId + " until " + until);
+  }
+
+  @Override
+  public void wrapUpEnded(String agentId, String conversationId, String reason) {
+    lines.add("wrap-up-ended " + conversationId + " " + agentId + " " + reason);
+  }
 }
