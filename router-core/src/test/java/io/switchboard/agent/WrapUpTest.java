@@ -37,23 +37,36 @@ class WrapUpTest {
     f.awaitOnline(t + "/sales", t + "/a");
   }
 
-  @Test
-  void theUnitStaysHeldUntilTheWrapUpEndsAndTheNextConversationArrivesThen() {
-    team("wu1", WRAP_UP);
-    String first = Fixture.conv("wu1", "1");
-    String second = Fixture.conv("wu1", "2");
-    assertTrue(f.inbound(first, "m1", "wu1/sales").ok());
-    f.awaitAssigned(first, "wu1/a");
-
+  /** Team {@code t} with a wrap-up; its conversation 1 assigned to its agent and resolved: returns its id. */
+  private static String resolvedWhileWrappingUp(String t) {
+    team(t, WRAP_UP);
+    String first = Fixture.conv(t, "1");
+    assertTrue(f.inbound(first, "m1", t + "/sales").ok());
+    f.awaitAssigned(first, t + "/a");
     assertTrue(f.resolve(first).ok());
     f.awaitStatus(first, Conversation.Status.RESOLVED);
     f.eventually(() -> {
-      Agent.Hold h = f.agent("wu1/a").state().hold(first);
+      Agent.Hold h = f.agent(t + "/a").state().hold(first);
       assertNotNull(h, "the resolved conversation's unit is still held");
-      assertEquals(f.clock.instant().plus(WRAP_UP), h.wrapUpUntil(), "no time passed since the resolve");
+      assertTrue(h.wrappingUp(), h.toString());
     });
-    assertTrue(f.inbound(second, "m2", "wu1/sales").ok());
-    f.awaitQueued("wu1/sales", second, "no_agent_available");
+    return first;
+  }
+
+  /** Conversation 2 of team {@code t}, waiting: its only agent is wrapping up. */
+  private static String secondWaits(String t) {
+    String second = Fixture.conv(t, "2");
+    assertTrue(f.inbound(second, "m2", t + "/sales").ok());
+    f.awaitQueued(t + "/sales", second, "no_agent_available");
+    return second;
+  }
+
+  @Test
+  void theUnitStaysHeldUntilTheWrapUpEndsAndTheNextConversationArrivesThen() {
+    String first = resolvedWhileWrappingUp("wu1");
+    assertEquals(f.clock.instant().plus(WRAP_UP), f.agent("wu1/a").state().hold(first).wrapUpUntil(),
+        "no time passed since the resolve");
+    String second = secondWaits("wu1");
 
     f.advance(WRAP_UP.minusSeconds(1));
     assertTrue(f.inQueue("wu1/sales", second), "still wrapping up: the next conversation waits");
@@ -66,15 +79,8 @@ class WrapUpTest {
 
   @Test
   void theAgentEndsTheWrapUpEarly() {
-    team("wu2", WRAP_UP);
-    String first = Fixture.conv("wu2", "1");
-    String second = Fixture.conv("wu2", "2");
-    assertTrue(f.inbound(first, "m1", "wu2/sales").ok());
-    f.awaitAssigned(first, "wu2/a");
-    assertTrue(f.resolve(first).ok());
-    f.eventually(() -> assertTrue(f.agent("wu2/a").state().hold(first).wrappingUp()));
-    assertTrue(f.inbound(second, "m2", "wu2/sales").ok());
-    f.awaitQueued("wu2/sales", second, "no_agent_available");
+    String first = resolvedWhileWrappingUp("wu2");
+    String second = secondWaits("wu2");
 
     Outcome ended = f.ask(r -> f.directory.agent("wu2/a", new Agent.EndWrapUp(first, r)));
     assertTrue(ended.ok(), ended.toString());
@@ -87,18 +93,10 @@ class WrapUpTest {
 
   @Test
   void aWrapUpSurvivesTheAgentsRestartAndEndsAtItsDeadline() {
-    team("wu3", WRAP_UP);
-    String first = Fixture.conv("wu3", "1");
-    String second = Fixture.conv("wu3", "2");
-    assertTrue(f.inbound(first, "m1", "wu3/sales").ok());
-    f.awaitAssigned(first, "wu3/a");
-    assertTrue(f.resolve(first).ok());
-    f.eventually(() -> assertTrue(f.agent("wu3/a").state().hold(first).wrappingUp()));
-
+    String first = resolvedWhileWrappingUp("wu3");
     f.directory.stop(Kind.AGENT, "wu3/a");
     f.eventually(() -> assertTrue(f.agent("wu3/a").state().hold(first).wrappingUp(), "recovered with its wrap-up"));
-    assertTrue(f.inbound(second, "m2", "wu3/sales").ok());
-    f.awaitQueued("wu3/sales", second, "no_agent_available");
+    String second = secondWaits("wu3");
 
     f.advance(WRAP_UP);
     f.awaitAssigned(second, "wu3/a");
