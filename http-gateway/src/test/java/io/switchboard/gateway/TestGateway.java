@@ -118,13 +118,16 @@ public final class TestGateway implements AutoCloseable {
     if (body != null) headers.forEach(b::header);
     try {
       HttpResponse<String> r;
-      try {
-        r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      } catch (IOException e) {
-        if (!writeFailed(e)) throw e;
-        // The pooled connection was closed by the server (after an answer to a hostile request before this one)
-        // while this request was being written: it never reached the server, and is sent once more.
-        r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      // A pooled connection closed by the server (after an answer to a hostile request before this one) while this
+      // request was being written: it never reached the server, and is sent again, on the next pooled connection,
+      // which may have been closed so too (CI saw two in a row).
+      for (int attempt = 1; ; attempt++) {
+        try {
+          r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+          break;
+        } catch (IOException e) {
+          if (!writeFailed(e) || attempt == 4) throw e;
+        }
       }
       JsonNode json = null;
       if (r.body() != null && !r.body().isEmpty() && r.headers().firstValue("Content-Type").orElse("")
