@@ -591,8 +591,8 @@ final class AgentEntity extends EventSourcedBehavior<Command, Event, State> {
       if (soft == null || !soft.hold().equals(c.hold())) soft = unrecorded.get(convId);
       if (soft == null || !soft.hold().equals(c.hold())) return null;
       h = soft.toHold();
-      grants.remove(convId);
-      unrecorded.remove(convId);
+      dropSoft(grants, c); // only under this release's token: a grant of a later round stays
+      dropSoft(unrecorded, c);
     }
     return Effect().persist(new Agent.WrapUpStarted(convId, c.hold(), h.channel(), h.team(), c.wrapUpUntil(),
             clock.instant()))

@@ -53,6 +53,7 @@ public record TeamConfig(
     if (maxReroutes < 0) throw new IllegalArgumentException("maxReroutes must be >= 0");
     if (offlineGrace != null && offlineGrace.isNegative()) throw new IllegalArgumentException("offlineGrace must be >= 0");
     if (wrapUp != null && wrapUp.isNegative()) throw new IllegalArgumentException("wrapUp must be >= 0");
+    if (wrapUp != null && wrapUp.isZero()) wrapUp = null; // zero is none
     if (members.stream().distinct().count() != members.size()) {
       throw new IllegalArgumentException("members must not repeat");
     }
@@ -101,6 +102,6 @@ public record TeamConfig(
   /** One shared instance per distinct policy ({@link Canonical}): every offer's hold and conversation keeps it. */
   public RoutingPolicy policy() {
     return Canonical.of(new RoutingPolicy(replyWindow, maxReroutes, escalation, rerouteAnsweredOnOffline,
-        idleAutoResolve, offlineGrace, wrapUp == null || wrapUp.isZero() ? null : wrapUp));
+        idleAutoResolve, offlineGrace, wrapUp));
   }
 }

@@ -89,7 +89,7 @@ public final class Views {
           c.escalation() == null ? null : local(c.escalation().team()), c.queueWaitLimit(), local(c.overflowTeam()),
           c.businessHours(), c.idleAutoResolve(), c.rerouteAnsweredOnOffline(),
           c.offlineGrace() != null ? c.offlineGrace() : defaultGrace,
-          c.wrapUp() == null || c.wrapUp().isZero() ? null : c.wrapUp(),
+          c.wrapUp(),
           v.queue().stream().map(e -> new QueuedView(local(e.request().conversationId()), e.request().priority(),
               e.reason(), e.enqueuedAt(), e.deadline())).toList(),
           v.members().values().stream().map(m -> new MemberView(local(m.agentId()), m.presence().name(), m.load(),
